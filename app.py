@@ -1,0 +1,52 @@
+"""Lead Funnel dashboard: `streamlit run app.py`.
+
+Declares the pages (st.navigation), opens the one Store of this process, imports the sample data and the
+shared folder once, draws the sidebar filters (mirrored in the URL) and runs the chosen page. A page that
+fails shows one sentence (the traceback goes to the server log, never to the screen).
+
+The page scripts live in ``app_pages/``, not ``pages/``: while a ``pages/`` folder sits beside the main
+script, Streamlit runs the first script run of a process (and every AppTest run after ``switch_page``) in
+its legacy multipage mode, which executes the page file on its own, without this file's sidebar and error
+handling, and lists every file of the folder (``_common.py`` included) as a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from funnel.i18n import t
+from funnel.store.db import StoreBusyError
+from app_pages import _common as common
+
+st.set_page_config(page_title="Lead Funnel · 线索转化漏斗", page_icon=":material/filter_alt:", layout="wide")
+
+HERE = Path(__file__).resolve().parent
+PAGES = (  # (file, label key, icon, url path)
+    ("app_pages/overview.py", "page_overview", ":material/filter_alt:", "overview"),
+    ("app_pages/data.py", "page_data", ":material/upload_file:", "data"),
+    ("app_pages/cycle.py", "page_cycle", ":material/timer:", "cycle"),
+    ("app_pages/loss.py", "page_loss", ":material/trending_down:", "loss"),
+    ("app_pages/team.py", "page_team", ":material/groups:", "team"),
+    ("app_pages/followup.py", "page_followup", ":material/notification_important:", "followup"),
+    ("app_pages/trends.py", "page_trends", ":material/show_chart:", "trends"),
+    ("app_pages/settings.py", "page_settings", ":material/settings:", "settings"),
+    # Presentation mode (large type, no widgets) comes from the report module; listed when its page exists.
+    ("app_pages/presentation.py", "page_presentation", ":material/present_to_all:", "presentation"),
+)
+
+try:
+    st.session_state["_startup_problems"] = common.startup()
+    lang = common.current_lang()
+    pages = [st.Page(path, title=t(key, lang), icon=icon, url_path=slug, default=(slug == "overview"))
+             for path, key, icon, slug in PAGES if (HERE / path).exists()]
+    page = st.navigation(pages)
+    common.render_sidebar(show_widgets=page.url_path != "presentation")
+    page.run()
+except StoreBusyError:
+    st.warning(t("store_busy", common.current_lang()))
+except Exception as err:  # noqa: BLE001 - one sentence on screen, the traceback in the log
+    logging.getLogger("lead_funnel").exception("page failed")
+    st.error(t("error_generic", common.current_lang(), msg=type(err).__name__))

@@ -1,0 +1,472 @@
+"""What every page shares: the store, the sidebar (filters <-> URL), cached metric calls, downloads.
+
+Caching sits here only: ``st.cache_resource`` holds the one DuckDB Store per database path (each call gets
+its thread's cursor); ``st.cache_data`` holds metric results keyed by the data version (a value that
+changes on every import or setting change) plus the repr of the frozen MetricContext: DataFrames are
+never hashed.
+
+The sidebar runs in ``app.py`` before the page; it leaves the resolved ``View`` in
+``st.session_state["_view"]`` and pages read it with ``view()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from funnel import i18n
+from funnel.exports import to_csv_bytes, to_xlsx_bytes
+from funnel.i18n import t
+from funnel.metrics.context import GRAINS, FunnelFilter, MetricContext
+from funnel.store.db import Store, StoreBusyError, default_db_path
+from funnel.ui_state import filter_to_query_params, lang_from_locale, parse_query_params
+
+DEFAULT_STALLED_DAYS = 7
+VIEW_PARAMS = ("from", "to", "grain", "source", "rep", "manager", "team", "as_of", "stalled", "lang")
+UPLOAD_MAX_MB = 50
+
+
+# ------------------------------------------------------------------------------------------------ store
+
+@st.cache_resource(show_spinner=False)
+def _store(path: str) -> Store:
+    return Store(path)
+
+
+def db_key() -> str:
+    return str(default_db_path())
+
+
+def store() -> Store:
+    return _store(db_key())
+
+
+@st.cache_resource(show_spinner=False)
+def _startup(path: str, no_sample: str, shared_dir: str) -> list[str]:
+    """Once per process and database: import the sample data into an empty database, then the shared
+    folder. Returns problem messages (shown on the Data page), never raises."""
+    from funnel.store.bootstrap import ensure_sample_data
+    from funnel.store.shared_folder import sync_shared_folder
+
+    problems: list[str] = []
+    con = _store(path).cursor()
+    try:
+        ensure_sample_data(con)
+    except Exception as err:  # noqa: BLE001 - a broken sample must not stop the dashboard
+        problems.append(str(err))
+    try:
+        result = sync_shared_folder(con, Path(shared_dir) if shared_dir else None)
+        problems.extend(f"{name}: {msg}" for name, msg in result.failed)
+    except Exception as err:  # noqa: BLE001
+        problems.append(str(err))
+    return problems
+
+
+def startup() -> list[str]:
+    from funnel.store.shared_folder import default_shared_dir
+
+    return _startup(db_key(), os.environ.get("LEAD_FUNNEL_NO_SAMPLE", ""), str(default_shared_dir()))
+
+
+def cursor():
+    """This thread's cursor; shows the 'database busy' message and stops the page when the file is locked."""
+    try:
+        return store().cursor()
+    except StoreBusyError:
+        st.warning(t("store_busy", current_lang()))
+        st.stop()
+
+
+def data_version() -> str:
+    from funnel.store.config import data_version as _version
+
+    return _version(cursor())
+
+
+# ------------------------------------------------------------------------------------------ cached calls
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _call(name: str, path: str, version: str, ctx_key: str, kwargs_key: str, _ctx, _kwargs: dict):
+    import funnel.metrics as metrics
+
+    return getattr(metrics, name)(_store(path).cursor(), _ctx, **_kwargs)
+
+
+def metric(name: str, **kwargs):
+    """``funnel.metrics.<name>(con, ctx, **kwargs)`` for this page's context, cached by data version."""
+    ctx = view().ctx
+    return _call(name, db_key(), view().version, repr(ctx), repr(sorted(kwargs.items())), ctx, kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _resolve(path: str, version: str, key: str, _filter: FunnelFilter, as_of, grain: str,
+             stalled_days: int) -> MetricContext:
+    from funnel.metrics import resolve_context
+
+    return resolve_context(_store(path).cursor(), _filter, as_of=as_of, grain=grain, stalled_days=stalled_days)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _options(path: str, version: str) -> dict:
+    from funnel.store.queries import filter_options, lead_count
+
+    con = _store(path).cursor()
+    out = dict(filter_options(con))
+    out["lead_count"] = lead_count(con)
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _settings(path: str, version: str) -> dict:
+    from funnel.store.config import get_setting
+
+    con = _store(path).cursor()
+    return {"language": get_setting(con, "language"), "stalled_days": get_setting(con, "stalled_days")}
+
+
+def options() -> dict:
+    return _options(db_key(), data_version())
+
+
+# ------------------------------------------------------------------------------------------------ view
+
+@dataclass(frozen=True)
+class View:
+    """The resolved view of this run: language, context (filter, as-of, grain, stalled days), data version."""
+
+    lang: str
+    ctx: MetricContext
+    version: str
+    lead_count: int
+    default_as_of: dt.date | None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def stages(self):
+        return self.ctx.stages
+
+
+def view() -> View:
+    return st.session_state["_view"]
+
+
+def current_lang() -> str:
+    state = st.session_state.get("_state")
+    if state and state.get("lang"):
+        return state["lang"]
+    if "w_lang" in st.session_state:
+        return st.session_state["w_lang"]
+    return _auto_lang()
+
+
+def _auto_lang() -> str:
+    """The language when neither the link nor the user chose: the Settings default, else the browser's
+    locale (zh* -> Chinese, other -> English), else Chinese."""
+    try:
+        setting = _settings(db_key(), data_version()).get("language")
+    except Exception:  # noqa: BLE001
+        setting = None
+    if setting in ("zh", "en"):
+        return setting
+    try:
+        locale = st.context.locale
+    except Exception:  # noqa: BLE001
+        locale = None
+    return lang_from_locale(locale) or "zh"
+
+
+def _stalled_default() -> int:
+    raw = _settings(db_key(), data_version()).get("stalled_days")
+    try:
+        return int(raw) if raw is not None else DEFAULT_STALLED_DAYS
+    except ValueError:
+        return DEFAULT_STALLED_DAYS
+
+
+def _url_dict() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params.keys()}
+
+
+def _init_state(opts: dict) -> None:
+    """First run of a session: read the link. Bad values fall back to the default and leave a note."""
+    known = {name: opts.get(name, []) for name in ("sources", "reps", "managers", "teams")}
+    parsed = parse_query_params(_url_dict(), known=known if opts.get("lead_count") else None)
+    st.session_state["_state"] = {
+        "date_from": parsed.filter.date_from, "date_to": parsed.filter.date_to, "grain": parsed.grain,
+        "sources": list(parsed.filter.sources), "reps": list(parsed.filter.reps),
+        "managers": list(parsed.filter.managers), "teams": list(parsed.filter.teams),
+        "as_of": parsed.as_of, "stalled": parsed.stalled_days, "lang": parsed.lang,
+    }
+    st.session_state["_url_notes"] = parsed.notes
+    st.session_state["_url_notes_state"] = dict(st.session_state["_state"])
+
+
+def render_sidebar(show_widgets: bool = True) -> View:
+    """Draw the sidebar filters (unless ``show_widgets`` is False, as in presentation mode), mirror them in
+    the URL and return the View. Widgets take their start values from the session's state, so the state
+    survives a page without widgets."""
+    opts = options()
+    if "_state" not in st.session_state:
+        _init_state(opts)
+    state = st.session_state["_state"]
+    lang = state["lang"] or _auto_lang()
+    stalled_default = _stalled_default()
+
+    if show_widgets:
+        sb = st.sidebar
+        # language first: every other label depends on it
+        st.session_state.setdefault("w_lang", lang)
+        choice = sb.radio(t("language", lang), ("zh", "en"), key="w_lang", horizontal=True,
+                          format_func=lambda v: "中文" if v == "zh" else "English")
+        if choice != lang:  # a language chosen here (or in the link) stays in the link
+            state["lang"] = choice
+        lang = choice
+        sb.subheader(t("filters", lang))
+
+        low, high = opts.get("min_acquired"), opts.get("max_acquired")
+        if low is not None and high is not None:
+            start = state["date_from"] or low
+            end = state["date_to"] or high
+            st.session_state.setdefault("w_dates", (start, end))
+            picked = sb.date_input(t("date_range", lang), key="w_dates", min_value=min(low, start),
+                                   max_value=max(high, end), format="YYYY-MM-DD")
+            if isinstance(picked, (tuple, list)) and len(picked) == 2:
+                state["date_from"] = None if picked[0] == low else picked[0]
+                state["date_to"] = None if picked[1] == high else picked[1]
+
+        st.session_state.setdefault("w_grain", state["grain"])
+        state["grain"] = sb.radio(t("grain", lang), GRAINS, key="w_grain", horizontal=True,
+                                  format_func=lambda g: i18n.grain_word(g, lang))
+
+        for name in ("sources", "reps", "managers", "teams"):
+            choices = opts.get(name, [])
+            if not choices:
+                state[name] = []
+                continue
+            st.session_state.setdefault(f"w_{name}", [v for v in state[name] if v in choices])
+            state[name] = sb.multiselect(t(name, lang), choices, key=f"w_{name}", placeholder=t("all", lang))
+
+        default_as_of = _default_as_of(state)
+        st.session_state.setdefault("w_as_of", state["as_of"])
+        label = (t("as_of_default", lang, date=default_as_of.isoformat()) if default_as_of else t("as_of", lang))
+        state["as_of"] = sb.date_input(label, key="w_as_of", help=t("as_of_help", lang), format="YYYY-MM-DD")
+
+        st.session_state.setdefault("w_stalled", state["stalled"] if state["stalled"] is not None
+                                    else stalled_default)
+        stalled = sb.number_input(t("stalled_days", lang), min_value=0, max_value=3650, step=1, key="w_stalled")
+        state["stalled"] = None if int(stalled) == stalled_default else int(stalled)
+
+    flt = FunnelFilter(date_from=state["date_from"], date_to=state["date_to"], sources=tuple(state["sources"]),
+                       reps=tuple(state["reps"]), managers=tuple(state["managers"]), teams=tuple(state["teams"]))
+    stalled_days = state["stalled"] if state["stalled"] is not None else stalled_default
+    version = data_version()
+    ctx = _resolve(db_key(), version, repr((flt, state["as_of"], state["grain"], stalled_days)), flt,
+                   state["as_of"], state["grain"], stalled_days)
+
+    # The URL mirrors the state (only non-default values), so a copied link reopens this view.
+    # Parameters of other owners (e.g. the presentation page's ``period``) are left as they are.
+    wanted = filter_to_query_params(flt, state["grain"], state["as_of"], state["stalled"], state["lang"])
+    wanted = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
+    current_url = _url_dict()
+    for key in VIEW_PARAMS:
+        if key in wanted and current_url.get(key) != wanted[key]:
+            st.query_params[key] = wanted[key]
+        elif key not in wanted and key in current_url:
+            del st.query_params[key]
+
+    notes: tuple[str, ...] = ()
+    if st.session_state.get("_url_notes") and state == st.session_state.get("_url_notes_state"):
+        notes = tuple(t(f"url_note_{n.problem}", lang, param=n.param, raw=n.raw, fallback=n.fallback)
+                      for n in st.session_state["_url_notes"])
+    else:
+        st.session_state["_url_notes"] = []
+    current = View(lang=lang, ctx=ctx, version=version, lead_count=int(opts.get("lead_count") or 0),
+                   default_as_of=_default_as_of(state), notes=notes)
+    st.session_state["_view"] = current
+    return current
+
+
+def _default_as_of(state: dict) -> dt.date | None:
+    """The as-of date the metrics use when the user sets none (latest date something happened)."""
+    flt = FunnelFilter()
+    try:
+        ctx = _resolve(db_key(), data_version(), repr((flt, None, "month", DEFAULT_STALLED_DAYS)), flt, None,
+                       "month", DEFAULT_STALLED_DAYS)
+        return ctx.as_of
+    except Exception:  # noqa: BLE001
+        return None
+
+
+# ----------------------------------------------------------------------------------------- page helpers
+
+def page_header(title_key: str) -> View:
+    """Title, URL notes and the one-line description of the view; returns the View."""
+    v = view()
+    st.title(t(title_key, v.lang))
+    for note in v.notes:
+        info(note)  # the link's raw values are user text: escaped
+    caption(t("view_sentence", v.lang, filter=v.ctx.filter.describe(v.lang), as_of=v.ctx.as_of.isoformat()))
+    return v
+
+
+def require_data(v: View) -> None:
+    """Stop the page with a message when the database holds no lead."""
+    if v.lead_count == 0:
+        st.info(t("no_data", v.lang))
+        st.page_link("app_pages/data.py", label=t("page_data", v.lang), icon=":material/upload:")
+        st.stop()
+
+
+def stage_name(key: str | None, v: View | None = None) -> str:
+    v = v or view()
+    if key is None:
+        return i18n.DASH
+    try:
+        return v.ctx.stages.get(key).name(v.lang)
+    except KeyError:
+        return str(key)
+
+
+def download_table(df: pd.DataFrame, name: str, key: str) -> None:
+    """CSV (UTF-8 with BOM, formula-safe) and XLSX buttons for a table (generated when clicked)."""
+    lang = view().lang
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("download_csv", lang), data=lambda: to_csv_bytes(df), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
+    c2.download_button(t("download_xlsx", lang), data=lambda: to_xlsx_bytes(df, name),
+                       file_name=f"{name}.xlsx", key=f"{key}_xlsx", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/download:")
+
+
+def show_chart(chart, name: str, key: str) -> None:
+    """The chart, then PNG and SVG download buttons (rendered offline with the CJK font when clicked)."""
+    from funnel.charts import chart_to_png, chart_to_svg
+
+    lang = view().lang
+    st.altair_chart(chart, width="stretch", key=f"{key}_chart")
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(t("download_png", lang), data=lambda: chart_to_png(chart), file_name=f"{name}.png",
+                       mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
+    c2.download_button(t("download_svg", lang), data=lambda: chart_to_svg(chart), file_name=f"{name}.svg",
+                       mime="image/svg+xml", key=f"{key}_svg", on_click="ignore", icon=":material/image:")
+
+
+def localized(df: pd.DataFrame, columns: dict[str, str], v: View | None = None) -> pd.DataFrame:
+    """Keep ``columns`` (metric column -> label key) in that order, renamed into the view's language."""
+    v = v or view()
+    present = [c for c in columns if c in df.columns]
+    return df[present].rename(columns={c: t(columns[c], v.lang) for c in present})
+
+
+def pct_column(label: str):
+    return st.column_config.NumberColumn(label, format="percent")
+
+
+def table(df: pd.DataFrame, column_config: dict | None = None, key: str | None = None, height="auto") -> None:
+    """A sortable table; user text shown as text (never Markdown), missing values shown as '—'."""
+    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config, placeholder=i18n.DASH,
+                 key=key, height=height)
+
+
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=&\"'^%")
+
+
+def md_escape(text: object) -> str:
+    """Text made inert for st.markdown / st.caption / st.info: every Markdown, HTML and Streamlit directive
+    character (``*``, ``<``, ``:``, ``$`` ...) is backslash-escaped, so user text shows exactly as written."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text)).replace("\n", "  \n")
+
+
+def caption(text: str) -> None:
+    st.caption(md_escape(text))
+
+
+def info(text: str) -> None:
+    st.info(md_escape(text))
+
+
+def with_stage_names(df: pd.DataFrame, column: str = "stage") -> pd.DataFrame:
+    """A copy with ``name``: the configured name of the stage key in ``column``, in the view's language."""
+    out = df.copy()
+    key_col = column if column in out.columns else ("key" if "key" in out.columns else None)
+    if key_col is not None:
+        out["name"] = [stage_name(k) for k in out[key_col]]
+    return out
+
+
+def bar_chart(df: pd.DataFrame, category: str, value: str, title: str, category_title: str, value_title: str):
+    from funnel.dashboard_charts import bar_chart as _bar
+
+    return _bar(df, category, value, title, category_title, value_title, lang=view().lang)
+
+
+def line_chart(df: pd.DataFrame, value: str, title: str, value_title: str, grain: str):
+    from funnel.dashboard_charts import period_line_chart
+
+    return period_line_chart(df, value, title, value_title, grain=grain, lang=view().lang)
+
+
+def ci_bounds(row) -> tuple:
+    """(low, high) of a leaderboard row's 95% interval, whichever way the frame holds it."""
+    for low, high in (("conversion_ci_low", "conversion_ci_high"), ("ci_low", "ci_high")):
+        if low in row and high in row:
+            return row[low], row[high]
+    pair = row.get("conversion_ci") if hasattr(row, "get") else None
+    if pair is None or (isinstance(pair, float) and pair != pair):
+        return None, None
+    try:
+        return pair[0], pair[1]
+    except (TypeError, IndexError, KeyError):
+        return None, None
+
+
+def reason_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Loss reasons with the 'unspecified' bucket labelled in the view's language."""
+    out = df.copy()
+    if "reason" in out.columns:
+        unspecified = t("unspecified", view().lang)
+        out["reason"] = [unspecified if (r is None or (isinstance(r, float) and r != r) or str(r).strip() == ""
+                                         or str(r).startswith("未填写")) else r for r in out["reason"]]
+    if "category" in out.columns:
+        out["category"] = [bilingual(c, view().lang) if c is not None else t("other", view().lang)
+                           for c in out["category"]]
+    return out
+
+
+def overview_period_over_period() -> dict | None:
+    """``funnel.metrics.period_over_period`` for the period (of the view's grain) holding the end of the date
+    range, else the as-of date; None when the previous period holds no lead (nothing to compare with)."""
+    ctx = view().ctx
+    anchor = ctx.filter.date_to or ctx.as_of
+    pop = metric("period_over_period", period_start_day=anchor)
+    if not pop or not pop.get("previous", {}).get("leads"):
+        return None
+    return pop
+
+
+def delta_text(pop: dict, key: str, kind: str) -> str | None:
+    """The change of one KPI from the previous period, in words a tile shows ('+12', '+1.5 pp', '-3 天')."""
+    diff = pop.get("change", {}).get(key)
+    if i18n._undefined(diff):
+        return None
+    diff = float(diff)
+    if kind == "ratio":
+        return f"{diff * 100:+.1f} pp"
+    if kind == "days":
+        return f"{diff:+.1f} {'天' if view().lang == 'zh' else 'd'}"
+    return f"{diff:+,.0f}"
+
+
+def bilingual(text: object, lang: str) -> str:
+    """'价格 / price' -> '价格' in Chinese, 'price' in English; other text unchanged."""
+    value = "" if text is None else str(text)
+    if " / " in value:
+        zh, _, en = value.partition(" / ")
+        return zh if lang == "zh" else en
+    return value

@@ -1,0 +1,140 @@
+"""Presentation mode: the monthly report one section per screen, large type, only prev / next buttons.
+
+For screensharing in the monthly review. It shows the same ``ReportData`` as the HTML / XLSX / PDF report
+(``funnel.report.build_report``) for the sidebar's view: its filter (source, rep, manager, team), as-of
+date, stalled threshold and language. The period is the one of the view's grain that holds the end of
+the view's date range (else the as-of date); ``?period=2024-03`` in the link picks another. Charts are the
+report's PNG renders (white cards, legible in light and dark themes); all user text is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from funnel.report import build_report
+from funnel.report.labels import L
+from funnel.report.model import ReportData, fmt_delta, fmt_value
+from funnel.report.periods import parse_period, period_containing
+from app_pages import _common as common
+
+SLIDE_KEY = "_presentation_slide"
+TABLE_ROWS = 10  # rows of a table on one screen (the files hold all of them)
+
+CSS = """
+<style>
+.st-key-lf_slide h1 { font-size: 2.6rem !important; line-height: 1.25; }
+.st-key-lf_slide h2 { font-size: 2.2rem !important; }
+.st-key-lf_slide p, .st-key-lf_slide li { font-size: 1.45rem !important; line-height: 1.6; }
+.st-key-lf_slide [data-testid="stMetricValue"], .st-key-lf_slide [data-testid="stMetricValue"] * {
+    font-size: 2.8rem !important; line-height: 1.2; font-weight: 600; }
+.st-key-lf_slide [data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }
+.st-key-lf_slide [data-testid="stMetricDelta"], .st-key-lf_slide [data-testid="stMetricDelta"] * {
+    font-size: 1.05rem !important; }
+.st-key-lf_slide [data-testid="stImage"] img { border-radius: 6px; }
+</style>
+"""
+
+
+def _period_for(v) -> str:
+    """?period=... when given and valid, else the view's grain period holding its date_to (or as-of)."""
+    raw = st.query_params.get("period")
+    if raw:
+        try:
+            return parse_period(raw).label
+        except ValueError:
+            common.info(f"period={common.md_escape(raw)} ✗")
+    flt = v.ctx.filter
+    day = flt.date_to or v.ctx.as_of or dt.date.today()
+    return period_containing(day, v.ctx.grain).label
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _report(db_key: str, version: str, filter_key: str, period: str, lang: str, as_of: dt.date,
+            stalled_days: int, _filter) -> ReportData:
+    report = build_report(common.store().cursor(), _filter, period=period, lang=lang, as_of=as_of,
+                          stalled_days=stalled_days)
+    for section in report.sections:  # render every chart once, here, not on each slide change
+        for chart in section.charts:
+            chart.png()
+    return report
+
+
+def report_for_view(v, period: str | None = None) -> ReportData:
+    """The report of the view (cached by data version + filter + period + language); for download buttons."""
+    period = period or _period_for(v)
+    return _report(common.db_key(), v.version, repr(v.ctx.filter), period, v.lang, v.ctx.as_of,
+                   v.ctx.stalled_days, v.ctx.filter)
+
+
+def _text(text: str, muted: bool = False) -> None:
+    """User-bearing text, escaped (md_escape makes every Markdown / HTML character literal)."""
+    st.markdown(f":gray[{common.md_escape(text)}]" if muted else common.md_escape(text))
+
+
+def _slide_title(report: ReportData) -> None:
+    st.markdown(f"# {common.md_escape(report.title)}")
+    st.markdown(f"## {common.md_escape(report.subtitle)}")
+    for m in report.meta:
+        _text(m, muted=True)
+
+
+def _slide(report: ReportData, index: int) -> None:
+    lang = report.lang
+    section = report.sections[index]
+    st.markdown(f"## {section.number}. {common.md_escape(section.title)}")
+    if section.kpis:
+        per_row = 4
+        for start in range(0, len(section.kpis), per_row):
+            cols = st.columns(per_row)
+            for col, k in zip(cols, section.kpis[start:start + per_row]):
+                kind = "int" if k.kind == "amount" else k.kind
+                delta = fmt_delta(k, lang) if k.compare and k.delta is not None else None
+                col.metric(k.label, fmt_value(k.value, kind, lang), delta=delta, border=True,
+                           delta_color="inverse" if k.kind == "days" else "normal",
+                           help=(f"{L('previous', lang)}: {fmt_value(k.previous, kind, lang)}" if k.compare else None))
+    for para in section.paragraphs:
+        _text(para)
+    for i, a in enumerate(section.actions, 1):
+        st.markdown(f"{i}\\. {common.md_escape(a.text)}")
+        _text(f"{L('fig_ref', lang)}:{a.basis}", muted=True)
+    if section.charts:
+        cols = st.columns(min(2, len(section.charts)))
+        for col, chart in zip(cols * 2, section.charts):
+            col.image(chart.png(), width="stretch")
+    for table in section.tables[:2]:
+        st.markdown(f"**{common.md_escape(table.title)}**")
+        frame = pd.DataFrame([{c.header: fmt_value(r.get(c.key), c.kind, lang) for c in table.columns}
+                              for r in table.all_rows[:TABLE_ROWS]], columns=[c.header for c in table.columns])
+        st.dataframe(frame, hide_index=True, width="stretch")
+        if len(table.all_rows) > TABLE_ROWS:
+            _text(L("list_cut", lang, shown=TABLE_ROWS, total=len(table.all_rows)), muted=True)
+
+
+def main() -> None:
+    v = common.view()
+    common.require_data(v)
+    st.markdown(CSS, unsafe_allow_html=True)  # static CSS only, no user value
+    report = report_for_view(v)
+    slides = len(report.sections) + 1  # the title slide, then one per section
+    index = min(max(int(st.session_state.get(SLIDE_KEY, 0)), 0), slides - 1)
+
+    nav = st.columns([1, 6, 1])
+    if nav[0].button("◀", key="lf_prev", disabled=index == 0, width="stretch",
+                     help=L("previous", v.lang)):
+        index -= 1
+    if nav[2].button("▶", key="lf_next", disabled=index == slides - 1, width="stretch"):
+        index += 1
+    st.session_state[SLIDE_KEY] = index
+    nav[1].progress((index + 1) / slides, text=f"{index + 1} / {slides}")
+
+    with st.container(key="lf_slide"):
+        if index == 0:
+            _slide_title(report)
+        else:
+            _slide(report, index - 1)
+
+
+main()

@@ -1,0 +1,51 @@
+"""Team: rep / manager / team / source leaderboards with 95% Wilson intervals of conversion."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from funnel import charts
+from funnel.i18n import fmt_num, fmt_pct, t
+from app_pages import _common as common
+
+v = common.page_header("page_team")
+common.require_data(v)
+lang = v.lang
+
+summary = common.metric("cohort_summary")
+if not summary.get("leads"):
+    common.info(t("empty_cohort", lang))
+    st.stop()
+
+TABS = (("rep", "team_tab_rep", "col_rep"), ("manager", "team_tab_manager", "col_manager"),
+        ("team", "team_tab_team", "col_team"), ("source", "team_tab_source", "col_source"))
+for tab, (by, tab_key, name_key) in zip(st.tabs([t(k, lang) for _, k, _ in TABS]), TABS):
+    with tab:
+        board = common.metric("leaderboard", by=by)
+        name_col = by if by in board.columns else ("name" if "name" in board.columns else board.columns[0])
+        if len(board):
+            board = board.copy()
+            board[name_col] = board[name_col].map(lambda x: t("unassigned", lang) if x is None or x != x else x)
+        if board.empty:
+            common.info(t("team_no_roster", lang) if by == "team" else t("team_empty", lang, what=t(tab_key, lang)))
+            continue
+        if len(board) == 1:
+            common.info(t("one_rep_note", lang))
+        chart = charts.leaderboard_ci_chart(board, lang=lang, title=f"{t(tab_key, lang)} · {t('team_ci_title', lang)}")
+        common.show_chart(chart, f"leaderboard_{by}", f"board_{by}")
+        first = board.iloc[0]
+        low, high = common.ci_bounds(first)
+        common.caption(t("team_caption", lang, name=first[name_col], conversion=fmt_pct(first.get("conversion")),
+                         low=fmt_pct(low), high=fmt_pct(high), won=fmt_num(first.get("won")),
+                         leads=fmt_num(first.get("leads"))))
+        table = board.round({"activities_per_lead": 1, "median_cycle_days": 1})
+        table["ci_low"], table["ci_high"] = zip(*[common.ci_bounds(r) for _, r in table.iterrows()])
+        shown = common.localized(table, {name_col: name_key, "leads": "col_leads", "won": "col_won", "lost": "col_lost",
+                                         "open": "col_open", "conversion": "col_conversion", "ci_low": "col_ci_low",
+                                         "ci_high": "col_ci_high", "win_rate": "col_win_rate",
+                                         "median_cycle_days": "col_median_cycle", "stalled": "col_stalled",
+                                         "activities_per_lead": "col_activities_per_lead"})
+        pct = {t(k, lang): common.pct_column(t(k, lang)) for k in ("col_conversion", "col_ci_low", "col_ci_high",
+                                                                    "col_win_rate")}
+        common.table(shown, column_config=pct, key=f"board_table_{by}")
+        common.download_table(shown, f"leaderboard_{by}", f"board_dl_{by}")

@@ -1,0 +1,427 @@
+"""The baseline: the whole figure set of SPEC §4 in idiomatic, vectorised pandas on the raw tables.
+
+Input: the base tables as DataFrames (``leads``, ``stage_events``, ``activities``, ``roster``, ``stages``), as a
+pandas user would load them (from DuckDB or Parquet). Nothing derived is read: ``derive`` builds the per-lead
+frame and the stage intervals from the raw events every time (that is the point of the comparison), then one
+function per figure family filters the cohort and aggregates. It follows SPEC §4 like
+tests/metrics/reference_pandas.py (which loops over leads with iterrows and is far too slow for 1M leads) but
+with groupby / merge / shift only; it is written the way a competent pandas user would (cleaning the few
+distinct loss-reason spellings once, not per row), so the ratios are not flattered by a naive baseline.
+
+    frames = load_frames_duckdb(con)  |  load_frames_parquet(dir)
+    d = derive(frames)                       # per-lead facts + intervals (+ as_of)
+    figs = figures(d, Filter(...))           # dict shaped like funnel.metrics.figures (key figures)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+OPEN = ("untouched", "active")
+STATUSES = ("untouched", "active", "won", "lost")
+UNSPECIFIED = "未填写 / unspecified"
+Z95 = 1.959963984540054
+MISSING = {"", "-", "--", "—", "——", "–", "无", "n/a", "na", "none", "null", "nan", "/", "#n/a"}
+_WIDE = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_NARROW = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+_FOLD = str.maketrans(_WIDE, _NARROW)
+_SPACES = re.compile(r"\s+")
+DAY = np.timedelta64(86_400, "s")
+
+
+@dataclass(frozen=True)
+class Filter:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sources: tuple[str, ...] = ()
+    reps: tuple[str, ...] = ()
+    managers: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    grain: str = "month"
+    stalled_days: int = 7
+
+
+# ------------------------------------------------------------------------------------------------ loading
+def load_frames_duckdb(con) -> dict[str, pd.DataFrame]:
+    return {
+        "leads": con.execute("select * from leads").df(),
+        "stage_events": con.execute("select lead_id, stage, entered_at from stage_events").df(),
+        "activities": con.execute('select lead_id, "at" from activities').df(),
+        "roster": con.execute("select rep, manager, team from roster").df(),
+        "stages": con.execute('select key, "order", kind, expected_days from stages order by "order", key').df(),
+    }
+
+
+def load_frames_parquet(directory: str | Path) -> dict[str, pd.DataFrame]:
+    d = Path(directory)
+    cols = {"stage_events": ["lead_id", "stage", "entered_at"], "activities": ["lead_id", "at"],
+            "roster": ["rep", "manager", "team"], "stages": ["key", "order", "kind", "expected_days"]}
+    out = {t: pd.read_parquet(d / f"{t}.parquet", columns=cols.get(t)) for t in
+           ("leads", "stage_events", "activities", "roster", "stages")}
+    out["stages"] = out["stages"].sort_values(["order", "key"]).reset_index(drop=True)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ derive
+def _clean_reason(raw: str) -> str | None:
+    text = _SPACES.sub(" ", raw.translate(_FOLD).strip())
+    return None if (text == "" or text.lower() in MISSING) else text
+
+
+def _days(delta: pd.Series) -> pd.Series:
+    return delta / pd.Timedelta(days=1)
+
+
+def derive(frames: dict[str, pd.DataFrame]) -> dict:
+    """Per-lead facts (status, furthest / current stage, cycle, last activity, ...) and the completed
+    intervals, from the raw tables."""
+    leads, events, acts, roster, stages = (frames[k] for k in ("leads", "stage_events", "activities", "roster",
+                                                               "stages"))
+    keys = list(stages["key"])
+    n_st = len(keys)
+    rank_of = {k: i + 1 for i, k in enumerate(keys)}
+    won_rank = rank_of[stages.loc[stages["kind"] == "won", "key"].iloc[0]]
+
+    lf = leads[["lead_id", "source", "customer", "rep", "manager", "acquired_at", "current_stage",
+                "stage_entered_at", "expected_close", "status_reported", "cycle_days_reported", "lost_reason",
+                "lost_at", "amount"]].copy()
+    lf["reported_rank"] = lf["current_stage"].map(rank_of)
+
+    ev = events.merge(lf[["lead_id", "acquired_at", "reported_rank"]], on="lead_id", how="inner")
+    ev["rank"] = ev["stage"].map(rank_of)
+    ev = ev[ev["rank"].notna()].copy()
+    ev["rank"] = ev["rank"].astype("int64")
+    ev["valid"] = ev["entered_at"].notna() & (ev["acquired_at"].isna() | (ev["entered_at"] >= ev["acquired_at"]))
+    ev["bit"] = np.left_shift(1, ev["rank"].to_numpy())
+
+    g = ev.groupby("lead_id", sort=False)
+    per = pd.DataFrame({"event_rank": g["rank"].max(), "n_events": g.size()})
+    per["event_mask"] = ev.drop_duplicates(["lead_id", "rank"]).groupby("lead_id", sort=False)["bit"].sum()
+    valid = ev[ev["valid"]]
+    per["dated_mask"] = valid.drop_duplicates(["lead_id", "rank"]).groupby("lead_id", sort=False)["bit"].sum()
+    gv = valid.groupby("lead_id", sort=False)["entered_at"]
+    per["last_event_at"] = gv.max()
+    per["won_at"] = valid[valid["rank"] == won_rank].groupby("lead_id", sort=False)["entered_at"].min()
+    per["cur_entered_at"] = valid[valid["rank"] == valid["reported_rank"]].groupby("lead_id", sort=False)[
+        "entered_at"].max()
+    latest = valid.sort_values(["lead_id", "entered_at", "rank"]).drop_duplicates("lead_id", keep="last")
+    per["latest_rank"] = latest.set_index("lead_id")["rank"]
+    prog = (ev["rank"] > 1) | (ev["valid"] & (ev["entered_at"] > ev["acquired_at"]))
+    per["progressed"] = prog.groupby(ev["lead_id"], sort=False).any()
+
+    a = acts.groupby("lead_id", sort=False)["at"].agg(["max", "size"]).rename(
+        columns={"max": "last_act_at", "size": "n_activities"})
+
+    lf = lf.join(per, on="lead_id").join(a, on="lead_id")
+    lf = lf.merge(roster.rename(columns={"manager": "r_manager"}), on="rep", how="left")
+    lf["manager"] = lf["manager"].fillna(lf["r_manager"])
+    lf["event_mask"] = lf["event_mask"].fillna(0).astype("int64")
+    lf["dated_mask"] = lf["dated_mask"].fillna(0).astype("int64")
+    lf["n_activities"] = lf["n_activities"].fillna(0).astype("int64")
+    lf["progressed"] = lf["progressed"].fillna(False).astype(bool)
+
+    # loss reason: the few distinct spellings cleaned once
+    uniq = pd.Series(lf["lost_reason"].dropna().unique())
+    cleaned = dict(zip(uniq, uniq.map(_clean_reason)))
+    lf["lost_reason"] = lf["lost_reason"].map(cleaned)
+    lf["lost_reason_key"] = lf["lost_reason"].str.lower()
+
+    pre = np.maximum(lf["event_rank"].fillna(1), lf["reported_rank"].fillna(1)).astype("int64")
+    reported = lf["status_reported"].where(lf["status_reported"].isin(STATUSES))
+    derived = np.select(
+        [pre >= won_rank, lf["lost_reason"].notna() | lf["lost_at"].notna(),
+         lf["progressed"] | (lf["n_activities"] > 0)],
+        ["won", "lost", "active"], "untouched")
+    lf["status"] = reported.fillna(pd.Series(derived, index=lf.index))
+    won = lf["status"] == "won"
+    lf["furthest_rank"] = np.where(won, np.maximum(pre, won_rank), pre)
+    lf["current_rank"] = lf["reported_rank"].fillna(lf["latest_rank"]).fillna(lf["furthest_rank"]).astype("int64")
+    lf["current_entered_at"] = np.where(
+        lf["reported_rank"].notna(), lf["cur_entered_at"].fillna(lf["stage_entered_at"]),
+        np.where(lf["latest_rank"].notna(), lf["last_event_at"], lf["stage_entered_at"]))
+    lf["current_entered_at"] = pd.to_datetime(lf["current_entered_at"])
+    expected = stages["expected_days"].to_numpy()
+    lf["current_expected_days"] = expected[lf["current_rank"].to_numpy() - 1]
+    computed = _days(lf["won_at"] - lf["acquired_at"])
+    rep_cycle = lf["cycle_days_reported"].where(lf["cycle_days_reported"] >= 0)
+    lf["cycle_days"] = computed.fillna(rep_cycle)
+    lf["cycle_from_reported"] = computed.isna() & rep_cycle.notna()
+    lf["loss_days"] = _days(lf["lost_at"] - lf["acquired_at"]).where(lf["lost_at"] >= lf["acquired_at"])
+    lf["last_activity_at"] = lf[["last_event_at", "last_act_at", "acquired_at"]].max(axis=1)
+
+    # completed intervals: consecutive valid dated events of a lead, by time then stage order
+    sv = valid[["lead_id", "rank", "entered_at"]].sort_values(["lead_id", "entered_at", "rank"])
+    nxt_lead = sv["lead_id"].shift(-1)
+    pair = sv.assign(ended_at=sv["entered_at"].shift(-1), next_rank=sv["rank"].shift(-1))
+    pair = pair[nxt_lead == sv["lead_id"]]
+    masks = lf.set_index("lead_id")
+    undated = (masks["event_mask"] & ~masks["dated_mask"]).reindex(pair["lead_id"]).to_numpy()
+    lo = np.minimum(pair["rank"].to_numpy(), pair["next_rank"].to_numpy().astype("int64"))
+    hi = np.maximum(pair["rank"].to_numpy(), pair["next_rank"].to_numpy().astype("int64"))
+    between = ((np.left_shift(1, hi) - 1) & ~(np.left_shift(1, lo + 1) - 1))
+    intervals = pd.DataFrame({
+        "lead_id": pair["lead_id"].to_numpy(), "rank": pair["rank"].to_numpy(),
+        "days": _days(pair["ended_at"] - pair["entered_at"]).to_numpy(),
+        "span": (undated & between) != 0,
+    }).merge(lf[["lead_id", "acquired_at", "source", "rep", "manager", "team"]], on="lead_id", how="left")
+
+    as_of = max(x for x in (leads["acquired_at"].max(), leads["lost_at"].max(), events["entered_at"].max(),
+                            acts["at"].max()) if not pd.isna(x))
+    return {"facts": lf, "intervals": intervals, "stages": stages, "keys": keys, "won_rank": won_rank,
+            "n_stages": n_st, "as_of": pd.Timestamp(as_of).normalize(), "events": ev}
+
+
+# ------------------------------------------------------------------------------------------------ figures
+def _mask(df: pd.DataFrame, flt: Filter, dated: bool = True) -> pd.Series:
+    m = df["acquired_at"].notna() if dated else pd.Series(True, index=df.index)
+    if dated and flt.date_from is not None:
+        m &= df["acquired_at"] >= pd.Timestamp(flt.date_from)
+    if dated and flt.date_to is not None:
+        m &= df["acquired_at"] < pd.Timestamp(flt.date_to) + pd.Timedelta(days=1)
+    for col, values in (("source", flt.sources), ("rep", flt.reps), ("manager", flt.managers), ("team", flt.teams)):
+        if values:
+            m &= df[col].isin(values)
+    return m
+
+
+def cohort(d: dict, flt: Filter) -> pd.DataFrame:
+    f = d["facts"]
+    return f[_mask(f, flt)]
+
+
+def _ratio(a, b):
+    return None if b is None or b == 0 or a is None else float(a) / float(b)
+
+
+def _num(x):
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def cohort_summary(d: dict, c: pd.DataFrame, flt: Filter) -> dict:
+    f = d["facts"]
+    st = c["status"].value_counts()
+    won, lost = int(st.get("won", 0)), int(st.get("lost", 0))
+    reached_won = int((c["furthest_rank"] >= d["won_rank"]).sum())
+    undated = int((f["acquired_at"].isna() & _mask(f, flt, dated=False)).sum())
+    return {"leads": len(c), "won": won, "lost": lost, "open": int(st.get("untouched", 0) + st.get("active", 0)),
+            "undated": undated, "overall_conversion": _ratio(reached_won, len(c)), "win_rate": _ratio(won, won + lost),
+            "won_amount": _num(c.loc[c["status"] == "won", "amount"].sum(min_count=1))}
+
+
+def stage_funnel(d: dict, c: pd.DataFrame) -> pd.DataFrame:
+    ranks = pd.RangeIndex(1, d["n_stages"] + 1)
+    at_furthest = c["furthest_rank"].value_counts().reindex(ranks, fill_value=0)
+    reached = at_furthest[::-1].cumsum()[::-1]
+    is_open = c["status"].isin(OPEN)
+    dropped = c.loc[c["status"] == "lost", "furthest_rank"].value_counts().reindex(ranks, fill_value=0)
+    open_at = c.loc[is_open, "furthest_rank"].value_counts().reindex(ranks, fill_value=0)
+    in_prog = c.loc[is_open, "current_rank"].value_counts().reindex(ranks, fill_value=0)
+    step = (reached / reached.shift(1)).where(reached.shift(1) > 0)
+    return pd.DataFrame({"stage": d["keys"], "reached": reached.to_numpy(), "step_conversion": step.to_numpy(),
+                         "dropped": dropped.to_numpy(), "open": open_at.to_numpy(), "in_progress": in_prog.to_numpy()})
+
+
+def time_in_stage(d: dict, c: pd.DataFrame, flt: Filter) -> pd.DataFrame:
+    iv = d["intervals"]
+    iv = iv[_mask(iv, flt)]
+    done = iv[~iv["span"]].groupby("rank")["days"]
+    q = done.quantile([0.25, 0.5, 0.75]).unstack()
+    out = pd.DataFrame({"n": done.size(), "q1": q[0.25], "median": q[0.5], "q3": q[0.75], "mean": done.mean(),
+                        "min": done.min(), "max": done.max()})
+    out["spans"] = iv[iv["span"]].groupby("rank").size()
+    op = c[c["status"].isin(OPEN)]
+    run = _days(d["as_of"] - op["current_entered_at"]).clip(lower=0)
+    out = out.join(run.groupby(op["current_rank"]).agg(["size", "median"]).set_axis(
+        ["in_progress", "in_progress_median_days"], axis=1), how="outer")
+    out = out.reindex(pd.RangeIndex(1, d["n_stages"] + 1))
+    out[["n", "spans", "in_progress"]] = out[["n", "spans", "in_progress"]].fillna(0).astype("int64")
+    out.insert(0, "stage", d["keys"])
+    return out.reset_index(drop=True)
+
+
+def cycle_summary(c: pd.DataFrame) -> dict:
+    w = c[c["status"] == "won"]
+    cyc = w["cycle_days"].dropna()
+    q = cyc.quantile([0.25, 0.5, 0.75]) if len(cyc) else pd.Series([None] * 3, index=[0.25, 0.5, 0.75])
+    return {"n": len(cyc), "n_reported": int((w["cycle_from_reported"] & w["cycle_days"].notna()).sum()),
+            "q1": _num(q[0.25]), "median": _num(q[0.5]), "q3": _num(q[0.75]), "mean": _num(cyc.mean())}
+
+
+def time_to_loss(c: pd.DataFrame) -> dict:
+    lost = c[c["status"] == "lost"]["loss_days"]
+    known = lost.dropna()
+    return {"n": len(known), "median": _num(known.median()), "mean": _num(known.mean()),
+            "n_unknown": int(lost.isna().sum())}
+
+
+def loss_reasons(c: pd.DataFrame) -> pd.DataFrame:
+    lost = c[c["status"] == "lost"]
+    spell = lost.groupby(["lost_reason_key", "lost_reason"], dropna=False).size().reset_index(name="c")
+    spell = spell.sort_values(["lost_reason_key", "c", "lost_reason"], ascending=[True, False, True])
+    label = spell.drop_duplicates("lost_reason_key")
+    counts = spell.groupby("lost_reason_key", dropna=False)["c"].sum()
+    out = pd.DataFrame({"reason": label.set_index("lost_reason_key")["lost_reason"].reindex(counts.index)
+                        .fillna(UNSPECIFIED).to_numpy(), "count": counts.to_numpy()})
+    out = out.sort_values(["count", "reason"], ascending=[False, True]).reset_index(drop=True)
+    total = out["count"].sum()
+    out["share"] = out["count"] / total
+    out["cumulative_share"] = out["count"].cumsum() / total
+    return out
+
+
+def loss_by_stage(d: dict, c: pd.DataFrame) -> pd.DataFrame:
+    ranks = pd.RangeIndex(1, d["n_stages"] + 1)
+    lost = c[c["status"] == "lost"]
+    n_lost = lost["furthest_rank"].value_counts().reindex(ranks, fill_value=0)
+    reached = c["furthest_rank"].value_counts().reindex(ranks, fill_value=0)[::-1].cumsum()[::-1]
+    top = (lost.dropna(subset=["lost_reason"]).groupby(["furthest_rank", "lost_reason"]).size()
+           .reset_index(name="n").sort_values(["furthest_rank", "n", "lost_reason"], ascending=[True, False, True])
+           .drop_duplicates("furthest_rank").set_index("furthest_rank")["lost_reason"].reindex(ranks))
+    return pd.DataFrame({"stage": d["keys"], "lost": n_lost.to_numpy(), "share": (n_lost / n_lost.sum()).to_numpy(),
+                         "loss_rate": (n_lost / reached.where(reached > 0)).to_numpy(), "top_reason": top.to_numpy()})
+
+
+def _wilson(won: np.ndarray, n: np.ndarray, z: float = Z95):
+    p = won / n
+    denom = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.maximum(0.0, center - half), np.minimum(1.0, center + half)
+
+
+def leaderboard(d: dict, c: pd.DataFrame, by: str, flt: Filter) -> pd.DataFrame:
+    is_open = c["status"].isin(OPEN)
+    idle = _days(d["as_of"] - c["last_activity_at"])
+    x = pd.DataFrame({by: c[by], "won": c["status"] == "won", "lost": c["status"] == "lost", "open": is_open,
+                      "stalled": is_open & (idle > flt.stalled_days), "acts": c["n_activities"],
+                      "cycle": c["cycle_days"].where(c["status"] == "won"),
+                      "won_amount": c["amount"].where(c["status"] == "won")})
+    g = x.groupby(by, dropna=False, sort=False)
+    out = g.agg(leads=("won", "size"), won=("won", "sum"), lost=("lost", "sum"), open=("open", "sum"),
+                median_cycle_days=("cycle", "median"), stalled=("stalled", "sum"), activities=("acts", "sum"),
+                won_amount=("won_amount", "sum")).reset_index()
+    out["conversion"] = out["won"] / out["leads"]
+    out["conversion_ci_low"], out["conversion_ci_high"] = _wilson(out["won"].to_numpy(float), out["leads"].to_numpy(float))
+    out["win_rate"] = (out["won"] / (out["won"] + out["lost"])).where(out["won"] + out["lost"] > 0)
+    out["activities_per_lead"] = out["activities"] / out["leads"]
+    out["_null"] = out[by].isna()
+    out = out.sort_values(["conversion_ci_low", "_null", by], ascending=[False, True, True], na_position="last")
+    return out.drop(columns=["_null", "activities"]).reset_index(drop=True)
+
+
+def stalled(d: dict, c: pd.DataFrame, flt: Filter) -> pd.DataFrame:
+    op = c[c["status"].isin(OPEN)]
+    idle = _days(d["as_of"] - op["last_activity_at"])
+    s = op.assign(idle_days=idle)[idle > flt.stalled_days]
+    keys = np.array(d["keys"], dtype=object)
+    s = s.assign(stage=keys[s["current_rank"].to_numpy() - 1])
+    return s.sort_values(["idle_days", "lead_id"], ascending=[False, True])[
+        ["lead_id", "customer", "rep", "manager", "team", "source", "stage", "status", "last_activity_at", "idle_days"]]
+
+
+def overdue(d: dict, c: pd.DataFrame) -> pd.DataFrame:
+    op = c[c["status"].isin(OPEN) & c["current_expected_days"].notna() & c["current_entered_at"].notna()]
+    days = _days(d["as_of"] - op["current_entered_at"])
+    o = op.assign(days_in_stage=days, overdue_days=days - op["current_expected_days"])
+    o = o[o["overdue_days"] > 0]
+    return o.sort_values(["overdue_days", "lead_id"], ascending=[False, True])[
+        ["lead_id", "customer", "rep", "current_rank", "current_entered_at", "days_in_stage", "overdue_days"]]
+
+
+def past_expected_close(d: dict, c: pd.DataFrame) -> pd.DataFrame:
+    op = c[c["status"].isin(OPEN) & (c["expected_close"] < d["as_of"])]
+    o = op.assign(days_past=_days(d["as_of"] - op["expected_close"]))
+    return o.sort_values(["days_past", "lead_id"], ascending=[False, True])[
+        ["lead_id", "customer", "rep", "current_rank", "expected_close", "days_past"]]
+
+
+def trends(c: pd.DataFrame, flt: Filter) -> pd.DataFrame:
+    freq = {"week": "W-SUN", "month": "M", "quarter": "Q"}[flt.grain]
+    period = c["acquired_at"].dt.to_period(freq).dt.start_time
+    x = pd.DataFrame({"period_start": period, "won": c["status"] == "won", "lost": c["status"] == "lost",
+                      "open": c["status"].isin(OPEN), "cycle": c["cycle_days"].where(c["status"] == "won")})
+    out = x.groupby("period_start").agg(leads=("won", "size"), won=("won", "sum"), lost=("lost", "sum"),
+                                        open=("open", "sum"), median_cycle_days=("cycle", "median")).reset_index()
+    out["conversion"] = out["won"] / out["leads"]
+    return out
+
+
+def data_quality_counts(d: dict, c: pd.DataFrame) -> dict:
+    ev = d["events"]
+    ids = set(c["lead_id"])
+    before = ev[(ev["entered_at"] < ev["acquired_at"]) & ev["lead_id"].isin(ids)]
+    mism = c[(_days(c["won_at"] - c["acquired_at"]) - c["cycle_days_reported"]).abs() > 1]
+    return {"before_acquisition": len(before), "cycle_mismatch": len(mism),
+            "lost_before_acquisition": int((c["lost_at"] < c["acquired_at"]).sum())}
+
+
+FAMILIES = ("cohort_funnel", "time_in_stage", "cycle", "loss", "leaderboards", "followup", "trends")
+
+
+def family(d: dict, name: str, flt: Filter):
+    """One figure family on the derived frames (cohort selection included)."""
+    c = cohort(d, flt)
+    if name == "cohort_funnel":
+        return cohort_summary(d, c, flt), stage_funnel(d, c)
+    if name == "time_in_stage":
+        return time_in_stage(d, c, flt)
+    if name == "cycle":
+        return cycle_summary(c), time_to_loss(c)
+    if name == "loss":
+        return loss_reasons(c), loss_by_stage(d, c)
+    if name == "leaderboards":
+        return {by: leaderboard(d, c, by, flt) for by in ("rep", "manager", "team", "source")}
+    if name == "followup":
+        return stalled(d, c, flt), overdue(d, c), past_expected_close(d, c)
+    if name == "trends":
+        return trends(c, flt)
+    raise ValueError(name)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+            for r in df.to_dict("records")]
+
+
+def figures_from_derived(d: dict, flt: Filter) -> dict:
+    c = cohort(d, flt)
+    summary = cohort_summary(d, c, flt)
+    fun = stage_funnel(d, c)
+    tis = time_in_stage(d, c, flt)
+    stages = []
+    for f_row, t_row in zip(_records(fun), _records(tis)):
+        stages.append({"key": f_row["stage"], "reached": int(f_row["reached"]),
+                       "step_conversion": f_row["step_conversion"], "dropped": int(f_row["dropped"]),
+                       "open": int(f_row["open"]), "in_progress": int(f_row["in_progress"]),
+                       "time_in_stage_days": None if not t_row["n"] else
+                       {k: t_row[k] for k in ("n", "q1", "median", "q3", "mean")}})
+    boards = {by: leaderboard(d, c, by, flt) for by in ("rep", "manager", "team", "source")}
+    st = stalled(d, c, flt)
+    return {
+        "as_of": d["as_of"].date().isoformat(),
+        "cohort": {k: summary[k] for k in ("leads", "won", "lost", "open", "undated")},
+        "overall_conversion": summary["overall_conversion"], "win_rate": summary["win_rate"],
+        "stages": stages, "cycle_days": cycle_summary(c), "time_to_loss_days": time_to_loss(c),
+        "loss_reasons": _records(loss_reasons(c)), "loss_by_stage": _records(loss_by_stage(d, c)),
+        "reps": _records(boards["rep"]), "managers": _records(boards["manager"]), "teams": _records(boards["team"]),
+        "sources": _records(boards["source"]),
+        "stalled": _records(st), "stalled_count": len(st),
+        "overdue_count": len(overdue(d, c)), "past_expected_close_count": len(past_expected_close(d, c)),
+        "trends": _records(trends(c, flt)), "data_quality": data_quality_counts(d, c),
+    }
+
+
+def figures(frames: dict[str, pd.DataFrame], flt: Filter) -> dict:
+    """The whole figure set from the raw tables (derivation included)."""
+    return figures_from_derived(derive(frames), flt)

@@ -1,0 +1,152 @@
+"""The ingest layer: files -> one ``ParsedFile`` per file, normalised and validated, nothing written.
+
+Public API::
+
+    parse_files(sources, stages, mapping=None, fmt="auto", max_bytes=200 MiB) -> list[ParsedFile]
+    detect_format(header_cells) -> "template" | "events" | "wide" | "roster" | None
+    load_profile(path) -> MappingProfile;  save_profile(profile, path)
+"""
+
+from __future__ import annotations
+
+
+import pandas as pd
+
+from funnel.ingest.batch import WARNING_FIELDS, ImportError_, ParsedFile, empty_frame
+from funnel.ingest.decode import csv_grid, decode_text, separator_name, sniff_separator
+from funnel.ingest.detect import detect_format, detect_from_fields
+from funnel.ingest.fields import convert_fields, raw_fields
+from funnel.ingest.formats import parse_event_log, parse_lead_file, parse_roster
+from funnel.ingest.headers import required_columns_message
+from funnel.ingest.profiles import FileMapping, MappingProfile, load_profile, save_profile
+from funnel.ingest.sources import read_source
+from funnel.ingest.table import Table, build_table, drop_non_data_rows, header_score
+from funnel.ingest.xlsx import read_workbook
+from funnel.stages import StageConfig
+
+__all__ = ["parse_files", "parse_file", "detect_format", "load_profile", "save_profile", "MappingProfile",
+           "FileMapping", "ImportError_", "ParsedFile"]
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+FORMATS = ("auto", "template", "events", "wide", "roster", "leads")
+
+
+def parse_files(sources: list, stages: StageConfig, mapping: MappingProfile | None = None, fmt: str = "auto",
+                max_bytes: int = DEFAULT_MAX_BYTES) -> list[ParsedFile]:
+    """Read each source (a Path or an uploaded ``(file_name, bytes)`` pair) into one ParsedFile.
+
+    Raises ImportError_ (message names the file, what is wrong and what to do) for a file that cannot be used.
+    """
+    if fmt not in FORMATS:
+        raise ImportError_(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+    return [parse_file(source, stages, mapping, fmt, max_bytes) for source in sources]
+
+
+def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | None = None, fmt: str = "auto",
+               max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFile:
+    src = read_source(source, max_bytes)
+    section = mapping.for_file(src.file_name) if mapping else None
+    notes: list[str] = []
+    if section:
+        notes.append(f"mapping profile {mapping.name!r}: section {section.match!r}")
+    if src.kind == "xlsx":
+        table = _xlsx_table(src.file_name, src.data, stages, section, notes)
+    else:
+        text, encoding = decode_text(src.data, src.file_name)
+        sep = sniff_separator(text)
+        notes.append(f"read as {encoding} text, {separator_name(sep)}-separated")
+        grid = csv_grid(text, sep)
+        table = build_table(src.file_name, grid, stages, section)
+    table.notes[:0] = notes
+    kind = _choose_format(table, section, fmt)
+    drop_non_data_rows(table)
+    parsed = ParsedFile(file_name=src.file_name, sha256=src.sha256, format="mapped" if kind == "leads" else kind)
+    raw = raw_fields(table, section)
+    values = convert_fields(raw, table, stages, section)
+    if kind == "roster":
+        parse_roster(parsed, table, values)
+    elif kind == "events":
+        parse_event_log(parsed, table, values, stages, section)
+    else:
+        parse_lead_file(parsed, table, values, stages, section, kind)
+    parsed.rows_read = table.rows_read
+    parsed.rows_blank = table.rows_blank
+    parsed.rows_duplicate = table.rows_duplicate
+    parsed.rows_rejected = len(parsed.rejects)
+    parsed.warnings = (pd.DataFrame(table.warnings, columns=list(WARNING_FIELDS)) if table.warnings
+                       else empty_frame(WARNING_FIELDS))
+    parsed.notes = table.notes
+    for name in ("leads", "events", "activities", "roster", "rejects", "warnings"):
+        setattr(parsed, name, _text_as_object(getattr(parsed, name)))
+    if parsed.rows_rejected:
+        parsed.notes.append(f"{parsed.rows_rejected} row(s) rejected (see rejects)")
+    if table.warnings:
+        parsed.notes.append(f"{len(table.warnings)} cell(s) could not be read and were left empty (see warnings)")
+    assert parsed.rows_read == parsed.rows_accepted + parsed.rows_rejected + parsed.rows_blank + parsed.rows_duplicate
+    return parsed
+
+
+def _text_as_object(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as object dtype holding str or None (pandas 3 would infer a str dtype with NaN)."""
+    frame = frame.copy()
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if dtype == object or isinstance(dtype, pd.StringDtype):
+            column = frame[name].astype(object)
+            frame[name] = column.where(column.notna(), None)
+    return frame.reset_index(drop=True)
+
+
+def _xlsx_table(file_name: str, data: bytes, stages: StageConfig, section: FileMapping | None,
+                notes: list[str]) -> Table:
+    """The first sheet whose header is recognised (most known headers in its first rows)."""
+    book = read_workbook(data, file_name)
+    mapped = section.column_targets() if section else {}
+    for sheet in book.sheets:
+        top = sheet.grid.head(20)
+        if any(header_score(list(row), stages, mapped) >= 1 for row in top.itertuples(index=False)):
+            if len(book.sheets) > 1:
+                notes.append(f"sheet {sheet.name!r} used ({len(book.sheets)} sheets in the workbook)")
+            if book.date1904:
+                notes.append("workbook uses the 1904 date system")
+            return build_table(file_name, sheet.grid, stages, section, sheet.merged, book.date1904,
+                               sheet.missing_formulas)
+    if all(sheet.grid.empty for sheet in book.sheets):
+        raise ImportError_(f"{file_name}: the workbook is empty. Export the lead list with its header row and "
+                           "try again.")
+    names = ", ".join(repr(s.name) for s in book.sheets)
+    raise ImportError_(f"{file_name}: no sheet has a recognised header (sheets: {names}). Required: "
+                       f"{required_columns_message()}. If the file uses other column names, map them with a "
+                       "mapping profile.")
+
+
+def _choose_format(table: Table, section: FileMapping | None, fmt: str) -> str:
+    chosen = section.format if section and section.format != "auto" else fmt
+    fields = set(table.field_columns)
+    if section:
+        fields |= {f.to for f in section.fields} | {section and _const(c) for c in section.constants}
+    detected = detect_from_fields(fields, len(table.wide_columns))
+    kind = detected if chosen == "auto" else chosen
+    if kind is None:
+        found = ", ".join(h for h in table.headers if h) or "none"
+        raise ImportError_(f"{table.file_name}: the columns found ({found}) do not make a lead list, event log "
+                           f"or roster. Required: {required_columns_message()}. Rename the columns or map them "
+                           "with a mapping profile.")
+    need = {"roster": ("rep",), "events": ("lead_id", "stage"), "template": ("lead_id",),
+            "wide": ("lead_id",), "leads": ("lead_id",)}[kind]
+    if kind == "events" and "stage" not in fields and "current_stage" in fields:
+        need = ("lead_id",)
+    missing = [n for n in need if n not in fields]
+    if missing:
+        raise ImportError_(f"{table.file_name}: read as {kind} but column(s) {', '.join(missing)} are missing. "
+                           f"Required: {required_columns_message()}.")
+    if chosen == "auto":
+        table.notes.append(f"format detected: {kind}")
+    return kind
+
+
+def _const(name: str) -> str:
+    from funnel.ingest.headers import match_header
+    return match_header(name) or name
+
+

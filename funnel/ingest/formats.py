@@ -1,0 +1,160 @@
+"""The four formats, each turning a Table's typed fields into the frames of a ParsedFile.
+
+- template: one row per lead; events and activities implied by the row (``template.py``).
+- leads: one row per lead, events only from a mapping profile's ``[[files.events]]`` rules.
+- events: one row per (lead, stage, entered_at); leads keep the last non-empty value per field.
+- wide: one row per lead, one event per non-empty stage-date column.
+- roster: one row per rep.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from funnel.ingest.batch import EVENT_FIELDS, ROSTER_FIELDS, ParsedFile, empty_frame
+from funnel.ingest.dates import parse_dates
+from funnel.ingest.fields import when_mask
+from funnel.ingest.leads import lead_rows, to_lead_frame
+from funnel.ingest.profiles import FileMapping
+from funnel.ingest.rows import keep_last_per_key, reject_frame
+from funnel.ingest.table import Table
+from funnel.ingest.template import template_activities, template_events
+from funnel.ingest.headers import header_key
+from funnel.stages import StageConfig
+
+
+def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stages: StageConfig,
+                    mapping: FileMapping | None, kind: str) -> None:
+    """template / leads / wide: fill parsed.leads, events, activities, rejects."""
+    if kind == "template":
+        for generic, specific in (("stage", "current_stage"), ("entered_at", "stage_entered_at")):
+            if generic in values and specific not in values:
+                values = values.rename(columns={generic: specific})
+    leads, accepted, rejects = lead_rows(values, table)
+    parsed.leads, parsed.rejects = leads, rejects
+    rows = table.row_numbers[accepted]
+    events = [rule_events(table, values, accepted, mapping, stages)]
+    if kind == "template":
+        events.insert(0, template_events(leads, stages))
+        if "key_actions" in values:
+            label = table.column_label(table.field_columns["key_actions"])
+            parsed.activities = template_activities(leads, values["key_actions"].iloc[accepted].reset_index(drop=True),
+                                                    rows, label, table.warnings)
+    elif kind == "wide":
+        events.insert(0, wide_events(table, leads, accepted, stages))
+    parsed.events = _concat_events(events)
+    parsed.rows_accepted = len(leads)
+
+
+def rule_events(table: Table, values: pd.DataFrame, accepted: np.ndarray, mapping: FileMapping | None,
+                stages: StageConfig) -> pd.DataFrame:
+    """Events from a mapping profile's ``[[files.events]]`` rules (one per accepted row with a date)."""
+    if not mapping or not mapping.events:
+        return empty_frame(EVENT_FIELDS)
+    keys = {header_key(h): i for i, h in reversed(list(enumerate(table.headers)))}
+    parts = []
+    for rule in mapping.events:
+        index = keys.get(header_key(rule.column))
+        stage = rule.stage if rule.stage in stages.keys else stages.resolve(rule.stage)
+        if index is None or stage is None:
+            table.notes.append(f"mapping: event rule {rule.column!r} -> {rule.stage!r} not applied "
+                               "(column or stage not found)")
+            continue
+        cells = table.cells[index].iloc[accepted]
+        mask = when_mask(table, rule.when).iloc[accepted].to_numpy()
+        dates, problems = parse_dates(cells, table.date1904)
+        for pos in np.flatnonzero(problems.notna().to_numpy() & mask):
+            table.warnings.append({"row_number": int(table.row_numbers[accepted[pos]]),
+                                   "column_name": table.column_label(index), "raw_value": str(cells.iat[pos]),
+                                   "problem": problems.iat[pos]})
+        take = mask & dates.notna().to_numpy()
+        parts.append(pd.DataFrame({"lead_id": values["lead_id"].iloc[accepted].to_numpy()[take], "stage": stage,
+                                   "entered_at": dates.to_numpy()[take]}))
+    return _concat_events(parts)
+
+
+def wide_events(table: Table, leads: pd.DataFrame, accepted: np.ndarray, stages: StageConfig) -> pd.DataFrame:
+    """One event per non-empty stage-date column; the first stage at acquired_at when it has no column."""
+    parts = []
+    for index, stage in table.wide_columns.items():
+        cells = table.cells[index].iloc[accepted]
+        dates, problems = parse_dates(cells, table.date1904)
+        for pos in np.flatnonzero(problems.notna().to_numpy()):
+            table.warnings.append({"row_number": int(table.row_numbers[accepted[pos]]),
+                                   "column_name": table.column_label(index), "raw_value": str(cells.iat[pos]),
+                                   "problem": problems.iat[pos]})
+        take = dates.notna().to_numpy()
+        parts.append(pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[take], "stage": stage,
+                                   "entered_at": dates.to_numpy()[take]}))
+    first = stages.keys[0]
+    if first not in table.wide_columns.values():
+        take = leads["acquired_at"].notna().to_numpy()
+        parts.insert(0, pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[take], "stage": first,
+                                      "entered_at": leads["acquired_at"].to_numpy()[take]}))
+    return _concat_events(parts)
+
+
+def _concat_events(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty_frame(EVENT_FIELDS)
+    events = pd.concat(parts, ignore_index=True)[list(EVENT_FIELDS)]
+    events["entered_at"] = pd.to_datetime(events["entered_at"])
+    return events
+
+
+def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stages: StageConfig,
+                    mapping: FileMapping | None) -> None:
+    """Format B: rows without lead ID or stage are rejected; no superseding between rows."""
+    for generic, specific in (("stage", "current_stage"), ("entered_at", "stage_entered_at")):
+        if specific in values and generic not in values:
+            values = values.rename(columns={specific: generic})
+    ids = values["lead_id"]
+    stage = values["stage"] if "stage" in values else pd.Series(None, index=values.index, dtype=object)
+    raw_stage = table.cells[table.field_columns["stage"]] if "stage" in table.field_columns else None
+    no_id = ids.isna().to_numpy()
+    no_stage = stage.isna().to_numpy() & ~no_id
+    reasons = []
+    for pos in np.flatnonzero(no_id | no_stage):
+        if no_id[pos]:
+            reasons.append("no lead ID (lead_id is empty)")
+        elif raw_stage is not None and str(raw_stage.iat[pos]).strip() not in ("", "-"):
+            reasons.append(f"unknown stage {str(raw_stage.iat[pos]).strip()!r}: an event needs a known stage "
+                           "(add it as a synonym in Settings or map it in a mapping profile)")
+        else:
+            reasons.append("no stage: an event needs a stage")
+    bad = np.flatnonzero(no_id | no_stage)
+    # the stage warning for the rejected row is redundant: the reject says it
+    rejected_rows = set(table.row_numbers[bad].tolist())
+    table.warnings[:] = [w for w in table.warnings if not (w["row_number"] in rejected_rows
+                                                          and w["problem"].startswith("unknown stage"))]
+    parsed.rejects = reject_frame(table, bad, reasons)
+    accepted = np.flatnonzero(~(no_id | no_stage))
+    good = values.iloc[accepted]
+    entered = good["entered_at"] if "entered_at" in good else pd.Series(pd.NaT, index=good.index)
+    events = pd.DataFrame({"lead_id": good["lead_id"].to_numpy(), "stage": good["stage"].to_numpy(),
+                           "entered_at": pd.to_datetime(entered).to_numpy()})
+    parsed.events = _concat_events([events, rule_events(table, values, accepted, mapping, stages)])
+    attributes = good.drop(columns=[c for c in ("stage", "entered_at", "key_actions") if c in good])
+    leads = attributes.groupby("lead_id", sort=False).last().reset_index() if len(attributes.columns) > 1 \
+        else attributes.drop_duplicates("lead_id")
+    parsed.leads = to_lead_frame(leads)
+    parsed.rows_accepted = len(accepted)
+
+
+def parse_roster(parsed: ParsedFile, table: Table, values: pd.DataFrame) -> None:
+    """Format D: one row per rep; a rep listed twice keeps the later row."""
+    reps = values["rep"] if "rep" in values else pd.Series(None, index=values.index, dtype=object)
+    no_rep = reps.isna().to_numpy()
+    kept, superseded, sup_reasons = keep_last_per_key(reps.where(~no_rep), table)
+    positions = np.concatenate([np.flatnonzero(no_rep), superseded]).astype(int)
+    reasons = ["no rep (销售代表 is empty)"] * int(no_rep.sum()) + sup_reasons
+    order = np.argsort(positions, kind="stable")
+    parsed.rejects = reject_frame(table, positions[order], [reasons[i] for i in order])
+    accepted = np.flatnonzero(kept & ~no_rep)
+    roster = pd.DataFrame(index=range(len(accepted)))
+    for name in ROSTER_FIELDS:
+        roster[name] = values[name].iloc[accepted].to_numpy() if name in values else None
+    parsed.roster = roster
+    parsed.rows_accepted = len(accepted)

@@ -1,0 +1,256 @@
+"""From a grid of text cells to a ``Table``: the header row found, columns matched to canonical fields, and the
+rows that are not data (blank, totals, exact duplicates) set aside.
+
+One row of ``Table.cells`` = one data row of the file; ``Table.row_numbers`` holds the row number a user sees in
+Excel (the header row counted; for a CSV the record number).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from funnel.ingest.batch import ImportError_
+from funnel.ingest.headers import header_key, match_header, required_columns_message, wide_stage
+from funnel.ingest.profiles import FileMapping
+from funnel.ingest.values import maybe_missing
+from funnel.stages import StageConfig
+from funnel.text import fold, is_missing
+
+HEADER_SEARCH_ROWS = 20
+TOTAL_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "sum", "subtotal"})
+
+
+@dataclass
+class Table:
+    file_name: str
+    headers: list[str]                      # header cells as written (merged cells filled)
+    cells: pd.DataFrame                     # data rows, columns 0..n-1, str
+    row_numbers: np.ndarray                 # Excel row number of each data row
+    field_columns: dict[str, int] = field(default_factory=dict)   # canonical field -> column index
+    wide_columns: dict[int, str] = field(default_factory=dict)    # column index -> stage key
+    date1904: bool = False
+    notes: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    rows_read: int = 0
+    rows_blank: int = 0
+    rows_duplicate: int = 0
+    missing_formulas: set[tuple[int, int]] = field(default_factory=set)  # (grid row, col)
+    _factors: dict = field(default_factory=dict, repr=False)
+
+    def factor(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, distinct values) of a column of ``cells``, computed once per column."""
+        if index not in self._factors:
+            self._factors[index] = pd.factorize(self.cells[index], use_na_sentinel=False)
+        return self._factors[index]
+
+    def keep_rows(self, mask: np.ndarray) -> None:
+        self.cells = self.cells[mask].reset_index(drop=True)
+        self.row_numbers = self.row_numbers[mask]
+        self._factors = {k: (codes[mask], uniques) for k, (codes, uniques) in self._factors.items()}
+
+    def column_label(self, index: int) -> str:
+        return self.headers[index] or f"column {_letters(index)}"
+
+    def raw_json(self, positions: np.ndarray) -> list[str]:
+        """raw_values for data rows at ``positions``: JSON object of the cells keyed by header."""
+        keys, seen = [], set()
+        for i, h in enumerate(self.headers):
+            key = h or f"column {_letters(i)}"
+            if key in seen:
+                key = f"{key} (column {_letters(i)})"
+            seen.add(key)
+            keys.append(key)
+        sub = self.cells.iloc[positions]
+        return [json.dumps(dict(zip(keys, row)), ensure_ascii=False) for row in sub.itertuples(index=False)]
+
+
+def _letters(index: int) -> str:
+    out, n = "", index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _fill_merged(grid: pd.DataFrame, merged: list, limit: int) -> pd.DataFrame:
+    """Copy each merged range's top-left value into the range's cells (top rows only: headers)."""
+    if not merged:
+        return grid
+    grid = grid.copy()
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= limit or r0 >= len(grid):
+            continue
+        value = grid.iat[r0, c0]
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            for c in range(c0, min(c1, grid.shape[1] - 1) + 1):
+                if grid.iat[r, c] == "":
+                    grid.iat[r, c] = value
+    return grid
+
+
+def _known(cell: str, stages: StageConfig, mapped: dict[str, list[str]]) -> bool:
+    return bool(cell.strip()) and (header_key(cell) in mapped or match_header(cell) is not None
+                                   or wide_stage(cell, stages) is not None)
+
+
+def header_score(cells: list[str], stages: StageConfig, mapped: dict[str, list[str]] | None = None) -> int:
+    return sum(1 for c in cells if _known(str(c), stages, mapped or {}))
+
+
+def build_table(file_name: str, grid: pd.DataFrame, stages: StageConfig, mapping: FileMapping | None,
+                merged: list | None = None, date1904: bool = False,
+                missing_formulas: set | None = None) -> Table:
+    """Find the header row (the row among the first 20 matching the most known headers), match columns."""
+    mapped = mapping.column_targets() if mapping else {}
+    if grid.empty or grid.shape[1] == 0:
+        raise ImportError_(f"{file_name}: the file is empty. Export the lead list with its header row and "
+                           "try again.")
+    grid = _fill_merged(grid, merged or [], HEADER_SEARCH_ROWS)
+    top = grid.head(HEADER_SEARCH_ROWS)
+    scores = [header_score(list(row), stages, mapped) for row in top.itertuples(index=False)]
+    best = int(np.argmax(scores)) if scores else 0
+    if not scores or scores[best] == 0:
+        found = [c for c in grid.iloc[0] if str(c).strip()] if len(grid) else []
+        raise ImportError_(f"{file_name}: no known column was found (header seen: {', '.join(found[:12]) or 'none'}). "
+                           f"Required: {required_columns_message()}. If the file uses other column names, "
+                           "map them with a mapping profile (--mapping PROFILE.toml).")
+    headers = [str(c).strip() for c in grid.iloc[best]]
+    start = best + 1
+    # Two-row header (merged group titles above sub-headers): take sub-headers that are known.
+    if start < len(grid):
+        below = [str(c).strip() for c in grid.iloc[start]]
+        gained = [i for i, c in enumerate(below)
+                  if _known(c, stages, mapped) and (not _known(headers[i], stages, mapped) or headers[i] == "")]
+        if len(gained) >= 2 and header_score(below, stages, mapped) >= 2:
+            for i in gained:
+                headers[i] = below[i]
+            start += 1
+    cells = grid.iloc[start:].reset_index(drop=True)
+    table = Table(file_name, headers, cells, np.arange(start + 1, len(grid) + 1), date1904=date1904)
+    if best > 0:
+        table.notes.append(f"header found on row {best + 1}; {best} row(s) above it (a title) were skipped")
+    table.missing_formulas = {(r - start, c) for r, c in (missing_formulas or set()) if r >= start}
+    _match_columns(table, stages, mapped, mapping)
+    return table
+
+
+def _columns_named_by_rules(mapping: FileMapping | None) -> set[str]:
+    if not mapping:
+        return set()
+    names = {r.column for r in mapping.fields} | {r.column for r in mapping.events}
+    for rule in [*mapping.fields, *mapping.events]:
+        names |= set(rule.when)
+    return {header_key(n) for n in names}
+
+
+def _match_columns(table: Table, stages: StageConfig, mapped: dict[str, list[str]],
+                   mapping: FileMapping | None = None) -> None:
+    unknown = []
+    for index, header in enumerate(table.headers):
+        if not header:
+            continue
+        targets = mapped.get(header_key(header)) or ([match_header(header)] if match_header(header) else [])
+        if not targets:
+            stage = wide_stage(header, stages)
+            if stage:
+                table.wide_columns[index] = stage
+            else:
+                unknown.append(header)
+            continue
+        for target in targets:
+            if target in table.field_columns:
+                first = table.column_label(table.field_columns[target])
+                table.notes.append(f"columns {first!r} (column {_letters(table.field_columns[target])}) and "
+                                   f"{header!r} (column {_letters(index)}) both mean {target}; the first is used, "
+                                   "the second ignored")
+                table.warnings.append({"row_number": int(table.row_numbers[0] - 1) if len(table.row_numbers) else 1,
+                                       "column_name": header, "raw_value": header,
+                                       "problem": f"duplicate column for {target}: ignored, {first!r} is used"})
+            else:
+                table.field_columns[target] = index
+    if mapping_used := _columns_named_by_rules(mapping):
+        unknown = [h for h in unknown if header_key(h) not in mapping_used]
+    if unknown:
+        table.notes.append("columns not used: " + ", ".join(unknown))
+
+
+def drop_non_data_rows(table: Table) -> None:
+    """Remove blank rows, totals rows and exact duplicate rows from ``table.cells`` (counted and noted)."""
+    cells = table.cells
+    table.rows_read = len(cells)
+    if cells.empty:
+        return
+    headers_width = len(table.headers)
+    extra_cols = [c for c in cells.columns if c >= headers_width or table.headers[c] == ""]
+    if extra_cols:
+        extra = cells[extra_cols].apply(lambda col: col.str.strip() != "").any(axis=1)
+        for pos in np.flatnonzero(extra.to_numpy())[:50]:
+            values = [v for v in cells.iloc[pos][extra_cols] if str(v).strip()]
+            table.warnings.append({"row_number": int(table.row_numbers[pos]), "column_name": "(beyond header)",
+                                   "raw_value": "; ".join(map(str, values)),
+                                   "problem": "row has more cells than the header; the extra cells were ignored"})
+        if extra.any():
+            table.notes.append(f"{int(extra.sum())} row(s) had cells beyond the header, ignored")
+    used = [c for c in cells.columns if c < headers_width and table.headers[c] != ""]
+    lead_col = table.field_columns.get("lead_id")
+    order = ([lead_col] if lead_col is not None else []) + [c for c in used if c != lead_col]
+    blank = np.ones(len(cells), dtype=bool)
+    for column in order:  # rows still all-missing so far; after the first column few remain
+        rows = np.flatnonzero(blank)
+        if len(rows) == 0:
+            break
+        codes, uniques = table.factor(column)
+        blank[rows] = _flags(uniques, _is_missing_short)[codes[rows]]
+    totals = np.zeros(len(cells), dtype=bool)
+    if lead_col is not None:
+        codes, uniques = table.factor(lead_col)
+        lead_flags = _flags(uniques, _is_missing_short) | _flags(uniques, _is_total_word)
+        candidates = np.flatnonzero(lead_flags[codes] & ~blank)
+        for column in cells.columns[:3] if len(candidates) else []:
+            codes, uniques = table.factor(column)
+            sub = codes[candidates]
+            present = np.unique(sub)
+            flags = np.zeros(len(uniques), dtype=bool)
+            flags[present] = _flags(uniques[present], _is_total_word)
+            totals[candidates] |= flags[sub]
+    for pos in np.flatnonzero(totals):
+        table.notes.append(f"row {table.row_numbers[pos]} looks like a totals row (合计/Total) and was skipped")
+    keep = ~(blank | totals)
+    codes = pd.DataFrame({c: table.factor(c)[0] for c in used})
+    dup = codes.duplicated().to_numpy() & keep
+    if dup.any():
+        rows = table.row_numbers[dup]
+        table.notes.append(f"{int(dup.sum())} exact duplicate row(s) counted once (rows "
+                           f"{', '.join(map(str, rows[:20]))}{' ...' if len(rows) > 20 else ''})")
+    if blank.any():
+        table.notes.append(f"{int(blank.sum())} blank row(s) skipped")
+    table.rows_blank = int(blank.sum() + totals.sum())
+    table.rows_duplicate = int(dup.sum())
+    mask = keep & ~dup
+    if table.missing_formulas:
+        new_position = np.cumsum(mask) - 1
+        table.missing_formulas = {(int(new_position[r]), c) for r, c in table.missing_formulas if mask[r]}
+    table.keep_rows(mask)
+
+
+_TOTAL_FIRST = frozenset(c for w in TOTAL_WORDS for c in (w[0], w[0].upper(), chr(ord(w[0]) + 0xFEE0)
+                                                          if w[0].isascii() else w[0]))
+def _is_missing_short(value: object) -> bool:
+    return maybe_missing(value) and is_missing(value)
+
+
+def _is_total_word(value: object) -> bool:
+    text = str(value).strip()
+    return 0 < len(text) <= 16 and text[0] in _TOTAL_FIRST and fold(text) in TOTAL_WORDS
+
+
+def _flags(uniques: np.ndarray, test) -> np.ndarray:
+    return np.fromiter((test(u) for u in uniques), dtype=bool, count=len(uniques))
+
+
+
+__all__ = ["Table", "build_table", "drop_non_data_rows", "header_score"]

@@ -1,0 +1,143 @@
+"""XLSX workbooks via python-calamine: every sheet as a grid of text cells we convert ourselves.
+
+One output item per sheet: ``Sheet(name, grid, merged, missing_formulas)``; one grid row = one worksheet row
+(row 0 = Excel row 1), every cell a ``str`` ('' when empty). Numbers keep their digits (13800138000, never
+1.38e10 or 13800138000.0); date cells become ISO text. The workbook's date system (1900/1904) is read from
+``xl/workbook.xml`` so that plain numbers in date columns can be converted later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+import pandas as pd
+import python_calamine as pc
+
+from funnel.ingest.batch import ImportError_
+from funnel.ingest.sources import OLE_MAGIC, ZIP_MAGIC
+
+
+@dataclass
+class Sheet:
+    name: str
+    grid: pd.DataFrame
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    missing_formulas: set[tuple[int, int]] = field(default_factory=set)  # (row, col), 0-based
+
+
+@dataclass
+class Workbook:
+    sheets: list[Sheet]
+    date1904: bool
+
+
+def cell_text(value: object) -> str:
+    """One cell as text: integers without '.0', dates ISO, booleans TRUE/FALSE."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S") if (value.hour or value.minute or value.second) \
+            else value.strftime("%Y-%m-%d")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def read_workbook(data: bytes, file_name: str) -> Workbook:
+    """All sheets of an XLSX file; ImportError_ for encrypted, old .xls, or damaged files."""
+    if data.startswith(OLE_MAGIC):
+        if "EncryptionInfo".encode("utf-16-le") in data or b"EncryptedPackage" in data \
+                or "EncryptedPackage".encode("utf-16-le") in data:
+            raise ImportError_(f"{file_name}: the workbook is password-protected (encrypted). "
+                               "Open it in Excel/WPS, remove the password (File > Info > Protect Workbook), "
+                               "save it and import it again.")
+        raise ImportError_(f"{file_name}: this is an old Excel 97-2003 (.xls) file or an encrypted workbook, "
+                           "not an .xlsx file. Open it in Excel/WPS and save it as .xlsx (or CSV UTF-8).")
+    if not data.startswith(ZIP_MAGIC):
+        raise ImportError_(f"{file_name}: the file is named like an Excel workbook but is not one (no XLSX "
+                           "content found). Save it from Excel/WPS as .xlsx or CSV and try again.")
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as err:  # calamine raises several error types for damaged files
+        raise ImportError_(f"{file_name}: the workbook is damaged and could not be opened ({err}). "
+                           "Open it in Excel/WPS, save it again as .xlsx, and import the new file.") from err
+    date1904, sheet_xml = _workbook_xml_facts(data)
+    sheets = []
+    for index, name in enumerate(book.sheet_names):
+        try:
+            sheet = book.get_sheet_by_index(index)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = list(sheet.merged_cell_ranges or [])
+        except Exception as err:
+            raise ImportError_(f"{file_name}: sheet {name!r} could not be read ({err}). "
+                               "Save the workbook again as .xlsx and retry.") from err
+        width = max((len(r) for r in rows), default=0)
+        grid = pd.DataFrame([[cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
+        missing = _missing_formula_cells(data, sheet_xml.get(name))
+        sheets.append(Sheet(name, grid, merged, missing))
+    return Workbook(sheets, date1904)
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+
+
+def _workbook_xml_facts(data: bytes) -> tuple[bool, dict[str, str]]:
+    """(date1904, sheet name -> part path) from workbook.xml and its relationships; defaults when unreadable."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except Exception:
+        return False, {}
+    pr = root.find("m:workbookPr", _NS)
+    date1904 = pr is not None and pr.get("date1904", "").lower() in ("1", "true")
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    paths = {}
+    for sheet in root.iterfind("m:sheets/m:sheet", _NS):
+        target = targets.get(sheet.get(f"{{{_NS['r']}}}id"), "")
+        paths[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return date1904, paths
+
+
+_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
+
+
+def _missing_formula_cells(data: bytes, part: str | None) -> set[tuple[int, int]]:
+    """Cells holding a formula but no saved result (calamine reads them as empty)."""
+    if not part:
+        return set()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            xml = zf.read(part)
+    except Exception:
+        return set()
+    if b"<f" not in xml:
+        return set()
+    found = set()
+    for match in _CELL.finditer(xml):
+        inner = match.group(3) or b""
+        if b"<f" in inner and not _VALUE.search(inner):
+            col = 0
+            for ch in match.group(1):
+                col = col * 26 + (ch - 64)
+            found.add((int(match.group(2)) - 1, col - 1))
+    return found

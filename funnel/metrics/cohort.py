@@ -1,0 +1,123 @@
+"""Cohort and conversion: cohort_summary (one dict) and stage_funnel (one row per configured stage).
+
+SPEC §4: the cohort is the leads acquired inside the date range that pass the filter; undated leads are
+counted apart. Reached(s) under the skip rule "passed" = cohort leads whose furthest stage order >= order(s);
+under "strict" = cohort leads with an event at s, or s is their current stage, or s is the won stage and the
+lead is won (every cohort lead counts at the first stage: it was acquired).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from funnel.metrics._common import attribute_where, cohort_where, ratio
+from funnel.metrics.context import MetricContext
+
+
+def _cohort_groups(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> list[tuple]:
+    """Cohort leads grouped by (furthest_rank, current_rank, status, strict_mask): a few hundred rows."""
+    where, params = cohort_where(ctx)
+    return con.execute(
+        f"""select furthest_rank, current_rank, status, strict_mask, count(*) as n,
+                   coalesce(sum(amount), 0) as amount, count(amount) as n_amount
+            from lead_facts f where {where}
+            group by all""",
+        params,
+    ).fetchall()
+
+
+def cohort_summary(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
+    """The cohort in one dict: leads, won, lost, open, undated, overall_conversion, win_rate, won_amount,
+    open_amount.
+
+    ``undated`` counts the leads passing the attribute filters whose acquisition date is unknown (never
+    part of the cohort). overall_conversion = reached(won stage) / leads; win_rate = won / (won + lost).
+    """
+    where, params = cohort_where(ctx)
+    a_where, a_params = attribute_where(ctx)
+    won_rank = ctx.stages.keys.index(ctx.stages.won_stage.key) + 1
+    row = con.execute(
+        f"""select count(*) as leads,
+                   count(*) filter (where status = 'won') as won,
+                   count(*) filter (where status = 'lost') as lost,
+                   count(*) filter (where status in ('untouched', 'active')) as open,
+                   count(*) filter (where status = 'untouched') as untouched,
+                   count(*) filter (where furthest_rank >= ?) as reached_won,
+                   sum(amount) filter (where status = 'won') as won_amount,
+                   sum(amount) filter (where status in ('untouched', 'active')) as open_amount
+            from lead_facts f where {where}""",
+        [won_rank, *params],
+    ).fetchone()
+    undated = con.execute(
+        f"select count(*) from lead_facts f where f.acquired_at is null and {a_where}", a_params
+    ).fetchone()[0]
+    leads, won, lost, open_, untouched, reached_won, won_amount, open_amount = row
+    if ctx.skip_rule == "strict":
+        reached_won = con.execute(
+            f"select count(*) from lead_facts f where {where} and (f.strict_mask >> ?) & 1 = 1",
+            [*params, won_rank],
+        ).fetchone()[0]
+    return {
+        "leads": int(leads), "won": int(won), "lost": int(lost), "open": int(open_), "untouched": int(untouched),
+        "undated": int(undated), "reached_won": int(reached_won),
+        "overall_conversion": ratio(reached_won, leads), "win_rate": ratio(won, won + lost),
+        "won_amount": float(won_amount) if won_amount is not None else None,
+        "open_amount": float(open_amount) if open_amount is not None else None,
+    }
+
+
+def stage_funnel(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
+    """One row per configured stage, in configured order.
+
+    Columns: stage, name_zh, name_en, order, kind, reached, step_conversion (reached / reached of the stage
+    before; None for the first stage or a zero denominator), dropped (furthest stage s and lost), open
+    (furthest stage s and untouched/active), in_progress (open leads whose current stage is s: their
+    interval at s runs to the as-of date), open_amount (sum of amount of the open-at-s leads),
+    conversion_from_start (reached / reached of the first stage). Undefined ratios are NaN here, None in
+    ``figures``.
+    """
+    stages = ctx.stages.stages
+    n_stages = len(stages)
+    won_rank = ctx.stages.keys.index(ctx.stages.won_stage.key) + 1
+    at_furthest = [0] * (n_stages + 2)
+    dropped = [0] * (n_stages + 2)
+    open_at = [0] * (n_stages + 2)
+    open_amount = [0.0] * (n_stages + 2)
+    in_progress = [0] * (n_stages + 2)
+    strict = [0] * (n_stages + 2)
+    for furthest, current, status, mask, n, amount, _ in _cohort_groups(con, ctx):
+        furthest = int(furthest)
+        at_furthest[furthest] += n
+        if status == "lost":
+            dropped[furthest] += n
+        elif status in ("untouched", "active"):
+            open_at[furthest] += n
+            open_amount[furthest] += float(amount)
+            if current is not None:
+                in_progress[int(current)] += n
+        if ctx.skip_rule == "strict":
+            for rank in range(1, n_stages + 1):
+                if (int(mask) >> rank) & 1:
+                    strict[rank] += n
+    reached_passed = [0] * (n_stages + 2)
+    running = 0
+    for rank in range(n_stages, 0, -1):
+        running += at_furthest[rank]
+        reached_passed[rank] = running
+    reached = strict if ctx.skip_rule == "strict" else reached_passed
+    rows = []
+    for rank, stage in enumerate(stages, start=1):
+        rows.append({
+            "stage": stage.key, "name_zh": stage.name_zh, "name_en": stage.name_en, "order": stage.order,
+            "kind": stage.kind, "reached": reached[rank],
+            "step_conversion": None if rank == 1 else ratio(reached[rank], reached[rank - 1]),
+            "dropped": dropped[rank], "open": open_at[rank], "in_progress": in_progress[rank],
+            "open_amount": open_amount[rank],
+            "conversion_from_start": ratio(reached[rank], reached[1]),
+        })
+    frame = pd.DataFrame(rows, columns=["stage", "name_zh", "name_en", "order", "kind", "reached",
+                                        "step_conversion", "dropped", "open", "in_progress", "open_amount",
+                                        "conversion_from_start"])
+    frame.attrs["won_rank"] = won_rank
+    return frame

@@ -1,0 +1,91 @@
+"""The whole figure set as one JSON-safe dict: the object of SPEC §5 (documented in docs/metrics.md)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from funnel.metrics._common import py, records
+from funnel.metrics.bottleneck import bottleneck
+from funnel.metrics.cohort import cohort_summary, stage_funnel
+from funnel.metrics.context import MetricContext
+from funnel.metrics.cycle import cycle_summary, time_to_loss
+from funnel.metrics.followup import (overdue_count, overdue_leads, past_expected_close, past_expected_close_count,
+                                     stalled_count, stalled_leads)
+from funnel.metrics.leaderboard import leaderboards
+from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3
+from funnel.metrics.quality import data_quality, data_quality_counts
+from funnel.metrics.time_in_stage import time_in_stage
+from funnel.metrics.trends import trends
+
+SCHEMA_VERSION = 1
+
+
+def _filter_dict(ctx: MetricContext) -> dict:
+    f = ctx.filter
+    return {"date_from": py(f.date_from), "date_to": py(f.date_to), "sources": list(f.sources),
+            "reps": list(f.reps), "managers": list(f.managers), "teams": list(f.teams),
+            "description_en": f.describe("en"), "description_zh": f.describe("zh")}
+
+
+def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int | None = None,
+            categories: dict[str, str] | None = None) -> dict:
+    """Every figure of SPEC §4 as the JSON object of SPEC §5 (plus the extra keys of docs/metrics.md).
+
+    Ratios are in 0..1 and not rounded, undefined values None, dates ISO, stages in configured order.
+    ``list_limit`` caps the lead lists (stalled, overdue, past_expected_close, data_quality.items); their
+    full sizes are in ``*_count``. ``categories``: loss keyword map (None: the saved one).
+    """
+    summary = cohort_summary(con, ctx)
+    funnel = stage_funnel(con, ctx)
+    times = time_in_stage(con, ctx)
+    stages = []
+    for f_row, t_row in zip(records(funnel), records(times)):
+        tis = None
+        if t_row["n"]:
+            tis = {"n": t_row["n"], "q1": t_row["q1"], "median": t_row["median"], "q3": t_row["q3"],
+                   "mean": t_row["mean"]}
+        stages.append({
+            "key": f_row["stage"], "name": f_row["name_zh"], "name_en": f_row["name_en"], "order": f_row["order"],
+            "kind": f_row["kind"], "reached": f_row["reached"], "step_conversion": f_row["step_conversion"],
+            "dropped": f_row["dropped"], "open": f_row["open"], "in_progress": f_row["in_progress"],
+            "open_amount": f_row["open_amount"], "time_in_stage_days": tis,
+            "spans": t_row["spans"], "in_progress_median_days": t_row["in_progress_median_days"],
+        })
+    cycle = cycle_summary(con, ctx)
+    reasons = loss_reasons(con, ctx)
+    boards = leaderboards(con, ctx)
+    quality_counts = data_quality_counts(con, ctx)
+
+    def board(by: str) -> list[dict]:
+        rows = records(boards[by])
+        for row in rows:
+            row.pop("conversion_ci_low", None)
+            row.pop("conversion_ci_high", None)
+        return rows
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "as_of": ctx.as_of.isoformat(),
+        "filter": _filter_dict(ctx),
+        "grain": ctx.grain, "stalled_days": ctx.stalled_days, "skip_rule": ctx.skip_rule,
+        "cohort": {k: summary[k] for k in ("leads", "won", "lost", "open", "undated")},
+        "overall_conversion": summary["overall_conversion"],
+        "win_rate": summary["win_rate"],
+        "won_amount": summary["won_amount"], "open_amount": summary["open_amount"],
+        "stages": stages,
+        "cycle_days": {k: cycle[k] for k in ("n", "n_reported", "q1", "median", "q3", "mean")},
+        "time_to_loss_days": time_to_loss(con, ctx),
+        "loss_reasons": records(reasons),
+        "loss_top3": loss_top3(reasons),
+        "loss_categories": records(loss_categories(con, ctx, categories)),
+        "loss_by_stage": records(loss_by_stage(con, ctx)),
+        "reps": board("rep"), "managers": board("manager"), "teams": board("team"), "sources": board("source"),
+        "stalled": records(stalled_leads(con, ctx, list_limit)), "stalled_count": stalled_count(con, ctx),
+        "overdue": records(overdue_leads(con, ctx, list_limit)), "overdue_count": overdue_count(con, ctx),
+        "past_expected_close": records(past_expected_close(con, ctx, list_limit)),
+        "past_expected_close_count": past_expected_close_count(con, ctx),
+        "bottleneck": py(bottleneck(con, ctx, funnel, times)),
+        "trends": records(trends(con, ctx)),
+        "data_quality": {"counts": quality_counts, "count": sum(quality_counts.values()),
+                         "items": records(data_quality(con, ctx, list_limit))},
+    }

@@ -1,0 +1,100 @@
+"""Follow-up lists (SPEC §4): stalled (异常跟进), overdue in the current stage, past expected close.
+
+All three list open cohort leads (status untouched / active) and measure to the as-of date's midnight.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from funnel.metrics._common import cohort_where
+from funnel.metrics.context import MetricContext
+
+
+def _limit(sql: str, params: list, limit: int | None) -> tuple[str, list]:
+    if limit is None:
+        return sql, params
+    return sql + " limit ?", [*params, int(limit)]
+
+
+def stalled_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int | None = None) -> pd.DataFrame:
+    """One row per open cohort lead whose last activity (latest dated stage event or activity; the
+    acquisition when there is none) is strictly more than ctx.stalled_days before the as-of date.
+
+    Columns: lead_id, customer, rep, manager, team, source, stage (current), status, last_activity_at,
+    idle_days (as-of minus last activity, fractional). Sorted by idle_days descending, then lead_id.
+    """
+    where, params = cohort_where(ctx)
+    sql = f"""select lead_id, customer, rep, manager, team, source, current_stage as stage, status,
+                     last_activity_at, (epoch(cast(? as timestamp)) - epoch(last_activity_at)) / 86400.0 as idle_days
+              from lead_facts f
+              where {where} and f.status in ('untouched', 'active')
+                and (epoch(cast(? as timestamp)) - epoch(f.last_activity_at)) / 86400.0 > ?
+              order by idle_days desc, lead_id"""
+    sql, bound = _limit(sql, [ctx.as_of_at, *params, ctx.as_of_at, ctx.stalled_days], limit)
+    return con.execute(sql, bound).df()
+
+
+def stalled_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
+    """How many leads stalled_leads lists."""
+    where, params = cohort_where(ctx)
+    return int(con.execute(
+        f"""select count(*) from lead_facts f where {where} and f.status in ('untouched', 'active')
+            and (epoch(cast(? as timestamp)) - epoch(f.last_activity_at)) / 86400.0 > ?""",
+        [*params, ctx.as_of_at, ctx.stalled_days]).fetchone()[0])
+
+
+def overdue_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int | None = None) -> pd.DataFrame:
+    """One row per open cohort lead whose time in its current stage (as-of minus current_entered_at)
+    exceeds that stage's expected_days.
+
+    Columns: lead_id, customer, rep, stage, entered_at, days_in_stage, expected_days, overdue_days
+    (days_in_stage - expected_days). Sorted by overdue_days descending, then lead_id.
+    """
+    where, params = cohort_where(ctx)
+    sql = f"""with c as (
+                  select lead_id, customer, rep, current_stage as stage, current_entered_at as entered_at,
+                         (epoch(cast(? as timestamp)) - epoch(current_entered_at)) / 86400.0 as days_in_stage,
+                         current_expected_days as expected_days
+                  from lead_facts f
+                  where {where} and f.status in ('untouched', 'active') and f.current_expected_days is not null
+                    and f.current_entered_at is not null)
+              select *, days_in_stage - expected_days as overdue_days from c
+              where days_in_stage > expected_days
+              order by overdue_days desc, lead_id"""
+    sql, bound = _limit(sql, [ctx.as_of_at, *params], limit)
+    return con.execute(sql, bound).df()
+
+
+def past_expected_close(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int | None = None) -> pd.DataFrame:
+    """One row per open cohort lead with expected_close before the as-of date.
+
+    Columns: lead_id, customer, rep, stage, expected_close, days_past (as-of minus expected_close).
+    Sorted by days_past descending, then lead_id.
+    """
+    where, params = cohort_where(ctx)
+    sql = f"""select lead_id, customer, rep, current_stage as stage, expected_close,
+                     (epoch(cast(? as timestamp)) - epoch(expected_close)) / 86400.0 as days_past
+              from lead_facts f
+              where {where} and f.status in ('untouched', 'active') and f.expected_close < ?
+              order by days_past desc, lead_id"""
+    sql, bound = _limit(sql, [ctx.as_of_at, *params, ctx.as_of_at], limit)
+    return con.execute(sql, bound).df()
+
+
+def overdue_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
+    """How many leads overdue_leads lists."""
+    where, params = cohort_where(ctx)
+    return int(con.execute(
+        f"""select count(*) from lead_facts f where {where} and f.status in ('untouched', 'active')
+            and (epoch(cast(? as timestamp)) - epoch(f.current_entered_at)) / 86400.0 > f.current_expected_days""",
+        [*params, ctx.as_of_at]).fetchone()[0])
+
+
+def past_expected_close_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
+    """How many leads past_expected_close lists."""
+    where, params = cohort_where(ctx)
+    return int(con.execute(
+        f"""select count(*) from lead_facts f where {where} and f.status in ('untouched', 'active')
+            and f.expected_close < ?""", [*params, ctx.as_of_at]).fetchone()[0])

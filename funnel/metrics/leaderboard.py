@@ -1,0 +1,77 @@
+"""Leaderboards (SPEC §4): per rep, manager, team or source channel.
+
+Sorted by the lower bound of the 95% Wilson interval of conversion (won / leads), highest first, then by
+name (unnamed last), so a rep with 1 of 1 won does not top the board.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from funnel.metrics._common import cohort_where, ratio, wilson_interval
+from funnel.metrics.context import MetricContext
+
+DIMENSIONS = ("rep", "manager", "team", "source")
+COLUMNS = ["leads", "won", "lost", "open", "conversion", "conversion_ci", "conversion_ci_low",
+           "conversion_ci_high", "win_rate", "median_cycle_days", "stalled", "activities_per_lead", "won_amount"]
+
+
+def leaderboard(con: duckdb.DuckDBPyConnection, ctx: MetricContext, by: str = "rep") -> pd.DataFrame:
+    """One row per value of ``by`` (rep | manager | team | source) among the cohort leads.
+
+    Columns: <by> (the name; None = not given), leads, won, lost, open, conversion (won / leads),
+    conversion_ci ([low, high], 95% Wilson), conversion_ci_low, conversion_ci_high, win_rate
+    (won / (won + lost)), median_cycle_days (won leads), stalled (open leads idle more than
+    ctx.stalled_days), activities_per_lead, won_amount.
+    """
+    return leaderboards(con, ctx, (by,))[by]
+
+
+def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
+                 dims: tuple[str, ...] = DIMENSIONS) -> dict[str, pd.DataFrame]:
+    """Several leaderboards in one scan (GROUPING SETS): {dimension: leaderboard frame}."""
+    for by in dims:
+        if by not in DIMENSIONS:
+            raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
+    where, params = cohort_where(ctx)
+    cols = ", ".join(f"f.{d}" for d in dims)
+    sets = ", ".join(f"(f.{d})" for d in dims)
+    rows = con.execute(
+        f"""select grouping_id({cols}) as gid, {cols}, count(*) as leads,
+                   count(*) filter (where status = 'won') as won,
+                   count(*) filter (where status = 'lost') as lost,
+                   count(*) filter (where status in ('untouched', 'active')) as open,
+                   median(cycle_days) filter (where status = 'won') as median_cycle_days,
+                   count(*) filter (where status in ('untouched', 'active')
+                                    and (epoch(cast(? as timestamp)) - epoch(last_activity_at)) / 86400.0 > ?)
+                       as stalled,
+                   sum(n_activities) as activities,
+                   sum(amount) filter (where status = 'won') as won_amount
+            from lead_facts f where {where}
+            group by grouping sets ({sets})""",
+        [ctx.as_of_at, ctx.stalled_days, *params],
+    ).fetchall()
+    n = len(dims)
+    gid_of = {d: ((1 << n) - 1) & ~(1 << (n - 1 - i)) for i, d in enumerate(dims)}
+    out: dict[str, list] = {d: [] for d in dims}
+    for row in rows:
+        gid = row[0]
+        for i, d in enumerate(dims):
+            if gid != gid_of[d]:
+                continue
+            name = row[1 + i]
+            leads, won, lost, open_, med, stalled, acts, amount = row[1 + n:]
+            ci = wilson_interval(int(won), int(leads))
+            out[d].append({d: name, "leads": int(leads), "won": int(won), "lost": int(lost), "open": int(open_),
+                           "conversion": ratio(won, leads), "conversion_ci": list(ci) if ci else None,
+                           "conversion_ci_low": ci[0] if ci else None, "conversion_ci_high": ci[1] if ci else None,
+                           "win_rate": ratio(won, won + lost), "median_cycle_days": med, "stalled": int(stalled),
+                           "activities_per_lead": ratio(acts, leads),
+                           "won_amount": float(amount) if amount is not None else None})
+    frames = {}
+    for d in dims:
+        rows_d = sorted(out[d], key=lambda r: (-(r["conversion_ci_low"] if r["conversion_ci_low"] is not None else -1.0),
+                                               r[d] is None, r[d] or ""))
+        frames[d] = pd.DataFrame(rows_d, columns=[d, *COLUMNS])
+    return frames

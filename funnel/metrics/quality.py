@@ -1,0 +1,37 @@
+"""Data quality: the problems found while deriving (event_problems), with the lead's rep."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from funnel.metrics._common import attribute_where
+from funnel.metrics.context import MetricContext
+
+
+def data_quality(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int | None = None) -> pd.DataFrame:
+    """One row per data-quality problem of a lead passing the attribute filters (source, rep, manager,
+    team; the acquisition range does not apply: undated leads are problems themselves).
+
+    Columns: lead_id, rep, stage, entered_at, problem (before_acquisition, cycle_mismatch,
+    negative_cycle_reported, lost_before_acquisition, no_acquired_at, unknown_stage), detail.
+    Sorted by problem, lead_id, entered_at.
+    """
+    where, params = attribute_where(ctx)
+    sql = f"""select p.lead_id, f.rep, p.stage, p.entered_at, p.problem, p.detail
+              from event_problems p join lead_facts f on f.lead_id = p.lead_id
+              where {where}
+              order by p.problem, p.lead_id, p.entered_at nulls first"""
+    if limit is not None:
+        sql += " limit ?"
+        params = [*params, int(limit)]
+    return con.execute(sql, params).df()
+
+
+def data_quality_counts(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict[str, int]:
+    """{problem: number of rows} for the leads passing the attribute filters."""
+    where, params = attribute_where(ctx)
+    rows = con.execute(
+        f"""select p.problem, count(*) from event_problems p join lead_facts f on f.lead_id = p.lead_id
+            where {where} group by 1 order by 1""", params).fetchall()
+    return {k: int(v) for k, v in rows}

@@ -1,0 +1,95 @@
+"""The figure set (``figures`` dict) as a readable plain-text report for the command line."""
+
+from __future__ import annotations
+
+LABELS = {
+    "en": {"as_of": "As of", "cohort": "Cohort", "leads": "leads", "won": "won", "lost": "lost", "open": "open",
+           "undated": "undated (not in cohort)", "overall": "Overall conversion", "win_rate": "Win rate",
+           "funnel": "Funnel", "stage": "Stage", "reached": "Reached", "step": "Step conv.", "dropped": "Dropped",
+           "in_progress": "In progress", "tis": "Days in stage (n / median / q1-q3)", "cycle": "Cycle days",
+           "reported": "from reported", "loss": "Loss reasons", "reason": "Reason", "count": "Count",
+           "share": "Share", "cum": "Cum.", "reps": "Reps", "sources": "Sources", "rep": "Rep",
+           "conv": "Conv.", "ci": "95% CI", "median_cycle": "Med. cycle", "stalled": "Stalled",
+           "stalled_list": "Stalled leads (idle > {n} days)", "idle": "Idle days", "bottleneck": "Bottleneck",
+           "quality": "Data-quality problems", "more": "... {n} more", "none": "none", "source": "Source",
+           "overdue": "Overdue in stage", "past_close": "Past expected close", "filter": "Filter"},
+    "zh": {"as_of": "截至", "cohort": "线索批次", "leads": "线索", "won": "成交", "lost": "流失", "open": "跟进中/未跟进",
+           "undated": "无获取时间(不计入)", "overall": "整体转化率", "win_rate": "赢单率", "funnel": "漏斗",
+           "stage": "阶段", "reached": "到达", "step": "环节转化", "dropped": "流失", "in_progress": "进行中",
+           "tis": "阶段停留天数(n / 中位数 / 四分位)", "cycle": "转化周期(天)", "reported": "来自填报",
+           "loss": "流失原因", "reason": "原因", "count": "数量", "share": "占比", "cum": "累计", "reps": "销售代表",
+           "sources": "来源渠道", "rep": "销售代表", "conv": "转化率", "ci": "95% 区间", "median_cycle": "周期中位数",
+           "stalled": "异常跟进", "stalled_list": "异常跟进线索(超过 {n} 天无动作)", "idle": "闲置天数",
+           "bottleneck": "瓶颈", "quality": "数据质量问题", "more": "……另有 {n} 条", "none": "无", "source": "来源",
+           "overdue": "阶段超期", "past_close": "超过预计转化时间", "filter": "筛选"},
+}
+
+
+def _pct(x) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def _num(x, digits: int = 1) -> str:
+    return "—" if x is None else (f"{x:.{digits}f}" if isinstance(x, float) else str(x))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    def width(s: str) -> int:
+        return sum(2 if ord(c) > 0x2E80 else 1 for c in s)
+
+    widths = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths)).rstrip()
+
+    return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
+
+
+def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
+    """The figure set as plain text: cohort, funnel, time in stage, cycle, loss, leaderboards, follow-up."""
+    t = LABELS["zh" if lang == "zh" else "en"]
+    name_key = "name" if lang == "zh" else "name_en"
+    c = figs["cohort"]
+    out = [f"{t['as_of']} {figs['as_of']} · {t['filter']}: {figs['filter']['description_' + ('zh' if lang == 'zh' else 'en')]}",
+           f"{t['cohort']}: {c['leads']} {t['leads']} · {c['won']} {t['won']} · {c['lost']} {t['lost']} · "
+           f"{c['open']} {t['open']} · {c['undated']} {t['undated']}",
+           f"{t['overall']}: {_pct(figs['overall_conversion'])} · {t['win_rate']}: {_pct(figs['win_rate'])}", "",
+           f"== {t['funnel']} =="]
+    rows = []
+    for s in figs["stages"]:
+        tis = s["time_in_stage_days"]
+        tis_text = "—" if tis is None else f"{tis['n']} / {_num(tis['median'])} / {_num(tis['q1'])}-{_num(tis['q3'])}"
+        rows.append([s[name_key], str(s["reached"]), _pct(s["step_conversion"]), str(s["dropped"]), str(s["open"]),
+                     str(s["in_progress"]), tis_text])
+    out += _table([t["stage"], t["reached"], t["step"], t["dropped"], t["open"], t["in_progress"], t["tis"]], rows)
+    cy = figs["cycle_days"]
+    out += ["", f"{t['cycle']}: n={cy['n']} ({cy['n_reported']} {t['reported']}) · q1 {_num(cy['q1'])} · "
+                f"median {_num(cy['median'])} · q3 {_num(cy['q3'])} · mean {_num(cy['mean'])}"]
+    out += ["", f"== {t['loss']} =="]
+    loss = figs["loss_reasons"]
+    out += _table([t["reason"], t["count"], t["share"], t["cum"]],
+                  [[r["reason"], str(r["count"]), _pct(r["share"]), _pct(r["cumulative_share"])] for r in loss[:max_rows]])
+    if len(loss) > max_rows:
+        out.append(t["more"].format(n=len(loss) - max_rows))
+    for key, label, col in (("reps", t["reps"], "rep"), ("sources", t["sources"], "source")):
+        out += ["", f"== {label} =="]
+        board = figs[key]
+        out += _table([t[col], t["leads"], t["won"], t["conv"], t["ci"], t["win_rate"], t["median_cycle"], t["stalled"]],
+                      [[str(r[col] if r[col] is not None else "—"), str(r["leads"]), str(r["won"]), _pct(r["conversion"]),
+                        "—" if r["conversion_ci"] is None else f"{_pct(r['conversion_ci'][0])}–{_pct(r['conversion_ci'][1])}",
+                        _pct(r["win_rate"]), _num(r["median_cycle_days"]), str(r["stalled"])] for r in board[:max_rows]])
+        if len(board) > max_rows:
+            out.append(t["more"].format(n=len(board) - max_rows))
+    out += ["", f"== {t['stalled_list'].format(n=figs['stalled_days'])}: {figs['stalled_count']} =="]
+    stalled = figs["stalled"]
+    out += _table(["lead_id", t["rep"], t["stage"], t["idle"]],
+                  [[r["lead_id"], str(r["rep"] or "—"), str(r["stage"] or "—"), _num(r["idle_days"])]
+                   for r in stalled[:max_rows]])
+    if figs["stalled_count"] > max_rows:
+        out.append(t["more"].format(n=figs["stalled_count"] - max_rows))
+    out += ["", f"{t['overdue']}: {figs['overdue_count']} · {t['past_close']}: {figs['past_expected_close_count']}"]
+    b = figs["bottleneck"]
+    out += ["", f"{t['bottleneck']}: {b['sentence_zh'] if lang == 'zh' else b['sentence_en']}"]
+    dq = figs["data_quality"]["counts"]
+    out += ["", f"{t['quality']}: " + (", ".join(f"{k} {v}" for k, v in dq.items()) if dq else t["none"])]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,80 @@
+"""Time in stage (SPEC §4): completed intervals per stage, with the in-progress (censored) count beside.
+
+An interval starts at a dated stage event and ends at the lead's next dated stage event (events before
+the acquisition left out); it belongs to the event's stage unless it passes over a stage the lead reached
+on an unknown date (a span, belonging to none). The interval of an open lead's current stage runs to the
+as-of date: it is in progress and never mixed into the completed figures.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from funnel.metrics._common import cohort_where
+from funnel.metrics.context import MetricContext
+
+COLUMNS = ["stage", "name_zh", "name_en", "order", "n", "q1", "median", "q3", "mean", "min", "max", "spans",
+           "in_progress", "in_progress_median_days"]
+
+
+def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
+    """One row per configured stage, in order: n completed intervals, q1 / median / q3 (quantile_cont),
+    mean, min, max (days; NaN when n = 0), spans (intervals across an undated stage that started here,
+    counted in no stage's figures), in_progress (open cohort leads whose current stage is this one) and
+    in_progress_median_days (their median days in the stage so far, to the as-of date).
+    """
+    where, params = cohort_where(ctx)
+    i_where, i_params = cohort_where(ctx, "i")  # stage_intervals repeats the lead's filter columns
+    done = con.execute(
+        f"""select i.stage_rank,
+                   count(*) filter (where i.kind = 'completed') as n,
+                   quantile_cont(i.days, [0.25, 0.5, 0.75]) filter (where i.kind = 'completed') as q,
+                   avg(i.days) filter (where i.kind = 'completed') as mean,
+                   min(i.days) filter (where i.kind = 'completed') as min,
+                   max(i.days) filter (where i.kind = 'completed') as max,
+                   count(*) filter (where i.kind = 'span') as spans
+            from stage_intervals i
+            where {i_where}
+            group by i.stage_rank""",
+        i_params,
+    ).fetchall()
+    running = con.execute(
+        f"""select f.current_rank, count(*),
+                   median(greatest(0, (epoch(cast(? as timestamp)) - epoch(f.current_entered_at)) / 86400.0))
+            from lead_facts f
+            where {where} and f.status in ('untouched', 'active')
+            group by f.current_rank""",
+        [ctx.as_of_at, *params],
+    ).fetchall()
+    by_rank = {int(r[0]): r for r in done}
+    prog = {int(r[0]): (int(r[1]), r[2]) for r in running if r[0] is not None}
+    rows = []
+    for rank, stage in enumerate(ctx.stages.stages, start=1):
+        r = by_rank.get(rank)
+        n = int(r[1]) if r else 0
+        q = (r[2] if r and n else None) or [None, None, None]
+        ip, ip_med = prog.get(rank, (0, None))
+        rows.append([stage.key, stage.name_zh, stage.name_en, stage.order, n, q[0], q[1], q[2],
+                     r[3] if n else None, r[4] if n else None, r[5] if n else None, int(r[6]) if r else 0,
+                     ip, ip_med])
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def completed_intervals(con: duckdb.DuckDBPyConnection, ctx: MetricContext, stage: str | None = None,
+                        limit: int | None = None) -> pd.DataFrame:
+    """One row per completed interval of a cohort lead (for boxplots and drill-down): lead_id, rep, stage,
+    started_at, ended_at, days. Optionally one stage only. Ordered by stage order, then days."""
+    where, params = cohort_where(ctx)
+    extra = ""
+    if stage is not None:
+        extra = " and i.stage = ?"
+        params = [*params, stage]
+    sql = f"""select i.lead_id, f.rep, i.stage, i.stage_order, i.started_at, i.ended_at, i.days
+              from stage_intervals i join lead_facts f on f.lead_key = i.lead_key
+              where i.kind = 'completed' and {where}{extra}
+              order by i.stage_order, i.days, i.lead_id"""
+    if limit is not None:
+        sql += " limit ?"
+        params = [*params, int(limit)]
+    return con.execute(sql, params).df()

@@ -1,0 +1,165 @@
+"""Trends (SPEC §4): per acquisition period (ISO week from Monday, month, quarter) and per period of
+stage entry; and the selected period against the one before it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from funnel.metrics._common import attribute_where, cohort_where, ratio
+from funnel.metrics.context import MetricContext
+
+
+def _grain(ctx: MetricContext) -> str:
+    """The grain as an SQL literal (checked against the whitelist: date_trunc's part is not bound)."""
+    if ctx.grain not in ("week", "month", "quarter"):
+        raise ValueError(f"unknown grain {ctx.grain!r}")
+    return ctx.grain
+
+
+def period_start(day: dt.date, grain: str) -> dt.date:
+    """The first day of the period (week from Monday, month, quarter) holding ``day``."""
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if grain == "month":
+        return day.replace(day=1)
+    if grain == "quarter":
+        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    raise ValueError(f"unknown grain {grain!r}")
+
+
+def next_period(start: dt.date, grain: str) -> dt.date:
+    """The first day of the period after the one starting at ``start``."""
+    if grain == "week":
+        return start + dt.timedelta(days=7)
+    months = 1 if grain == "month" else 3
+    month = start.month - 1 + months
+    return dt.date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def previous_period(start: dt.date, grain: str) -> dt.date:
+    """The first day of the period before the one starting at ``start``."""
+    return period_start(start - dt.timedelta(days=1), grain)
+
+
+def period_label(start: dt.date, grain: str) -> str:
+    """2024-W09 (ISO week), 2024-03, 2024-Q1."""
+    if grain == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if grain == "month":
+        return f"{start.year}-{start.month:02d}"
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def trends(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
+    """One row per acquisition period (ctx.grain) holding cohort leads, in time order.
+
+    Columns: period_start (date), period (label), leads, won, lost, open, conversion (won / leads),
+    win_rate, median_cycle_days (won leads of the period).
+    """
+    where, params = cohort_where(ctx)
+    rows = con.execute(
+        f"""select cast(date_trunc('{_grain(ctx)}', f.acquired_at) as date) as period_start, count(*) as leads,
+                   count(*) filter (where status = 'won') as won,
+                   count(*) filter (where status = 'lost') as lost,
+                   count(*) filter (where status in ('untouched', 'active')) as open,
+                   median(cycle_days) filter (where status = 'won') as median_cycle_days
+            from lead_facts f where {where} group by 1 order by 1""",
+        params,
+    ).fetchall()
+    out = [{"period_start": p, "period": period_label(p, ctx.grain), "leads": n, "won": w, "lost": lo, "open": o,
+            "conversion": ratio(w, n), "win_rate": ratio(w, w + lo), "median_cycle_days": med}
+           for p, n, w, lo, o, med in rows]
+    return pd.DataFrame(out, columns=["period_start", "period", "leads", "won", "lost", "open", "conversion",
+                                      "win_rate", "median_cycle_days"])
+
+
+def stage_entries(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
+    """One row per (period of entry, stage) with entries: period_start, period, stage, stage_order, entries.
+
+    Counts dated stage events (not before the lead's acquisition) of leads passing the attribute filters;
+    the filter's date range applies to the entry date, whatever the acquisition date.
+    """
+    where, params = attribute_where(ctx)
+    date_sql = ""
+    date_params: list = []
+    if ctx.filter.date_from is not None:
+        date_sql += " and e.entered_at >= ?"
+        date_params.append(dt.datetime.combine(ctx.filter.date_from, dt.time()))
+    if ctx.filter.date_to is not None:
+        date_sql += " and e.entered_at < ?"
+        date_params.append(dt.datetime.combine(ctx.filter.date_to + dt.timedelta(days=1), dt.time()))
+    rows = con.execute(
+        f"""select cast(date_trunc('{_grain(ctx)}', e.entered_at) as date) as period_start, e.stage, s."order" as stage_order,
+                   count(*) as entries
+            from stage_events e
+            join lead_facts f on f.lead_id = e.lead_id
+            join stages s on s.key = e.stage
+            where e.entered_at is not null and (f.acquired_at is null or e.entered_at >= f.acquired_at)
+              and {where}{date_sql}
+            group by all order by 1, 3""",
+        [*params, *date_params],
+    ).fetchall()
+    return pd.DataFrame([(p, period_label(p, ctx.grain), s, o, n) for p, s, o, n in rows],
+                        columns=["period_start", "period", "stage", "stage_order", "entries"])
+
+
+def period_context(ctx: MetricContext, start: dt.date) -> MetricContext:
+    """ctx with the acquisition range set to the period (ctx.grain) holding ``start``."""
+    first = period_start(start, ctx.grain)
+    last = next_period(first, ctx.grain) - dt.timedelta(days=1)
+    return dataclasses.replace(ctx, filter=dataclasses.replace(ctx.filter, date_from=first, date_to=last))
+
+
+def period_over_period(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period_start_day: dt.date) -> dict:
+    """The period (ctx.grain) holding ``period_start_day`` against the one before it, same filters and as-of.
+
+    Returns {"grain", "current": {period, start, end, leads, won, lost, open, overall_conversion, win_rate,
+    median_cycle_days, won_amount}, "previous": {same}, "change": {metric: current - previous or None}}.
+    """
+    from funnel.metrics.cohort import cohort_summary
+    from funnel.metrics.cycle import cycle_summary
+
+    cur_ctx = period_context(ctx, period_start_day)
+    prev_ctx = period_context(ctx, previous_period(cur_ctx.filter.date_from, ctx.grain))
+
+    def one(c: MetricContext) -> dict:
+        s = cohort_summary(con, c)
+        return {"period": period_label(c.filter.date_from, ctx.grain), "start": c.filter.date_from.isoformat(),
+                "end": c.filter.date_to.isoformat(), "leads": s["leads"], "won": s["won"], "lost": s["lost"],
+                "open": s["open"], "overall_conversion": s["overall_conversion"], "win_rate": s["win_rate"],
+                "median_cycle_days": cycle_summary(con, c)["median"], "won_amount": s["won_amount"]}
+
+    cur, prev = one(cur_ctx), one(prev_ctx)
+    change = {k: (cur[k] - prev[k] if cur[k] is not None and prev[k] is not None else None)
+              for k in ("leads", "won", "lost", "open", "overall_conversion", "win_rate", "median_cycle_days",
+                        "won_amount")}
+    return {"grain": ctx.grain, "current": cur, "previous": prev, "change": change}
+
+
+def period_activity(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period_start_day: dt.date) -> dict:
+    """What happened inside the period whatever the acquisition date (attribute filters apply): deals won
+    (first dated won entry in the period), won_amount, leads lost (lost_at in the period) and stage entries
+    per stage key."""
+    pctx = period_context(ctx, period_start_day)
+    start = dt.datetime.combine(pctx.filter.date_from, dt.time())
+    end = dt.datetime.combine(pctx.filter.date_to + dt.timedelta(days=1), dt.time())
+    where, params = attribute_where(ctx)
+    won, won_amount, lost = con.execute(
+        f"""select count(*) filter (where won_at >= ? and won_at < ?),
+                   sum(amount) filter (where won_at >= ? and won_at < ?),
+                   count(*) filter (where status = 'lost' and lost_at >= ? and lost_at < ?)
+            from lead_facts f where {where}""",
+        [start, end, start, end, start, end, *params],
+    ).fetchone()
+    entries = stage_entries(con, pctx)
+    per_stage = {key: 0 for key in ctx.stages.keys}
+    for stage, n in entries.groupby("stage")["entries"].sum().items():
+        per_stage[stage] = int(n)
+    return {"period": period_label(pctx.filter.date_from, ctx.grain), "start": pctx.filter.date_from.isoformat(),
+            "end": pctx.filter.date_to.isoformat(), "won": int(won), "won_amount": won_amount, "lost": int(lost),
+            "stage_entries": per_stage}

@@ -1,0 +1,76 @@
+"""The monthly report (线索转化分析报告): build once, write as HTML, XLSX or PDF, or present on screen.
+
+    report = build_report(con, FunnelFilter(sources=("转介绍",)), period="2024-03", lang="zh")
+    write_report(report, "report.pdf")          # .html / .xlsx / .pdf
+    report_bytes(report, "xlsx")                # for a download button
+    run_report(con, "2024-03", None, "zh", "out.html")   # what `python -m funnel report` calls
+
+See docs/report.md for the sections and the figures behind each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from funnel.metrics.context import FunnelFilter
+from funnel.report.build import build_report
+from funnel.report.model import ReportData
+from funnel.report.periods import Period, parse_period
+
+FORMATS = ("html", "xlsx", "pdf")
+MIME_TYPES = {"html": "text/html", "pdf": "application/pdf",
+              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def report_bytes(report: ReportData, fmt: str) -> bytes:
+    """The report as ``fmt`` ('html', 'xlsx' or 'pdf') bytes (HTML as UTF-8)."""
+    fmt = fmt.lower().lstrip(".")
+    if fmt == "html":
+        from funnel.report.html_writer import render_html
+
+        return render_html(report).encode("utf-8")
+    if fmt == "xlsx":
+        from funnel.report.xlsx_writer import xlsx_bytes
+
+        return xlsx_bytes(report)
+    if fmt == "pdf":
+        from funnel.report.pdf_writer import pdf_bytes
+
+        return pdf_bytes(report)
+    raise ValueError(f"report format must be one of {FORMATS}, got {fmt!r}")
+
+
+def report_filename(report: ReportData, fmt: str) -> str:
+    """A download name such as 线索转化分析报告_2024-03.pdf / lead-conversion-report_2024-03.pdf."""
+    stem = "线索转化分析报告" if report.lang == "zh" else "lead-conversion-report"
+    return f"{stem}_{report.period.label}.{fmt}"
+
+
+def write_report(report: ReportData, out_path: str | Path) -> Path:
+    """Write the report to ``out_path``; the format follows the suffix (.html/.htm, .xlsx, .pdf). The file
+    is written whole or not at all (a temporary file renamed into place)."""
+    path = Path(out_path)
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = "html" if suffix == "htm" else suffix
+    if fmt not in FORMATS:
+        raise ValueError(f"{path.name}: the report is written as .html, .xlsx or .pdf, not {path.suffix or 'no suffix'}")
+    data = report_bytes(report, fmt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return path
+
+
+def run_report(con, period: str, grain: str | None, lang: str, out_path: str | Path,
+               filter: FunnelFilter = FunnelFilter(), as_of: dt.date | None = None,  # noqa: A002
+               stalled_days: int = 7) -> Path:
+    """build_report + write_report, for the command line. ``grain`` None infers it from ``period``."""
+    report = build_report(con, filter, period=period, grain=grain, lang=lang, as_of=as_of,
+                          stalled_days=stalled_days)
+    return write_report(report, out_path)
+
+
+__all__ = ["FORMATS", "MIME_TYPES", "Period", "ReportData", "build_report", "parse_period", "report_bytes",
+           "report_filename", "run_report", "write_report"]

@@ -1,0 +1,207 @@
+"""The report as data, independent of the output format: sections of KPI tiles, sentences, charts and tables.
+
+``ReportData`` is what ``build_report`` returns and what the HTML / XLSX / PDF writers and the presentation
+page render. Values stay typed (int, float ratio 0..1, days, dates, text); every writer formats them itself
+(HTML escapes text, XLSX writes numbers as numbers and text with ``write_string``, PDF draws them).
+Undefined ratios are None and show as "—".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from funnel.report.labels import L
+
+KINDS = ("text", "int", "num", "pct", "days", "date", "pp")
+
+
+@dataclass
+class Column:
+    """One table column: ``key`` in each row dict, ``header`` shown, ``kind`` one of KINDS."""
+
+    key: str
+    header: str
+    kind: str = "text"
+
+
+@dataclass
+class Table:
+    """A table: one dict per row keyed by the columns' keys. ``total_rows`` > len(rows) when cut for print
+    (``full_rows`` then holds every row, for the XLSX)."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    note: str | None = None
+    full_rows: list[dict[str, Any]] | None = None
+
+    @property
+    def all_rows(self) -> list[dict[str, Any]]:
+        return self.full_rows if self.full_rows is not None else self.rows
+
+
+@dataclass
+class Kpi:
+    """A headline figure beside the previous period's: ``kind`` int / pct / days."""
+
+    key: str
+    label: str
+    value: Any
+    previous: Any = None
+    kind: str = "int"
+    compare: bool = True
+
+    @property
+    def delta(self) -> float | None:
+        if not self.compare or _undefined(self.value) or _undefined(self.previous):
+            return None
+        return float(self.value) - float(self.previous)
+
+
+@dataclass
+class ChartItem:
+    """An Altair chart plus its caption; ``png()`` / ``svg()`` render once and keep the result."""
+
+    key: str
+    title: str
+    chart: Any
+    caption: str | None = None
+    _png: bytes | None = field(default=None, repr=False)
+    _svg: str | None = field(default=None, repr=False)
+
+    def png(self, scale: float = 2) -> bytes:
+        from funnel.charts import chart_to_png
+
+        if self._png is None:
+            self._png = chart_to_png(self.chart, scale=scale)
+        return self._png
+
+    def svg(self) -> str:
+        from funnel.charts import chart_to_svg
+
+        if self._svg is None:
+            self._svg = chart_to_svg(self.chart)
+        return self._svg
+
+
+@dataclass
+class Action:
+    """A suggested action and the figure behind it."""
+
+    key: str
+    text: str
+    basis: str
+
+
+@dataclass
+class Section:
+    key: str
+    number: int
+    title: str
+    kpis: list[Kpi] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    charts: list[ChartItem] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    actions: list[Action] = field(default_factory=list)
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows. ``figures`` / ``previous_figures`` are ``funnel.metrics.figures`` of the
+    period's and the previous period's contexts (SPEC §5 shape); ``activity`` what happened in the period."""
+
+    lang: str
+    title: str
+    subtitle: str
+    meta: list[str]
+    period: Any  # funnel.report.periods.Period
+    previous_period: Any
+    as_of: dt.date
+    followup_as_of: dt.date
+    filter: Any
+    figures: dict
+    previous_figures: dict
+    activity: dict
+    sections: list[Section]
+
+    @property
+    def actions(self) -> list[Action]:
+        return [a for s in self.sections for a in s.actions]
+
+    def section(self, key: str) -> Section:
+        return next(s for s in self.sections if s.key == key)
+
+
+def _undefined(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return math.isnan(float(value)) or math.isinf(float(value))
+    return False
+
+
+def is_undefined(value: Any) -> bool:
+    """None, NaN, inf, pd.NA, NaT."""
+    return _undefined(value)
+
+
+def fmt_value(value: Any, kind: str, lang: str = "zh") -> str:
+    """A cell as text for HTML / PDF / screen: '12.5%', '1,200', '6.5', '2024-03-01', '—' when undefined."""
+    if _undefined(value):
+        return "—"
+    if kind == "pct":
+        return f"{float(value) * 100:.1f}%"
+    if kind == "pp":
+        return f"{float(value) * 100:+.1f} {L('pp', lang)}"
+    if kind in ("int", "amount"):
+        return f"{round(float(value)):,}"
+    if kind in ("days", "num"):
+        number = float(value)
+        return f"{number:,.0f}" if abs(number - round(number)) < 0.05 else f"{number:,.1f}"
+    if kind == "date":
+        if isinstance(value, (dt.datetime, pd.Timestamp)):
+            return value.strftime("%Y-%m-%d")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)[:10]
+    return str(value)
+
+
+def fmt_delta(kpi: Kpi, lang: str = "zh") -> str:
+    """The change against the previous period: '+12', '+2.5 个百分点' / '+2.5 pp', '-3 天'; '—' undefined."""
+    d = kpi.delta
+    if d is None:
+        return "—"
+    if kpi.kind == "pct":
+        return f"{d * 100:+.1f} {L('pp', lang)}"
+    if kpi.kind == "days":
+        return f"{d:+.1f} {L('days_unit', lang)}" if abs(d - round(d)) >= 0.05 else f"{d:+.0f} {L('days_unit', lang)}"
+    if kpi.kind == "amount":
+        return f"{d:+,.0f}"
+    return f"{d:+,.0f}"
+
+
+def cell_value(value: Any) -> Any:
+    """A value as stored in a row dict: numpy scalars to Python, NaN / NA to None, timestamps to dates."""
+    if _undefined(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def frame_rows(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if df is None or len(df) == 0:
+        return []
+    return [{k: cell_value(v) for k, v in rec.items()} for rec in df.to_dict("records")]

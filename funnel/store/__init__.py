@@ -1,0 +1,1 @@
+"""The store: DuckDB schema, connection handling, import transactions, derived tables, shared folder."""

@@ -1,0 +1,106 @@
+"""The DuckDB store: where the database file lives, one instance per process, a cursor per thread.
+
+DuckDB allows one read-write process per file. Within a process we connect once and hand each thread
+``con.cursor()``; a second process that finds the file locked gets ``StoreBusyError`` with a message that
+says to try again, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+
+from funnel.store.schema import BASE_DDL
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "lead_funnel.duckdb"
+DB_ENV_VAR = "LEAD_FUNNEL_DB"
+
+
+class StoreBusyError(RuntimeError):
+    """The database file is held by another process (the dashboard, or another import)."""
+
+
+def default_db_path() -> Path:
+    """The database file: $LEAD_FUNNEL_DB if set, else data/lead_funnel.duckdb in the project."""
+    override = os.environ.get(DB_ENV_VAR)
+    return Path(override) if override else DEFAULT_DB_PATH
+
+
+def _config() -> dict:
+    # Nothing may download at run time: never fetch an extension.
+    return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
+def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and create the schema of) a database. ``path`` None or ":memory:" gives an in-memory one.
+
+    Raises StoreBusyError when another process holds the file.
+    """
+    target = ":memory:" if path is None or str(path) == ":memory:" else str(path)
+    if target != ":memory:":
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only, config=_config())
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise StoreBusyError(
+                f"The database {target} is in use by another process (the dashboard or another import). "
+                "Wait for it to finish and try again, or import through the dashboard's Data page."
+            ) from err
+        raise
+    if not read_only:
+        create_schema(con)
+    return con
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the base tables and the default stage configuration where missing (idempotent)."""
+    for ddl in BASE_DDL:
+        con.execute(ddl)
+    from funnel.store.config import ensure_default_config
+
+    ensure_default_config(con)
+
+
+class Store:
+    """One DuckDB instance per process; ``cursor()`` gives the calling thread its own cursor."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = path
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._local = threading.local()
+
+    def _root(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            if self._con is None:
+                self._con = connect(self.path)
+            return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the shared instance (created on first use)."""
+        cur = getattr(self._local, "cursor", None)
+        generation = getattr(self._local, "generation", None)
+        if cur is None or generation != id(self._con):
+            cur = self._root().cursor()
+            self._local.cursor = cur
+            self._local.generation = id(self._con)
+        return cur
+
+    def reset(self) -> None:
+        """Drop the instance after a fatal error; the next cursor() reconnects (the WAL replays)."""
+        with self._lock:
+            if self._con is not None:
+                try:
+                    self._con.close()
+                except duckdb.Error:
+                    pass
+            self._con = None
+        self._local = threading.local()
+
+    def close(self) -> None:
+        self.reset()

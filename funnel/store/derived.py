@@ -1,0 +1,290 @@
+"""Derived tables: rebuilt from the base tables by set-based SQL, inside the caller's transaction.
+
+``refresh_derived(con)`` (re)creates, in this order:
+
+- ``event_problems``, one row per data-quality problem: ``lead_id, stage, entered_at, problem, detail``.
+  Problems: ``before_acquisition`` (a stage event dated before the lead's acquisition; left out of every
+  time figure), ``cycle_mismatch`` (computed and reported cycle differ by more than one day),
+  ``negative_cycle_reported`` (a reported cycle below zero; not used), ``lost_before_acquisition``
+  (``lost_at`` before ``acquired_at``; no time to loss), ``no_acquired_at`` (an undated lead, counted
+  apart from every cohort), ``unknown_stage`` (an event at a stage key that is not configured; ignored).
+- ``lead_facts``, one row per lead (see docs/metrics.md for every column).
+- ``lead_stages`` (a view), one row per (lead, configured stage) the lead has an event at.
+- ``stage_intervals``, one row per completed interval or span between two consecutive dated stage events
+  of a lead (``kind`` = ``completed`` / ``span``); in-progress intervals are not stored (they depend on
+  the as-of date): the metrics count them from ``lead_facts``. It repeats the lead's filter columns
+  (``acquired_at, source, rep, manager, team``) so a FunnelFilter applies to it without a join.
+
+Stage positions: ``stage_order`` is the configured ``order``; ``stage_rank`` is the 1-based position in
+configured order (dense, used for the per-lead bit masks ``event_mask`` / ``undated_mask`` / ``strict_mask``
+where bit ``rank`` is set when the lead has that property at that stage).
+
+A "valid dated event" is a stage event with a date, at a configured stage, not before the lead's
+acquisition (undated leads: every dated event is valid, they are outside every cohort anyway).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from funnel.text import MISSING_TOKENS
+
+DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "event_problems")
+
+OPEN_STATUSES = ("untouched", "active")
+STATUSES = ("untouched", "active", "won", "lost")
+
+# Width folding in SQL: full-width ASCII (U+FF01..U+FF5E) and the ideographic space -> ASCII.
+_WIDE = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_NARROW = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+
+_STAGES = """
+    create or replace temp table _fd_stages as
+    select key, "order" as stage_order, cast(row_number() over (order by "order", key) as integer) as stage_rank,
+           kind, expected_days
+    from stages
+"""
+
+# Every event at a configured stage of a known lead (lead_key = the lead's rowid in this transaction).
+_EVENTS = """
+    create or replace temp table _fd_events as
+    select l.rowid as lead_key, e.lead_id, s.stage_rank, e.entered_at,
+           (e.entered_at is not null and (l.acquired_at is null or e.entered_at >= l.acquired_at)) as valid,
+           l.acquired_at, cs.stage_rank as current_rank
+    from stage_events e
+    join leads l on l.lead_id = e.lead_id
+    join _fd_stages s on s.key = e.stage
+    left join _fd_stages cs on cs.key = l.current_stage
+"""
+
+_PER_LEAD = """
+    create or replace temp table _fd_per_lead as
+    select lead_key,
+           max(stage_rank) as event_rank,
+           bit_or(cast(1 as bigint) << stage_rank) as event_mask,
+           coalesce(bit_or(cast(1 as bigint) << stage_rank) filter (where valid), 0) as dated_mask,
+           min(entered_at) filter (where valid and stage_rank = $won_rank) as won_at,
+           max(entered_at) filter (where valid) as last_event_at,
+           max(entered_at) filter (where valid and stage_rank = current_rank) as current_entered_at,
+           arg_max(stage_rank, epoch_us(entered_at) * 64 + stage_rank) filter (where valid) as latest_rank,
+           bool_or(stage_rank > $first_rank or (valid and entered_at > acquired_at)) as progressed,
+           count(*) as n_events
+    from _fd_events
+    group by lead_key
+"""
+
+_ACTIVITIES = """
+    create or replace temp table _fd_acts as
+    select lead_id, max("at") as last_at, count(*) as n_activities
+    from activities
+    group by lead_id
+"""
+
+# Loss reasons have few distinct spellings: clean each once (trim, width fold, inner spaces, missing tokens).
+_REASONS = """
+    create or replace temp table _fd_reasons as
+    with d as (select distinct lost_reason as raw from leads where lost_reason is not null),
+    c as (select raw, nullif(regexp_replace(trim(translate(raw, $wide, $narrow)), '\\s+', ' ', 'g'), '') as clean
+          from d)
+    select raw, case when list_contains($missing, lower(clean)) then null else clean end as lost_reason
+    from c
+"""
+
+_FACTS = """
+    create or replace table lead_facts as
+    with base as (
+        select l.rowid as lead_key, l.lead_id, l.source, l.customer, l.rep,
+               coalesce(l.manager, r.manager) as manager, r.team,
+               l.acquired_at, cs.stage_rank as reported_rank, l.stage_entered_at,
+               l.expected_close, l.amount, l.lost_at, l.cycle_days_reported,
+               case when l.status_reported in ('untouched', 'active', 'won', 'lost') then l.status_reported end
+                   as status_reported,
+               rs.lost_reason,
+               p.event_rank, coalesce(p.event_mask, 0) as event_mask, coalesce(p.dated_mask, 0) as dated_mask,
+               p.won_at, p.last_event_at, p.current_entered_at, p.latest_rank,
+               coalesce(p.progressed, false) as progressed, coalesce(p.n_events, 0) as n_events,
+               a.last_at as last_act_at, coalesce(a.n_activities, 0) as n_activities
+        from leads l
+        left join _fd_stages cs on cs.key = l.current_stage
+        left join _fd_per_lead p on p.lead_key = l.rowid
+        left join _fd_acts a on a.lead_id = l.lead_id
+        left join roster r on r.rep = l.rep
+        left join _fd_reasons rs on rs.raw = l.lost_reason
+    ), st as (
+        select *,
+               greatest(coalesce(event_rank, $first_rank), coalesce(reported_rank, $first_rank)) as pre_rank,
+               coalesce(status_reported,
+                        case when greatest(coalesce(event_rank, $first_rank),
+                                           coalesce(reported_rank, $first_rank)) >= $won_rank then 'won'
+                             when lost_reason is not null or lost_at is not null then 'lost'
+                             when progressed or n_activities > 0 then 'active'
+                             else 'untouched' end) as status
+        from base
+    ), fr as (
+        select *,
+               case when status = 'won' then greatest(pre_rank, $won_rank) else pre_rank end as furthest_rank,
+               cast(coalesce(reported_rank, latest_rank,
+                             case when status = 'won' then greatest(pre_rank, $won_rank) else pre_rank end)
+                    as integer) as cur_rank,
+               case when won_at is not null and acquired_at is not null
+                    then (epoch(won_at) - epoch(acquired_at)) / 86400.0 end as cycle_days_computed
+        from st
+    )
+    select lead_key, lead_id, source, customer, rep, manager, team, acquired_at,
+           status, status_reported, status_reported is null as status_derived,
+           status in ('untouched', 'active') as is_open,
+           $keys[cur_rank] as current_stage, $orders[cur_rank] as current_order, cur_rank as current_rank,
+           case when reported_rank is not null then coalesce(current_entered_at, stage_entered_at)
+                when latest_rank is not null then last_event_at
+                else stage_entered_at end as current_entered_at,
+           $expected[cur_rank] as current_expected_days,
+           $keys[furthest_rank] as furthest_stage, $orders[furthest_rank] as furthest_order, furthest_rank,
+           event_mask, event_mask & ~dated_mask as undated_mask,
+           event_mask | (cast(1 as bigint) << cur_rank) | (cast(1 as bigint) << $first_rank)
+               | case when status = 'won' then cast(1 as bigint) << $won_rank else 0 end as strict_mask,
+           won_at,
+           coalesce(cycle_days_computed, case when cycle_days_reported >= 0 then cycle_days_reported end)
+               as cycle_days,
+           coalesce(cycle_days_computed is null and cycle_days_reported >= 0, false) as cycle_from_reported,
+           cycle_days_computed, cycle_days_reported,
+           lost_reason, lower(lost_reason) as lost_reason_key, lost_at,
+           case when lost_at >= acquired_at then (epoch(lost_at) - epoch(acquired_at)) / 86400.0 end as loss_days,
+           expected_close, amount,
+           greatest(last_event_at, last_act_at, acquired_at) as last_activity_at,
+           n_activities, n_events
+    from fr
+"""
+
+# A view, not a table: computed when read (drill-down by lead is cheap), nothing to build per import.
+_LEAD_STAGES = """
+    create or replace view lead_stages as
+    select e.lead_id, f.lead_key, e.stage, s."order" as stage_order,
+           min(e.entered_at) filter (where e.entered_at >= f.acquired_at or f.acquired_at is null)
+               as first_entered_at,
+           max(e.entered_at) filter (where e.entered_at >= f.acquired_at or f.acquired_at is null)
+               as last_entered_at,
+           count(e.entered_at) filter (where e.entered_at >= f.acquired_at or f.acquired_at is null) as n_dated,
+           count(*) filter (where e.entered_at is null) as n_undated,
+           count(*) filter (where e.entered_at < f.acquired_at) as n_before_acquisition
+    from stage_events e
+    join lead_facts f on f.lead_id = e.lead_id
+    join stages s on s.key = e.stage
+    group by e.lead_id, f.lead_key, e.stage, s."order"
+"""
+
+# Consecutive valid dated events of a lead (by time, tie-break by stage order): one interval each. The
+# events are written sorted, then each row is paired with the next one (POSITIONAL JOIN of the table with
+# itself shifted by one row: the same pairs as lead() over (partition by lead order by time, stage) at a
+# third of the cost); a pair belongs to one lead when both rows carry its key.
+_SORTED = """
+    create or replace temp table _fd_sorted as
+    select lead_key, lead_id, stage_rank, entered_at from _fd_events where valid
+    order by lead_key, entered_at, stage_rank
+"""
+
+# Span: the lead reached a stage strictly between the two events' stages on an unknown date (a bit of
+# its undated mask lies strictly between the two ranks).
+_INTERVALS = """
+    create or replace table stage_intervals as
+    with w as (
+        select a.lead_key, a.lead_id, a.stage_rank, a.entered_at as started_at,
+               b.entered_at as ended_at, b.stage_rank as next_rank
+        from _fd_sorted a
+        positional join (select lead_key, entered_at, stage_rank from _fd_sorted offset 1) b
+        where b.lead_key = a.lead_key
+    )
+    select w.lead_id, $keys[w.stage_rank] as stage, $orders[w.stage_rank] as stage_order, w.stage_rank,
+           w.started_at, w.ended_at,
+           (epoch(w.ended_at) - epoch(w.started_at)) / 86400.0 as days,
+           case when (p.event_mask & ~p.dated_mask)
+                     & ((cast(1 as bigint) << greatest(w.stage_rank, w.next_rank)) - 1)
+                     & ~((cast(1 as bigint) << (least(w.stage_rank, w.next_rank) + 1)) - 1) <> 0
+                then 'span' else 'completed' end as kind,
+           $keys[w.next_rank] as next_stage, w.lead_key,
+           f.acquired_at, f.source, f.rep, f.manager, f.team
+    from w
+    join _fd_per_lead p on p.lead_key = w.lead_key
+    join lead_facts f on f.lead_key = w.lead_key
+"""
+
+_PROBLEMS = """
+    create or replace table event_problems as
+    select e.lead_id, $keys[e.stage_rank] as stage, e.entered_at, 'before_acquisition' as problem,
+           'stage event dated ' || strftime(e.entered_at, '%Y-%m-%d %H:%M') || ' is before the acquisition on '
+               || strftime(e.acquired_at, '%Y-%m-%d %H:%M') || '; left out of every time figure' as detail
+    from _fd_events e
+    where e.entered_at < e.acquired_at
+    union all
+    select e.lead_id, e.stage, e.entered_at, 'unknown_stage',
+           'stage key ' || e.stage || ' is not configured; event ignored'
+    from (select * from stage_events where stage not in (select key from _fd_stages)) e
+    semi join leads l on l.lead_id = e.lead_id
+    union all
+    select lead_id, $won_key, won_at, 'cycle_mismatch',
+           'cycle computed ' || round(cycle_days_computed, 1) || ' days, reported '
+               || round(cycle_days_reported, 1) || ' days'
+    from lead_facts
+    where abs(cycle_days_computed - cycle_days_reported) > 1
+    union all
+    select lead_id, null, null, 'negative_cycle_reported',
+           'reported cycle ' || cycle_days_reported || ' days is below zero; not used'
+    from lead_facts where cycle_days_reported < 0
+    union all
+    select lead_id, null, lost_at, 'lost_before_acquisition',
+           'lost on ' || strftime(lost_at, '%Y-%m-%d') || ', before the acquisition on '
+               || strftime(acquired_at, '%Y-%m-%d') || '; no time to loss'
+    from lead_facts where lost_at < acquired_at
+    union all
+    select lead_id, null, null, 'no_acquired_at',
+           'acquisition date unknown; counted apart from every cohort (undated)'
+    from lead_facts where acquired_at is null
+"""
+
+_STEPS = ("events", "per_lead", "acts", "reasons", "facts", "lead_stages", "sorted", "intervals", "problems")
+
+
+def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None) -> None:
+    """Rebuild lead_facts, lead_stages, stage_intervals and event_problems from the base tables.
+
+    Runs inside the caller's transaction (never begins or commits). Set-based SQL only. ``timings``, when
+    given, receives the seconds each step took.
+    """
+    import time
+
+    from funnel.store.config import load_stage_config
+
+    config = load_stage_config(con)
+    con.execute(_STAGES)
+    rows = con.execute("select key, stage_order, stage_rank, expected_days from _fd_stages order by stage_rank").fetchall()
+    if not rows:
+        raise ValueError("no stages configured: save a stage configuration first")
+    if len(rows) > 62:
+        raise ValueError("at most 62 stages can be configured")
+    ranks = {key: rank for key, _, rank, _ in rows}
+    won_key = config.won_stage.key
+    lists = {"keys": [r[0] for r in rows], "orders": [r[1] for r in rows], "expected": [r[3] for r in rows]}
+    params = {"won_rank": ranks[won_key], "first_rank": 1}
+    steps = {
+        "events": (_EVENTS, {}),
+        "per_lead": (_PER_LEAD, params),
+        "acts": (_ACTIVITIES, {}),
+        "reasons": (_REASONS, {"wide": _WIDE, "narrow": _NARROW, "missing": sorted(MISSING_TOKENS)}),
+        "facts": (_FACTS, {**params, **lists}),
+        "lead_stages": (_LEAD_STAGES, {}),
+        "sorted": (_SORTED, {}),
+        "intervals": (_INTERVALS, {"keys": lists["keys"], "orders": lists["orders"]}),
+        "problems": (_PROBLEMS, {"won_key": won_key, "keys": lists["keys"]}),
+    }
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_name = 'lead_stages' "
+        "and table_schema = 'main' and table_catalog = current_database()").fetchone()
+    if kind is not None and kind[0] != "VIEW":
+        con.execute("drop table lead_stages")
+    for name in _STEPS:
+        sql, bound = steps[name]
+        started = time.perf_counter()
+        con.execute(sql, bound) if bound else con.execute(sql)
+        if timings is not None:
+            timings[name] = time.perf_counter() - started
+    for temp in ("_fd_sorted", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages"):
+        con.execute(f"drop table if exists {temp}")

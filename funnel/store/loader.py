@@ -1,0 +1,291 @@
+"""Write parsed files into the store: one transaction per import, all of it or none of it.
+
+``import_files`` parses every given file first (nothing is written if one cannot be read), skips files whose
+content was already imported (same sha256), then in one transaction upserts leads by ``lead_id`` (a field
+the new file leaves empty keeps its stored value), adds stage events unique on (lead, stage, entered_at)
+(a dated event supersedes an undated one for the same lead and stage), adds activities unique on
+(lead, at, content), upserts the roster, records rejects, warnings and the import runs, rebuilds the
+derived tables and gives the data a new version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from funnel.ingest import parse_files
+from funnel.ingest.batch import ParsedFile
+from funnel.store.config import bump_data_version, load_stage_config
+from funnel.store.derived import refresh_derived
+
+Source = Path | tuple[str, bytes]
+
+# One writer at a time within the process. Two threads (two dashboard sessions uploading at once, each with
+# its own cursor on the one DuckDB instance) would both rebuild the derived tables (``create or replace table
+# lead_facts`` ...) and DuckDB aborts the second commit with "Catalog write-write conflict". Every write
+# transaction that rebuilds derived tables (imports, stage-config saves) holds this lock. Reentrant, so a
+# caller already holding it may call write_parsed.
+WRITE_LOCK = threading.RLock()
+
+
+@dataclass
+class FileResult:
+    """What one file brought: counts add up (read = accepted + rejected + blank + duplicate)."""
+
+    file_name: str
+    format: str
+    sha256: str
+    import_id: str | None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_warned: int = 0
+    rows_blank: int = 0
+    rows_duplicate: int = 0
+    skipped_unchanged: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import call: per-file results, the warnings and the rejected rows."""
+
+    files: list[FileResult]
+    warnings: pd.DataFrame
+    rejects: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def import_ids(self) -> list[str]:
+        return [f.import_id for f in self.files if f.import_id]
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(f.rows_accepted for f in self.files)
+
+    @property
+    def all_unchanged(self) -> bool:
+        return bool(self.files) and all(f.skipped_unchanged for f in self.files)
+
+
+def import_files(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[Source],
+    mapping=None,
+    fmt: str = "auto",
+    who: str | None = None,
+    max_bytes: int = 200 * 1024 * 1024,
+) -> ImportReport:
+    """Parse ``sources`` and write them in one transaction. Raises ImportError_ before writing anything
+    when a file cannot be read; re-raises any database error after rolling back."""
+    stages = load_stage_config(con)
+    parsed = parse_files(sources, stages, mapping=mapping, fmt=fmt, max_bytes=max_bytes)
+    return write_parsed(con, parsed, who=who)
+
+
+def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: str | None = None) -> ImportReport:
+    """Write already parsed files in one transaction (see the module docstring)."""
+    who = who or _whoami()
+    results: list[FileResult] = []
+    warning_frames: list[pd.DataFrame] = []
+    reject_frames: list[pd.DataFrame] = []
+    notes: list[str] = []
+    with WRITE_LOCK:
+        # Read the known hashes under the lock: a file uploaded twice at once is written once.
+        known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
+        _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes)
+    return ImportReport(results, _concat(warning_frames, ("file_name", "row_number", "column_name", "raw_value",
+                                                          "problem")),
+                        _concat(reject_frames, ("file_name", "row_number", "raw_values", "reason")), notes)
+
+
+def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes) -> None:
+    """The one transaction of write_parsed (the caller holds WRITE_LOCK)."""
+    con.execute("begin transaction")
+    try:
+        for item in parsed:
+            if item.sha256 in known:
+                results.append(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
+                                          notes=["already imported with the same content: nothing changed"]))
+                continue
+            known.add(item.sha256)
+            import_id = uuid.uuid4().hex[:12]
+            started = dt.datetime.now()
+            _write_file(con, item, import_id)
+            rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
+            con.execute(
+                "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
+                [import_id, item.file_name, item.sha256, item.format, item.rows_read, item.rows_accepted,
+                 item.rows_rejected, rows_warned, item.rows_blank, item.rows_duplicate, started,
+                 dt.datetime.now(), who, "; ".join(item.notes)],
+            )
+            results.append(FileResult(item.file_name, item.format, item.sha256, import_id, item.rows_read,
+                                      item.rows_accepted, item.rows_rejected, rows_warned, item.rows_blank,
+                                      item.rows_duplicate, False, list(item.notes)))
+            warning_frames.append(item.warnings.assign(file_name=item.file_name))
+            reject_frames.append(item.rejects.assign(file_name=item.file_name))
+        if any(not r.skipped_unchanged for r in results):
+            notes.extend(_complete_leads(con))
+            refresh_derived(con)
+            bump_data_version(con)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    return pd.concat(frames, ignore_index=True)[list(columns)]
+
+
+def _whoami() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+_LEAD_TEXT = ("source", "customer", "contact", "contact_info", "current_stage", "rep", "manager",
+              "status_reported", "lost_reason", "notes")
+_LEAD_TIME = ("acquired_at", "stage_entered_at", "expected_close", "lost_at")
+_LEAD_NUM = ("cycle_days_reported", "amount")
+
+
+def _lead_select() -> str:
+    parts = ["cast(lead_id as varchar) as lead_id"]
+    for name in ("source", "customer", "contact", "contact_info"):
+        parts.append(f"cast({name} as varchar) as {name}")
+    parts.append("cast(acquired_at as timestamp) as acquired_at")
+    parts.append("cast(current_stage as varchar) as current_stage")
+    parts.append("cast(stage_entered_at as timestamp) as stage_entered_at")
+    parts.append("cast(expected_close as timestamp) as expected_close")
+    parts.append("cast(rep as varchar) as rep")
+    parts.append("cast(manager as varchar) as manager")
+    parts.append("cast(status_reported as varchar) as status")
+    parts.append("cast(status_reported as varchar) as status_reported")
+    parts.append("cast(cycle_days_reported as double) as cycle_days_reported")
+    parts.append("cast(lost_reason as varchar) as lost_reason")
+    parts.append("cast(lost_at as timestamp) as lost_at")
+    parts.append("cast(notes as varchar) as notes")
+    parts.append("cast(amount as double) as amount")
+    parts.append("cast(? as varchar) as import_id")
+    return ", ".join(parts)
+
+
+def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str) -> None:
+    if len(item.leads):
+        con.register("staged_leads", _typed(item.leads))
+        updates = ", ".join(f"{c} = coalesce(excluded.{c}, leads.{c})"
+                            for c in _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM + ("status",))
+        con.execute(
+            f"insert into leads select {_lead_select()} from staged_leads "
+            f"on conflict (lead_id) do update set {updates}, import_id = excluded.import_id",
+            [import_id],
+        )
+        con.unregister("staged_leads")
+    if len(item.events):
+        con.register("staged_events", _typed(item.events))
+        con.execute(
+            """insert into stage_events
+               select distinct cast(s.lead_id as varchar), cast(s.stage as varchar),
+                      cast(s.entered_at as timestamp), ?
+               from staged_events s
+               where not exists (select 1 from stage_events e where e.lead_id = cast(s.lead_id as varchar)
+                                 and e.stage = cast(s.stage as varchar)
+                                 and e.entered_at is not distinct from cast(s.entered_at as timestamp))""",
+            [import_id],
+        )
+        con.unregister("staged_events")
+        # A dated entry supersedes the undated one for the same lead and stage (SPEC §3, format A).
+        con.execute(
+            """delete from stage_events e where e.entered_at is null and exists (
+                   select 1 from stage_events d where d.lead_id = e.lead_id and d.stage = e.stage
+                   and d.entered_at is not null)"""
+        )
+    if len(item.activities):
+        con.register("staged_activities", _typed(item.activities))
+        con.execute(
+            """insert into activities
+               select distinct cast(s.lead_id as varchar), cast(s."at" as timestamp), cast(s.content as varchar),
+                      cast(s.feedback as varchar), cast(s.actor as varchar), ?
+               from staged_activities s
+               where not exists (select 1 from activities a where a.lead_id = cast(s.lead_id as varchar)
+                                 and a."at" is not distinct from cast(s."at" as timestamp)
+                                 and a.content is not distinct from cast(s.content as varchar))""",
+            [import_id],
+        )
+        con.unregister("staged_activities")
+    if len(item.roster):
+        con.register("staged_roster", _typed(item.roster))
+        con.execute(
+            """insert into roster select distinct on (cast(rep as varchar)) cast(rep as varchar),
+                      cast(manager as varchar), cast(team as varchar), ? from staged_roster
+               where rep is not null
+               on conflict (rep) do update set manager = coalesce(excluded.manager, roster.manager),
+                      team = coalesce(excluded.team, roster.team), import_id = excluded.import_id""",
+            [import_id],
+        )
+        con.unregister("staged_roster")
+    if len(item.rejects):
+        con.register("staged_rejects", item.rejects)
+        con.execute(
+            """insert into rejects select ?, ?, cast(row_number as integer), cast(raw_values as varchar),
+                      cast(reason as varchar) from staged_rejects""",
+            [import_id, item.file_name],
+        )
+        con.unregister("staged_rejects")
+    if len(item.warnings):
+        con.register("staged_warnings", item.warnings)
+        con.execute(
+            """insert into import_warnings select ?, ?, cast(row_number as integer), cast(column_name as varchar),
+                      cast(raw_value as varchar), cast(problem as varchar) from staged_warnings""",
+            [import_id, item.file_name],
+        )
+        con.unregister("staged_warnings")
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding only None would reach DuckDB as INTEGER/NULL type: make them strings."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and out[column].isna().all():
+            out[column] = out[column].astype("string")
+    return out
+
+
+def _complete_leads(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Leads named only by stage events or activities get a row; a lead with no acquisition date takes the
+    date it entered the first stage. Returns sentences saying what was filled in."""
+    notes = []
+    created = con.execute(
+        """insert into leads (lead_id, import_id)
+           select distinct lead_id, (select max(import_id) from stage_events s2 where s2.lead_id = x.lead_id)
+           from (select lead_id from stage_events union select lead_id from activities) x
+           where lead_id not in (select lead_id from leads)"""
+    ).fetchone()
+    n_created = created[0] if created else 0
+    if n_created:
+        notes.append(f"{n_created} leads appear only in a stage log or activity list; they were added with no "
+                     "other attributes (import the lead file to complete them).")
+    filled = con.execute(
+        """update leads set acquired_at = first_entry.entered_at
+           from (select e.lead_id, min(e.entered_at) as entered_at from stage_events e
+                 join stages s on s.key = e.stage
+                 where s."order" = (select min("order") from stages) and e.entered_at is not null
+                 group by e.lead_id) first_entry
+           where leads.lead_id = first_entry.lead_id and leads.acquired_at is null"""
+    ).fetchone()
+    n_filled = filled[0] if filled else 0
+    if n_filled:
+        notes.append(f"{n_filled} leads had no acquisition date; they take the date they entered the first stage.")
+    return notes

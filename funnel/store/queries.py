@@ -1,0 +1,64 @@
+"""Read-only look-ups for the screens and the command line: filter choices, import history, rejects."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
+    """Distinct values offered by the filters, and the acquisition date span of the data.
+
+    Returns ``{"sources": [...], "reps": [...], "managers": [...], "teams": [...], "min_acquired": date | None,
+    "max_acquired": date | None}``; names sorted, empty values left out.
+    """
+    def distinct(column: str) -> list[str]:
+        rows = con.execute(
+            f"select distinct {column} from lead_facts where {column} is not null order by 1"  # noqa: S608
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    if not _has_table(con, "lead_facts"):
+        return {"sources": [], "reps": [], "managers": [], "teams": [], "min_acquired": None, "max_acquired": None}
+    low, high = con.execute("select min(acquired_at)::date, max(acquired_at)::date from lead_facts").fetchone()
+    return {"sources": distinct("source"), "reps": distinct("rep"), "managers": distinct("manager"),
+            "teams": distinct("team"), "min_acquired": low, "max_acquired": high}
+
+
+def lead_count(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("select count(*) from leads").fetchone()[0]
+
+
+def imports_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per import run, newest first."""
+    return con.execute(
+        """select import_id, file_name, format, rows_read, rows_accepted, rows_rejected, rows_warned,
+                  rows_blank, rows_duplicate, started_at, finished_at, who, status, message
+           from imports order by started_at desc"""
+    ).df()
+
+
+def rejects_of(con: duckdb.DuckDBPyConnection, import_id: str | None = None) -> pd.DataFrame:
+    """Rejected rows (of one import, or all): file_name, row_number, raw_values (JSON), reason."""
+    sql = "select import_id, file_name, row_number, raw_values, reason from rejects"
+    params: list = []
+    if import_id:
+        sql += " where import_id = ?"
+        params.append(import_id)
+    return con.execute(sql + " order by file_name, row_number", params).df()
+
+
+def warnings_of(con: duckdb.DuckDBPyConnection, import_id: str | None = None) -> pd.DataFrame:
+    """Bad cells kept with their field emptied: file_name, row_number, column_name, raw_value, problem."""
+    sql = "select import_id, file_name, row_number, column_name, raw_value, problem from import_warnings"
+    params: list = []
+    if import_id:
+        sql += " where import_id = ?"
+        params.append(import_id)
+    return con.execute(sql + " order by file_name, row_number, column_name", params).df()
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute(
+        "select count(*) from information_schema.tables where table_name = ?", [name]
+    ).fetchone()[0] > 0

@@ -1,0 +1,60 @@
+"""DuckDB schema of the store: the tables of SPEC §2 plus warnings, settings and the derived tables.
+
+One row per: ``leads`` lead; ``stage_events`` entry of a lead into a stage (``entered_at`` NULL = reached on
+an unknown date); ``activities`` follow-up action; ``stages`` configured stage; ``stage_synonyms`` name found
+in files -> stage key; ``roster`` rep; ``imports`` import run; ``rejects`` rejected input row;
+``import_warnings`` bad cell kept with its field left empty; ``loss_categories`` keyword -> category;
+``settings`` key/value (``data_version`` changes on every write, ``language``, ``stalled_days``).
+
+The derived tables (``lead_facts``, ``lead_stages``, ``stage_intervals``, ``event_problems``) are rebuilt by
+``funnel.store.derived.refresh_derived`` inside every import transaction and after a stage-config change.
+"""
+
+from __future__ import annotations
+
+BASE_DDL: tuple[str, ...] = (
+    """create table if not exists stages (
+        key varchar primary key, "order" integer not null, name_zh varchar not null, name_en varchar not null,
+        definition varchar, expected_days double, kind varchar not null)""",
+    """create table if not exists stage_synonyms (synonym varchar primary key, stage_key varchar not null)""",
+    """create table if not exists leads (
+        lead_id varchar primary key, source varchar, customer varchar, contact varchar, contact_info varchar,
+        acquired_at timestamp, current_stage varchar, stage_entered_at timestamp, expected_close timestamp,
+        rep varchar, manager varchar, status varchar, status_reported varchar, cycle_days_reported double,
+        lost_reason varchar, lost_at timestamp, notes varchar, amount double, import_id varchar)""",
+    """create table if not exists stage_events (
+        lead_id varchar not null, stage varchar not null, entered_at timestamp, import_id varchar)""",
+    """create table if not exists activities (
+        lead_id varchar not null, "at" timestamp, content varchar, feedback varchar, actor varchar,
+        import_id varchar)""",
+    """create table if not exists roster (rep varchar primary key, manager varchar, team varchar, import_id varchar)""",
+    """create table if not exists imports (
+        import_id varchar primary key, file_name varchar, sha256 varchar, format varchar,
+        rows_read integer, rows_accepted integer, rows_rejected integer, rows_warned integer,
+        rows_blank integer, rows_duplicate integer, started_at timestamp, finished_at timestamp,
+        who varchar, status varchar, message varchar)""",
+    """create table if not exists rejects (
+        import_id varchar, file_name varchar, row_number integer, raw_values varchar, reason varchar)""",
+    """create table if not exists import_warnings (
+        import_id varchar, file_name varchar, row_number integer, column_name varchar, raw_value varchar,
+        problem varchar)""",
+    """create table if not exists loss_categories (keyword varchar primary key, category varchar not null)""",
+    """create table if not exists settings (key varchar primary key, value varchar)""",
+)
+
+# Columns of leads as written by the loader, in table order.
+LEAD_COLUMNS: tuple[str, ...] = (
+    "lead_id", "source", "customer", "contact", "contact_info", "acquired_at", "current_stage",
+    "stage_entered_at", "expected_close", "rep", "manager", "status", "status_reported",
+    "cycle_days_reported", "lost_reason", "lost_at", "notes", "amount", "import_id",
+)
+EVENT_COLUMNS: tuple[str, ...] = ("lead_id", "stage", "entered_at", "import_id")
+ACTIVITY_COLUMNS: tuple[str, ...] = ("lead_id", "at", "content", "feedback", "actor", "import_id")
+ROSTER_COLUMNS: tuple[str, ...] = ("rep", "manager", "team", "import_id")
+
+# Tables a caller may name (table names cannot be bound as SQL parameters: check against this list).
+KNOWN_TABLES: frozenset[str] = frozenset(
+    {"stages", "stage_synonyms", "leads", "stage_events", "activities", "roster", "imports", "rejects",
+     "import_warnings", "loss_categories", "settings", "lead_facts", "lead_stages", "stage_intervals",
+     "event_problems"}
+)

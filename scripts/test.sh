@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up (dev requirements, chromium for the browser test) and run the test suite.
+# Benchmarks are not tests: see bench/README.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WITH_BROWSER=1 bash scripts/setup.sh requirements-dev.txt
+exec .venv/bin/python -m pytest -q "$@"

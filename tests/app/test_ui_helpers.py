@@ -1,0 +1,110 @@
+"""The dashboard's Streamlit-free helpers: URL <-> view, exports, labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from funnel import i18n
+from funnel.exports import to_csv_bytes, to_xlsx_bytes
+from funnel.metrics.context import FunnelFilter
+from funnel.ui_state import filter_to_query_params, lang_from_locale, parse_query_params
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_round_trip_keeps_every_choice():
+    flt = FunnelFilter(dt.date(2024, 3, 1), dt.date(2024, 3, 31), sources=("行业展会", "官网"), reps=("李明",),
+                       managers=("王芳",), teams=("华东",))
+    params = filter_to_query_params(flt, "week", dt.date(2024, 6, 30), 10, "en")
+    parsed = parse_query_params(params)
+    assert parsed.filter == flt
+    assert (parsed.grain, parsed.as_of, parsed.stalled_days, parsed.lang) == ("week", dt.date(2024, 6, 30), 10, "en")
+    assert parsed.notes == []
+
+
+def test_defaults_are_left_out_of_the_link():
+    assert filter_to_query_params(FunnelFilter()) == {}
+    assert parse_query_params({}) == (FunnelFilter(), "month", None, None, None, [])
+
+
+@pytest.mark.parametrize("params, problem", [
+    ({"from": "2024-13-45"}, "bad_date"),
+    ({"as_of": "yesterday"}, "bad_date"),
+    ({"grain": "decade"}, "bad_grain"),
+    ({"stalled": "-3"}, "bad_number"),
+    ({"stalled": "seven"}, "bad_number"),
+    ({"lang": "fr"}, "bad_lang"),
+    ({"from": "2024-05-01", "to": "2024-03-01"}, "range_reversed"),
+])
+def test_a_bad_value_falls_back_to_the_default_with_a_note(params, problem):
+    parsed = parse_query_params(params)
+    assert [n.problem for n in parsed.notes] == [problem]
+    assert parsed.filter.date_from is None and parsed.filter.date_to is None
+    assert parsed.grain == "month" and parsed.stalled_days is None and parsed.lang is None
+
+
+def test_values_missing_from_the_data_are_dropped_with_a_note():
+    parsed = parse_query_params({"rep": ["李明", "nobody"]}, known={"reps": ["李明", "张伟"]})
+    assert parsed.filter.reps == ("李明",)
+    assert [(n.param, n.raw, n.problem) for n in parsed.notes] == [("rep", "nobody", "unknown_value")]
+
+
+def test_locale_to_language():
+    assert lang_from_locale("zh-CN") == "zh" and lang_from_locale("zh_TW") == "zh"
+    assert lang_from_locale("en-US") == "en" and lang_from_locale("de") == "en"
+    assert lang_from_locale(None) is None
+
+
+def test_csv_has_bom_and_neutralises_formulas():
+    df = pd.DataFrame({"name": ["=1+1", "+86 138", "-x", "@SUM(A1)", "\tTab", "李明"], "n": [-5, 1, 2, 3, 4, None]})
+    data = to_csv_bytes(df)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[1] == "'=1+1,-5.0"        # a negative number stays a number
+    assert lines[2].startswith("'+86 138") and lines[3].startswith("'-x") and lines[4].startswith("'@SUM")
+    assert lines[5].startswith("'\tTab")
+    assert lines[6] == "李明,"            # missing -> empty cell, never NaN
+    assert "nan" not in text.lower()
+
+
+def test_xlsx_writes_strings_as_strings():
+    import openpyxl
+
+    df = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "李明"], "n": [1.5, None],
+                       "day": [pd.Timestamp("2024-03-01"), pd.NaT]})
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(df, "线索")))
+    sheet = book.active
+    assert sheet.title == "线索"
+    assert sheet["A2"].value == "=HYPERLINK(\"http://x\")" and sheet["A2"].data_type == "s"
+    assert sheet["B2"].value == 1.5 and sheet["B3"].value is None
+    assert sheet["C2"].value == dt.datetime(2024, 3, 1)
+
+
+def test_every_label_has_both_languages_and_all_used_keys_exist():
+    for key, (zh, en) in i18n.LABELS.items():
+        assert zh.strip() and en.strip(), key
+        assert set(re.findall(r"{(\w+)}", zh)) == set(re.findall(r"{(\w+)}", en)), key
+    used = set()
+    for path in [ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")]:
+        used |= set(re.findall(r"""\bt\(\s*["']([a-z0-9_]+)["']\s*[,)]""", path.read_text(encoding="utf-8")))
+    missing = sorted(k for k in used if k not in i18n.LABELS)
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), float("inf"), pd.NA, pd.NaT])
+def test_undefined_numbers_show_as_a_dash(value):
+    assert i18n.fmt_pct(value) == i18n.fmt_num(value) == i18n.fmt_days(value) == "—"
+
+
+def test_no_pages_folder_beside_app():
+    # A pages/ folder beside app.py puts Streamlit into its legacy multipage mode on a process's first run (and
+    # in AppTest after switch_page): the page file runs alone, without app.py's sidebar and error handling, and
+    # every file of the folder is listed as a page. Page scripts belong in app_pages/.
+    assert not (ROOT / "pages").exists(), "move the page scripts from pages/ to app_pages/ (see app.py)"

@@ -1,0 +1,173 @@
+"""Real-browser test: the real server on a free port, every page in headless Chromium, in both languages.
+
+Asserts no exception box, no NaN / None / inf text, the funnel chart drawn (canvas or svg inside the Vega
+element), saves a screenshot per page and language, and prints the page-switch times. Screenshots go to
+$LEAD_FUNNEL_SCREENSHOTS or tests/browser/screenshots/ (gitignored). The server's log is printed on failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+PAGES = ("overview", "data", "cycle", "loss", "team", "followup", "trends", "settings")
+TITLES = {"zh": {"overview": "总览", "data": "数据导入", "cycle": "转化周期", "loss": "流失分析", "team": "团队",
+                 "followup": "异常跟进", "trends": "趋势", "settings": "设置"},
+          "en": {"overview": "Overview", "data": "Data", "cycle": "Cycle time", "loss": "Loss analysis",
+                 "team": "Team", "followup": "Follow-up", "trends": "Trends", "settings": "Settings"}}
+BAD_TEXT = re.compile(r"\b(NaN|nan%|None|inf|Infinity|Traceback)\b")
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium")]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from funnel.store.bootstrap import sample_files
+
+    if not sample_files():
+        pytest.skip("data/sample/ has no files")
+    tmp = tmp_path_factory.mktemp("browser")
+    (tmp / "shared").mkdir()
+    port = _free_port()
+    env = dict(os.environ, LEAD_FUNNEL_DB=str(tmp / "browser.duckdb"), LEAD_FUNNEL_SHARED_DIR=str(tmp / "shared"))
+    env.pop("LEAD_FUNNEL_NO_SAMPLE", None)
+    log_path = tmp / "server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            break
+    else:
+        proc.terminate()
+        pytest.fail("server did not become healthy:\n" + log_path.read_text())
+    yield {"base": base, "log": log_path, "proc": proc}
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _shots_dir() -> Path:
+    folder = Path(os.environ.get("LEAD_FUNNEL_SCREENSHOTS", ROOT / "tests" / "browser" / "screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _settle(page, timeout: float = 60_000) -> None:
+    """Wait until the script has finished running (and a little for charts to draw)."""
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    page.wait_for_timeout(400)
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+
+
+def _check_page(page, slug: str, lang: str) -> None:
+    exceptions = page.locator("[data-testid=stException]")
+    assert exceptions.count() == 0, f"{slug}/{lang}: exception box: {exceptions.first.inner_text()}"
+    main_text = page.locator("[data-testid=stMain]").inner_text()
+    bad = BAD_TEXT.findall(main_text)
+    assert not bad, f"{slug}/{lang}: undefined value shown as text: {bad}"
+    heading = page.locator("h1").first.inner_text()
+    assert TITLES[lang][slug] in heading, f"{slug}/{lang}: heading {heading!r}"
+
+
+def test_every_page_in_both_languages(server, browser):
+    shots = _shots_dir()
+    problems = []
+    switch_times: dict[str, list[float]] = {"zh": [], "en": []}
+    try:
+        for lang, locale in (("zh", "zh-CN"), ("en", "en-US")):
+            context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
+            page = context.new_page()
+            page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+            page.goto(f"{server['base']}/?lang={lang}", wait_until="domcontentloaded")  # overview: the default page
+            _settle(page)
+            # the funnel chart is drawn
+            chart = page.locator("[data-testid=stVegaLiteChart]").first
+            chart.wait_for(timeout=30_000)
+            page.wait_for_function(
+                "() => document.querySelector('[data-testid=stVegaLiteChart] canvas, "
+                "[data-testid=stVegaLiteChart] svg') !== null", timeout=30_000)
+            for slug in PAGES:
+                if slug != "overview":
+                    link = page.locator(f"[data-testid=stSidebarNav] a[href$='/{slug}']").first
+                    started = time.perf_counter()
+                    link.click()
+                    page.wait_for_function(
+                        "([slug, title]) => location.pathname.endsWith('/' + slug) && "
+                        "document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') "
+                        "=== 'notRunning' && (document.querySelector('h1')?.innerText || '').includes(title)",
+                        arg=[slug, TITLES[lang][slug]], timeout=60_000)
+                    switch_times[lang].append(time.perf_counter() - started)
+                    _settle(page)
+                    assert f"lang={lang}" in page.url, f"{slug}: the link lost the view: {page.url}"
+                _check_page(page, slug, lang)
+                page.screenshot(path=str(shots / f"{lang}_{slug}.png"), full_page=True)
+            context.close()
+        assert not problems, problems
+    except Exception:
+        print("---- server log ----\n" + server["log"].read_text())
+        raise
+    for lang, times in switch_times.items():
+        times_ms = ", ".join(f"{t * 1000:.0f}" for t in times)
+        median = sorted(times)[len(times) // 2] * 1000 if times else float("nan")
+        print(f"page switch ({lang}): median {median:.0f} ms; each: {times_ms} ms")
+    print(f"screenshots: {shots}")
+
+
+def test_a_copied_link_reopens_the_same_view(server, browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    try:
+        page.goto(f"{server['base']}/team?grain=week&stalled=12&lang=en&as_of=bogus", wait_until="domcontentloaded")
+        _settle(page)
+        text = page.locator("[data-testid=stMain]").inner_text()
+        assert "as_of=bogus" in text  # the note about the bad value
+        assert page.locator("[data-testid=stException]").count() == 0
+        assert "grain=week" in page.url and "stalled=12" in page.url and "as_of" not in page.url
+    except Exception:
+        print("---- server log ----\n" + server["log"].read_text())
+        raise
+    finally:
+        context.close()

@@ -1,0 +1,153 @@
+"""The report: same figures as funnel.metrics, every section in every format, user text inert, numbers
+as numbers, an embedded CJK font in the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import subprocess
+from dataclasses import replace
+from html.parser import HTMLParser
+
+import pytest
+
+import funnel.metrics as M
+from funnel.metrics.context import FunnelFilter
+from funnel.report import build_report, report_bytes, run_report, write_report
+
+EVIL_REP = "<img src=x onerror=alert(1)>"  # as in conftest.py
+EVIL_REASON = '=HYPERLINK("http://x")'
+
+pytestmark = pytest.mark.skipif(not hasattr(M, "figures"), reason="funnel.metrics not built yet")
+
+SECTIONS = ["headline", "conversion", "cycle", "loss", "team", "followup", "actions"]
+NOW = dt.datetime(2024, 4, 10, 9, 0)
+
+
+@pytest.fixture()
+def report_zh(store):
+    return build_report(store, FunnelFilter(), period="2024-03", lang="zh", now=NOW)
+
+
+def _figures(con, flt, start, end, as_of):
+    ctx = M.resolve_context(con, replace(flt, date_from=start, date_to=end), as_of=as_of, grain="month")
+    return M.figures(con, ctx)
+
+
+@pytest.mark.parametrize("flt", [FunnelFilter(), FunnelFilter(sources=("转介绍", "官网"))])
+def test_figures_equal_the_metrics_of_the_period_and_the_previous_one(store, flt):
+    report = build_report(store, flt, period="2024-03", lang="en", now=NOW)
+    as_of = report.as_of
+    expected = _figures(store, flt, dt.date(2024, 3, 1), dt.date(2024, 3, 31), as_of)
+    previous = _figures(store, flt, dt.date(2024, 2, 1), dt.date(2024, 2, 29), as_of)
+    assert json.dumps(report.figures, sort_keys=True, default=str) == json.dumps(expected, sort_keys=True, default=str)
+    assert json.dumps(report.previous_figures, sort_keys=True, default=str) == json.dumps(previous, sort_keys=True,
+                                                                                          default=str)
+    # and the headline tiles are those figures
+    kpis = {k.key: k for k in report.section("headline").kpis}
+    assert kpis["leads"].value == expected["cohort"]["leads"] and kpis["leads"].previous == previous["cohort"]["leads"]
+    assert kpis["overall_conversion"].value == expected["overall_conversion"]
+    assert kpis["win_rate"].value == expected["win_rate"]
+
+
+def test_headline_counts_of_the_fixture(report_zh):
+    kpis = {k.key: k for k in report_zh.section("headline").kpis}
+    assert kpis["leads"].value == 6 and kpis["leads"].previous == 3      # L01-L06 vs P01-P03
+    assert kpis["won"].value == 2                                        # L01, L06
+    assert kpis["won_in_period"].value == 2                              # L01 03-20, P01 03-08
+    assert kpis["lost_in_period"].value == 3                             # L02, L04, P02
+    assert report_zh.as_of == dt.date(2024, 4, 6)                        # latest event: Q01 screening 04-06
+    assert report_zh.followup_as_of == dt.date(2024, 3, 31)
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sections, self.tags, self.attrs = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend(attrs)
+        if tag == "section":
+            self.sections.append(dict(attrs).get("id"))
+
+
+def test_html_parses_holds_every_section_and_escapes_user_text(report_zh):
+    text = report_bytes(report_zh, "html").decode("utf-8")
+    parser = _Collector()
+    parser.feed(text)
+    assert parser.sections == SECTIONS
+    assert "img" in parser.tags  # the charts
+    # the only <img> elements are our charts (data: PNGs); the rep name is text, not an element
+    assert all(v.startswith("data:image/png;base64,") for k, v in parser.attrs if k == "src")
+    assert not any(k == "onerror" for k, _ in parser.attrs)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "=HYPERLINK(&quot;http://x&quot;)" in text
+    assert "<script" not in text and "http://" not in text.replace("http://x", "").replace(
+        "http://www.w3.org", "")  # no external resource
+
+
+def test_xlsx_user_text_is_text_and_numbers_are_numbers(report_zh, tmp_path):
+    import openpyxl
+
+    path = write_report(report_zh, tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(path)
+    assert len(book.sheetnames) == 7 and book.sheetnames[0].startswith("1 ")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    evil = [c for c in cells if c.value in (EVIL_REP, EVIL_REASON)]
+    assert {c.value for c in evil} == {EVIL_REP, EVIL_REASON}
+    assert all(c.data_type == "s" for c in evil)
+    assert not [c for c in cells if c.data_type == "f"]  # no formula anywhere
+    # the funnel table: reached counts are ints, step conversion a ratio with a % format
+    ws = book["2 阶段转化"]
+    rows = list(ws.iter_rows(values_only=False))
+    header = next(r for r in rows if r[0].value == "阶段" and r[1].value == "到达")
+    start = rows.index(header) + 1
+    first, second = rows[start], rows[start + 1]
+    assert first[1].value == 6 and first[1].data_type == "n"
+    assert first[2].value == "—"                                   # no step conversion into the first stage
+    assert second[2].data_type == "n" and 0 <= second[2].value <= 1 and "%" in second[2].number_format
+    assert ws._images, "the funnel chart is embedded as an image"
+
+
+def test_pdf_embeds_the_cjk_font_and_renders(report_zh, tmp_path):
+    path = write_report(report_zh, tmp_path / "r.pdf")
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF") and b"WenQuanYi" in data and b"/FontFile2" in data
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(path), str(tmp_path / "p")],
+                       check=True, capture_output=True, timeout=60)
+        assert (tmp_path / "p-1.png").stat().st_size > 2000
+
+
+def test_pdf_without_cjk_font_fails_loudly(report_zh, monkeypatch):
+    from funnel import charts
+    from funnel.report import pdf_writer
+
+    monkeypatch.setattr(pdf_writer, "find_cjk_fonts", lambda dirs=charts.FONT_DIRS: [])
+    with pytest.raises(charts.CJKFontMissingError, match="fonts-wqy-microhei"):
+        report_bytes(report_zh, "pdf")
+
+
+def test_english_report_and_run_report(store, tmp_path):
+    out = run_report(store, "2024-03", None, "en", tmp_path / "report.html")
+    text = out.read_text("utf-8")
+    assert "Lead conversion analysis report" in text and "Suggested actions" in text
+    with pytest.raises(ValueError, match=r"\.html, \.xlsx or \.pdf"):
+        run_report(store, "2024-03", None, "en", tmp_path / "report.docx")
+
+
+def test_every_action_names_its_figure(report_zh):
+    actions = report_zh.actions
+    assert actions and all(a.basis for a in actions)
+    assert actions[0].key == "weakest_step"
+
+
+def test_empty_period_still_makes_a_report(store):
+    report = build_report(store, FunnelFilter(), period="2023-01", lang="zh", now=NOW)
+    kpis = {k.key: k for k in report.section("headline").kpis}
+    assert kpis["leads"].value == 0 and kpis["overall_conversion"].value is None
+    for fmt in ("html", "xlsx", "pdf"):
+        assert report_bytes(report, fmt)

@@ -1,0 +1,134 @@
+"""The loader: one transaction per import, upsert by lead_id, unique events, idempotent re-import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from funnel.ingest.batch import ParsedFile
+from funnel.store import loader
+from funnel.store.db import StoreBusyError, connect
+from funnel.store.loader import write_parsed
+
+
+def _ts(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+def _lead(**fields) -> dict:
+    base = {name: None for name in ("lead_id", "source", "customer", "contact", "contact_info", "acquired_at",
+                                    "current_stage", "stage_entered_at", "expected_close", "rep", "manager",
+                                    "status_reported", "cycle_days_reported", "lost_reason", "lost_at", "notes",
+                                    "amount")}
+    base.update(fields)
+    return base
+
+
+def _parsed(name: str, sha: str, leads=(), events=(), activities=()) -> ParsedFile:
+    item = ParsedFile(file_name=name, sha256=sha, format="template")
+    if leads:
+        item.leads = pd.DataFrame(list(leads))
+    if events:
+        item.events = pd.DataFrame(list(events), columns=["lead_id", "stage", "entered_at"])
+    if activities:
+        item.activities = pd.DataFrame(list(activities), columns=["lead_id", "at", "content", "feedback", "actor"])
+    item.rows_read = item.rows_accepted = len(item.leads) or len(item.events)
+    return item
+
+
+@pytest.fixture()
+def con():
+    connection = connect(None)
+    yield connection
+    connection.close()
+
+
+def _lead_row(con, lead_id: str) -> dict:
+    cur = con.execute("select * from leads where lead_id = ?", [lead_id])
+    names = [d[0] for d in cur.description]
+    return dict(zip(names, cur.fetchone()))
+
+
+def test_newer_export_updates_by_lead_id_and_keeps_fields_it_leaves_empty(con):
+    first = _parsed("a.csv", "sha-a", leads=[_lead(lead_id="L1", source="展会", status_reported="active",
+                                                    acquired_at=_ts("2024-03-01"))])
+    second = _parsed("b.csv", "sha-b", leads=[_lead(lead_id="L1", status_reported="won")])
+    write_parsed(con, [first])
+    write_parsed(con, [second])
+    row = _lead_row(con, "L1")
+    # status moved on (active -> won); source was empty in the newer file, so the stored 展会 stays.
+    assert (row["status_reported"], row["source"]) == ("won", "展会")
+    assert con.execute("select count(*) from leads").fetchone()[0] == 1
+
+
+def test_same_content_twice_changes_nothing(con):
+    item = _parsed("a.csv", "sha-a", leads=[_lead(lead_id="L1", acquired_at=_ts("2024-03-01"))],
+                   events=[("L1", "acquired", _ts("2024-03-01"))])
+    write_parsed(con, [item])
+    before = con.execute("select count(*) from imports").fetchone()[0]
+    report = write_parsed(con, [item])
+    assert report.all_unchanged
+    assert con.execute("select count(*) from imports").fetchone()[0] == before == 1
+    assert con.execute("select count(*) from stage_events").fetchone()[0] == 1
+
+
+def test_events_unique_and_dated_entry_supersedes_undated(con):
+    template = _parsed("t.csv", "sha-t", leads=[_lead(lead_id="L1", acquired_at=_ts("2024-03-01"))],
+                       events=[("L1", "acquired", _ts("2024-03-01")), ("L1", "screening", None),
+                               ("L1", "discovery", _ts("2024-03-05"))])
+    log = _parsed("log.csv", "sha-log", events=[("L1", "screening", _ts("2024-03-03")),
+                                                ("L1", "discovery", _ts("2024-03-05"))])
+    write_parsed(con, [template, log])
+    rows = con.execute("select stage, entered_at from stage_events order by entered_at").fetchall()
+    # 3 distinct (stage, date) pairs; the undated screening row gave way to the dated one from the log.
+    assert rows == [("acquired", dt.datetime(2024, 3, 1)), ("screening", dt.datetime(2024, 3, 3)),
+                    ("discovery", dt.datetime(2024, 3, 5))]
+
+
+def test_lead_known_only_from_stage_log_is_added_with_acquisition_from_first_stage(con):
+    log = _parsed("log.csv", "sha-log", events=[("L9", "acquired", _ts("2024-02-02")),
+                                                ("L9", "screening", _ts("2024-02-05"))])
+    report = write_parsed(con, [log])
+    row = _lead_row(con, "L9")
+    assert row["acquired_at"] == dt.datetime(2024, 2, 2)
+    assert any("appear only in a stage log" in n for n in report.notes)
+
+
+def test_failure_half_way_leaves_earlier_data_unchanged(con, monkeypatch):
+    write_parsed(con, [_parsed("a.csv", "sha-a", leads=[_lead(lead_id="L1", source="展会")])])
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(loader, "refresh_derived", broken)
+    with pytest.raises(RuntimeError):
+        write_parsed(con, [_parsed("b.csv", "sha-b", leads=[_lead(lead_id="L1", source="官网"),
+                                                             _lead(lead_id="L2")])])
+    assert con.execute("select lead_id, source from leads").fetchall() == [("L1", "展会")]
+    assert con.execute("select count(*) from imports").fetchone()[0] == 1
+
+
+def test_second_process_gets_a_busy_message(tmp_path):
+    db = tmp_path / "held.duckdb"
+    connect(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(db)!r})
+            print('ready', flush=True)
+            sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreBusyError, match="try again"):
+            connect(db)
+    finally:
+        holder.communicate("\n", timeout=10)
+    connect(db).close()  # free again once the other process is gone
