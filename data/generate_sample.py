@@ -321,24 +321,25 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     p = np.minimum(0.97, STEP_P[None, :] * conv_f[:, None] ** STEP_WEIGHT[None, :])
     p[:, 3] *= np.clip((amount / 300_000) ** -0.08, 0.8, 1.2)  # big deals close a little less often
     advance = rng.random((n, 4)) < p
+    del p
     furthest = np.argmin(np.concatenate([advance, np.zeros((n, 1), bool)], axis=1), axis=1)  # 0..4
     furthest = np.where((furthest == 4) & (rng.random(n) < P_AFTER_SALES), 5, furthest)
     neglected = rng.random(n) < P_NEGLECTED
     furthest[neglected] = 0
     loser = ~neglected & (furthest < 4)
 
-    dur = np.empty((n, 5), dtype=np.int64)
+    dur = np.empty((n, 5), dtype=np.int32)  # day counts; int32 keeps 5M leads in memory
     for s, (median, sigma) in enumerate(STAGE_DAYS):
         raw = _lognormal(rng, median * speed, sigma, n)
         dur[:, s] = np.floor(raw) if s == 0 else np.maximum(1, np.rint(raw))
     skip = (furthest >= 2) & (rng.random(n) < P_SKIP_SCREENING)
     dur[skip, 1] = 0
     reversal = (furthest >= 3) & (rng.random(n) < P_REVERSAL)
-    rev_out = np.maximum(1, np.rint(dur[:, 3] * rng.uniform(0.3, 0.7, n))).astype(np.int64)
-    rev_back = np.maximum(1, np.rint(_lognormal(rng, 7 * speed, 0.5, n))).astype(np.int64)
+    rev_out = np.maximum(1, np.rint(dur[:, 3] * rng.uniform(0.3, 0.7, n))).astype(np.int32)
+    rev_back = np.maximum(1, np.rint(_lognormal(rng, 7 * speed, 0.5, n))).astype(np.int32)
     dur[:, 3] = np.where(reversal, rev_out + rev_back + np.maximum(1, dur[:, 3] - rev_out), dur[:, 3])
 
-    enter = np.empty((n, 6), dtype=np.int64)  # entry day per stage
+    enter = np.empty((n, 6), dtype=np.int32)  # entry day per stage
     enter[:, 0] = acq
     enter[:, 1:] = acq[:, None] + np.cumsum(dur, axis=1)
     rev_disc = enter[:, 3] + rev_out
@@ -352,9 +353,9 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     # Loss: some time after entering the last stage; slow losses are recorded long after activity stopped.
     last_entry = np.where(reversal & (furthest == 3), rev_prop, enter[np.arange(n), np.minimum(furthest, 3)])
     loss_median = np.array([m for m, _ in LOSS_DAYS])[np.minimum(furthest, 3)] * speed
-    loss_delay = np.maximum(1, np.rint(_lognormal(rng, loss_median, 0.6, n))).astype(np.int64)
+    loss_delay = np.maximum(1, np.rint(_lognormal(rng, loss_median, 0.6, n))).astype(np.int32)
     slow = rng.random(n) < P_SLOW_LOSS
-    loss_delay = np.where(slow, loss_delay * rng.uniform(3, 8, n).astype(np.int64), loss_delay)
+    loss_delay = np.where(slow, loss_delay * rng.uniform(3, 8, n).astype(np.int32), loss_delay)
     lost_day = last_entry + loss_delay
 
     recorded = reached & (slot_t <= last)
@@ -385,7 +386,7 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     recorded[dq_missing, 0] = False
 
     # Key actions (关键动作记录): one when a stage is entered, some more while in it, one when lost.
-    leave = np.empty((n, _N_SLOTS), dtype=np.int64)  # when the lead leaves a slot (activity stops)
+    leave = np.empty((n, _N_SLOTS), dtype=np.int32)  # when the lead leaves a slot (activity stops)
     leave[:, 0], leave[:, 1], leave[:, 2] = enter[:, 1], enter[:, 2], enter[:, 3]
     leave[:, 3] = np.where(reversal, rev_disc, enter[:, 4])
     leave[:, 4], leave[:, 5] = rev_prop, enter[:, 4]
@@ -397,17 +398,19 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     leave[rows, final_slot[rows]] = np.where(slow[rows], true_slot_t[rows, final_slot[rows]] + 3, fade)
     act_slots = reached & ~neglected[:, None]
     counts = act_slots * (1 + _poisson_small(rng, ACTION_EXTRA_RATE, n))
-    cell = np.repeat(np.arange(n * _N_SLOTS), counts.ravel())
-    a_lead, a_slot = cell // _N_SLOTS, cell % _N_SLOTS
+    cell = np.repeat(np.arange(n * _N_SLOTS, dtype=np.int64 if n * _N_SLOTS >= 2**31 else np.int32), counts.ravel())
+    del counts, act_slots
+    a_lead, a_slot = cell // _N_SLOTS, (cell % _N_SLOTS).astype(np.int8)
     first = np.ones(len(cell), bool)
     first[1:] = cell[1:] != cell[:-1]
     a_entry = true_slot_t.ravel()[cell]
     touch = a_entry + np.floor(rng.random(len(cell)) * (np.maximum(0, leave.ravel()[cell] - a_entry) + 1))
-    a_day = np.where(first & (a_slot > 0), a_entry, touch).astype(np.int64)
+    a_day = np.where(first & (a_slot > 0), a_entry, touch).astype(np.int32)
+    del cell, a_entry, touch
     # Loss actions, where the lead was really lost inside the data.
     l_lead = np.flatnonzero(lost)
     a_lead = np.concatenate([a_lead, l_lead])
-    a_slot = np.concatenate([a_slot, np.full(len(l_lead), _N_SLOTS)])  # slot 8 = the loss
+    a_slot = np.concatenate([a_slot, np.full(len(l_lead), _N_SLOTS, np.int8)])  # slot 8 = the loss
     a_day = np.concatenate([a_day, lost_day[l_lead]])
     first = np.concatenate([first, np.ones(len(l_lead), bool)])
     keep = (a_day <= last) & (a_day - acq[a_lead] < 365)
@@ -416,8 +419,8 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     stage_entered = slot_t[np.arange(n), current_slot]
     keep &= ~missing_mask[a_lead] | (a_day >= stage_entered[a_lead])
     a_lead, a_slot, a_day, first = a_lead[keep], a_slot[keep], a_day[keep], first[keep]
-    a_order = np.argsort((a_lead.astype(np.int64) << 24) | ((a_day - a_day.min(initial=0)) << 4) | a_slot,
-                         kind="stable")
+    a_order = np.argsort((a_lead.astype(np.int64) << 24) | ((a_day.astype(np.int64) - a_day.min(initial=0)) << 4)
+                         | a_slot, kind="stable")
     a_lead, a_slot, a_day, first = a_lead[a_order], a_slot[a_order], a_day[a_order], first[a_order]
     n_actions = np.bincount(a_lead, minlength=n)
 
@@ -759,19 +762,20 @@ def _csv_field(values: pa.Array, sep: str) -> pa.Array:
     return pc.if_else(needs, quoted, values)
 
 
-def _write_csv(path: str | Path, header, columns: list[pa.Array], encoding: str, sep: str = ",",
+def _write_csv(path: str | Path, header, columns: list[pa.Array | pa.ChunkedArray], encoding: str, sep: str = ",",
                title: str | None = None, chunk_rows: int = 200_000) -> Path:
-    """Write text columns as CSV with CRLF line ends (as Excel saves), in chunks, fully vectorised."""
+    """Write text columns as CSV with CRLF line ends (as Excel saves), a slice of rows at a time, vectorised."""
     path = Path(path)
-    fields = [_csv_field(c, sep) for c in columns]
-    lines = _join(*fields, sep=sep) if fields else pa.array([], pa.string())
+    n = len(columns[0]) if columns else 0
     with open(path, "w", encoding=encoding, newline="") as handle:
         if title is not None:
             handle.write(title + sep * (len(header) - 1) + "\r\n")
         handle.write(sep.join(header) + "\r\n")
-        for lo in range(0, len(lines), chunk_rows):
-            part = lines.slice(lo, chunk_rows)
-            block = pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part)
+        for lo in range(0, n, chunk_rows):
+            part = [c.slice(lo, chunk_rows) for c in columns]
+            part = [c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c for c in part]
+            lines = _join(*(_csv_field(c, sep) for c in part), sep=sep)
+            block = pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines)
             handle.write(pc.binary_join(block, "\r\n")[0].as_py() + "\r\n")
     return path
 

@@ -25,7 +25,7 @@ from funnel.metrics.context import FunnelFilter
 from funnel.report import activity
 from funnel.report.actions import suggest_actions
 from funnel.report.labels import L
-from funnel.report.model import (ChartItem, Column, Kpi, ReportData, Section, Table, cell_value, fmt_value,
+from funnel.report.model import (ChartItem, Column, Kpi, ReportData, Section, Table, fmt_value,
                                  frame_rows)
 from funnel.report.periods import Period, parse_period
 

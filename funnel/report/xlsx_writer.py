@@ -17,7 +17,7 @@ import unicodedata
 import xlsxwriter
 
 from funnel.report.labels import L
-from funnel.report.model import ReportData, Section, Table, fmt_delta, fmt_value, is_undefined
+from funnel.report.model import ReportData, Section, Table, fmt_value, is_undefined
 
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 _NUM_FORMATS = {"int": "#,##0", "num": "#,##0.0", "days": "0.0", "pct": "0.0%", "pp": "+0.0%;-0.0%;0.0%",
@@ -200,4 +200,4 @@ def xlsx_bytes(report: ReportData) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["write_xlsx", "xlsx_bytes", "fmt_delta"]
+__all__ = ["write_xlsx", "xlsx_bytes"]

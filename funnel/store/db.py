@@ -18,6 +18,7 @@ from funnel.store.schema import BASE_DDL
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "lead_funnel.duckdb"
 DB_ENV_VAR = "LEAD_FUNNEL_DB"
+BACKUP_ENV_VAR = "LEAD_FUNNEL_BACKUP_DIR"
 
 
 class StoreBusyError(RuntimeError):
@@ -35,10 +36,35 @@ def _config() -> dict:
     return {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
-def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def backup_dir_for(path: str | Path | None) -> Path:
+    """Where backups of the database at ``path`` go: ``backups/`` beside the file ($LEAD_FUNNEL_BACKUP_DIR
+    overrides). The only folder a confined connection may write to (EXPORT DATABASE)."""
+    override = os.environ.get(BACKUP_ENV_VAR)
+    if override:
+        return Path(override).resolve()
+    base = Path(path).resolve().parent if path not in (None, ":memory:") else DEFAULT_DB_PATH.parent
+    return base / "backups"
+
+
+def confine_connection(con: duckdb.DuckDBPyConnection, allowed_directories: tuple[str | Path, ...] = ()) -> None:
+    """Stop SQL on ``con`` from opening files: read_csv('/etc/passwd'), COPY TO, ATTACH, INSTALL all fail with
+    a PermissionException, except inside ``allowed_directories``; then lock the configuration so no later
+    statement can undo it. DuckDB never needs to open a user file here: uploads are decoded in Python and
+    handed over as registered DataFrames (which keep working), and the database file itself is already open.
+    """
+    dirs = [str(Path(d).resolve()).rstrip("/") + "/" for d in allowed_directories]
+    if dirs:
+        con.execute("set allowed_directories = ?", [dirs])
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+
+
+def connect(path: str | Path | None = None, read_only: bool = False, confine: bool = False,
+            allowed_directories: tuple[str | Path, ...] = ()) -> duckdb.DuckDBPyConnection:
     """Open (and create the schema of) a database. ``path`` None or ":memory:" gives an in-memory one.
 
-    Raises StoreBusyError when another process holds the file.
+    ``confine`` (the dashboard's Store sets it) forbids SQL file access outside ``allowed_directories`` (see
+    ``confine_connection``). Raises StoreBusyError when another process holds the file.
     """
     target = ":memory:" if path is None or str(path) == ":memory:" else str(path)
     if target != ":memory:":
@@ -54,6 +80,8 @@ def connect(path: str | Path | None = None, read_only: bool = False) -> duckdb.D
         raise
     if not read_only:
         create_schema(con)
+    if confine:
+        confine_connection(con, allowed_directories)
     return con
 
 
@@ -67,10 +95,18 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class Store:
-    """One DuckDB instance per process; ``cursor()`` gives the calling thread its own cursor."""
+    """One DuckDB instance per process; ``cursor()`` gives the calling thread its own cursor.
 
-    def __init__(self, path: str | Path | None = None):
+    The instance is confined (``confine=True``, the default): SQL cannot read or write files except in the
+    backup folder (``backup_dir_for(path)``), so no SQL text, wherever it came from, can reach the disk.
+    """
+
+    def __init__(self, path: str | Path | None = None, confine: bool = True,
+                 allowed_directories: tuple[str | Path, ...] | None = None):
         self.path = path
+        self.confine = confine
+        self.allowed_directories = (tuple(allowed_directories) if allowed_directories is not None
+                                    else (backup_dir_for(path),))
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
@@ -78,7 +114,8 @@ class Store:
     def _root(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
             if self._con is None:
-                self._con = connect(self.path)
+                self._con = connect(self.path, confine=self.confine,
+                                    allowed_directories=self.allowed_directories)
             return self._con
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -1,8 +1,8 @@
-"""An independent, straightforward pandas implementation of the core figures of SPEC §4.
+"""An independent pandas implementation of the core figures of SPEC §4 (reached, time in stage, cycle).
 
-Used by the cross-check test (same numbers as the SQL metrics on random datasets) and by the benchmark
-as the idiomatic-pandas baseline. Reads the base tables only (leads, stage_events, activities, stages), never
-the derived ones, and follows the SPEC text literally, one lead at a time where that is clearer.
+Used by the cross-check test (same numbers as the SQL metrics on random datasets) and by the benchmark as the
+idiomatic-pandas baseline. Reads the base tables only (leads, stage_events, activities, stages), never the
+derived ones, and follows the SPEC text with plain pandas (groupby, sort, shift, merge).
 
     frames = load_frames(con)                      # base tables as DataFrames
     ref = reference_figures(frames)                # {"cohort", "reached", "time_in_stage", "cycle"}
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-OPEN = ("untouched", "active")
+MISSING = {"", "-", "--", "—", "——", "–", "无", "n/a", "na", "none", "null", "nan", "/", "#n/a"}
 
 
 def load_frames(con) -> dict[str, pd.DataFrame]:
@@ -26,86 +26,83 @@ def load_frames(con) -> dict[str, pd.DataFrame]:
     }
 
 
-def _status(row, reached_won: bool, has_progress: bool, has_activity: bool) -> str:
-    reported = row["status_reported"]
-    if isinstance(reported, str) and reported in ("untouched", "active", "won", "lost"):
-        return reported
-    if reached_won:
-        return "won"
-    reason = row["lost_reason"]
-    if (isinstance(reason, str) and reason.strip() not in ("", "-", "—", "无")) or not pd.isna(row["lost_at"]):
-        return "lost"
-    if has_progress or has_activity:
-        return "active"
-    return "untouched"
+def _stats(values: np.ndarray) -> dict | None:
+    if len(values) == 0:
+        return None
+    return {"n": int(len(values)), "q1": float(np.quantile(values, 0.25)), "median": float(np.quantile(values, 0.5)),
+            "q3": float(np.quantile(values, 0.75)), "mean": float(values.mean())}
 
 
 def reference_figures(frames: dict[str, pd.DataFrame], date_from=None, date_to=None) -> dict:
-    """Cohort counts, reached per stage (skip rule 'passed'), completed time-in-stage day lists per stage,
-    and the cycle days of won leads (computed, else reported), for the leads acquired in [date_from, date_to]."""
-    leads, events, stages = frames["leads"], frames["events"], frames["stages"]
+    """Cohort counts, reached per stage (skip rule 'passed'), completed time-in-stage statistics per stage,
+    and the cycle of won leads (computed, else reported), for the leads acquired in [date_from, date_to]."""
+    leads = frames["leads"].set_index("lead_id")
+    stages = frames["stages"]
     keys = list(stages["key"])
-    rank = {k: i for i, k in enumerate(keys)}
+    rank_of = {k: i for i, k in enumerate(keys)}
     won_key = stages.loc[stages["kind"] == "won", "key"].iloc[0]
-    won_rank = rank[won_key]
-    events = events[events["stage"].isin(keys)]
-    acts = set(frames["activities"]["lead_id"])
-    by_lead = {lid: g for lid, g in events.groupby("lead_id")}
-    empty = events.iloc[0:0]
+    won_rank = rank_of[won_key]
 
-    cohort = leads[leads["acquired_at"].notna()]
+    ev = frames["events"]
+    ev = ev[ev["stage"].isin(keys) & ev["lead_id"].isin(leads.index)].copy()
+    ev["rank"] = ev["stage"].map(rank_of).astype(int)
+    ev["acquired_at"] = ev["lead_id"].map(leads["acquired_at"])
+    ev["valid"] = ev["entered_at"].notna() & (ev["acquired_at"].isna() | (ev["entered_at"] >= ev["acquired_at"]))
+
+    # status and furthest stage
+    current = leads["current_stage"].map(rank_of)
+    event_max = ev.groupby("lead_id")["rank"].max().reindex(leads.index)
+    pre = pd.concat([event_max, current], axis=1).max(axis=1).fillna(0).astype(int)
+    moved = (ev["rank"] > 0) | (ev["valid"] & (ev["entered_at"] > ev["acquired_at"]))
+    progressed = moved.groupby(ev["lead_id"]).any().reindex(leads.index, fill_value=False).astype(bool)
+    has_activity = leads.index.isin(frames["activities"]["lead_id"])
+    reason = leads["lost_reason"].astype("object").where(leads["lost_reason"].notna(), "")
+    has_reason = ~reason.map(lambda r: str(r).strip().casefold() in MISSING)
+    derived = np.select([pre >= won_rank, has_reason | leads["lost_at"].notna(), progressed | has_activity],
+                        ["won", "lost", "active"], "untouched")
+    reported = leads["status_reported"].where(leads["status_reported"].isin(["untouched", "active", "won", "lost"]))
+    status = reported.astype("object").where(reported.notna(), pd.Series(derived, index=leads.index))
+    furthest = pre.where(status != "won", np.maximum(pre, won_rank))
+
+    in_cohort = leads["acquired_at"].notna()
     if date_from is not None:
-        cohort = cohort[cohort["acquired_at"] >= pd.Timestamp(date_from)]
+        in_cohort &= leads["acquired_at"] >= pd.Timestamp(date_from)
     if date_to is not None:
-        cohort = cohort[cohort["acquired_at"] < pd.Timestamp(date_to) + pd.Timedelta(days=1)]
+        in_cohort &= leads["acquired_at"] < pd.Timestamp(date_to) + pd.Timedelta(days=1)
+    cohort_ids = leads.index[in_cohort]
+    st = status[in_cohort]
+    counts = {"leads": int(in_cohort.sum()), "won": int((st == "won").sum()), "lost": int((st == "lost").sum()),
+              "open": int(st.isin(["untouched", "active"]).sum())}
+    fur = furthest[in_cohort]
+    reached = {k: int((fur >= r).sum()) for k, r in rank_of.items()}
 
-    reached = [0] * len(keys)
-    intervals: dict[str, list[float]] = {k: [] for k in keys}
-    cycles: list[float] = []
-    n_reported = 0
-    counts = {"leads": 0, "won": 0, "lost": 0, "open": 0}
-    for _, lead in cohort.iterrows():
-        ev = by_lead.get(lead["lead_id"], empty)
-        acquired = lead["acquired_at"]
-        ranks = [rank[s] for s in ev["stage"]]
-        current = rank.get(lead["current_stage"]) if isinstance(lead["current_stage"], str) else None
-        pre = max(ranks + ([current] if current is not None else []) + [0])
-        valid = ev[ev["entered_at"].notna() & (ev["entered_at"] >= acquired)]
-        progressed = any(r > 0 for r in ranks) or bool((valid["entered_at"] > acquired).any())
-        status = _status(lead, pre >= won_rank, progressed, lead["lead_id"] in acts)
-        furthest = max(pre, won_rank) if status == "won" else pre
-        counts["leads"] += 1
-        counts["won" if status == "won" else "lost" if status == "lost" else "open"] += 1
-        for r in range(furthest + 1):
-            reached[r] += 1
-        # time in stage: consecutive valid dated events, sorted by time then stage order
-        dated_stages = set(valid["stage"])
-        undated = {rank[s] for s in ev.loc[ev["entered_at"].isna(), "stage"]} - {rank[s] for s in dated_stages}
-        undated |= {rank[s] for s in ev.loc[ev["entered_at"].notna() & (ev["entered_at"] < acquired), "stage"]} \
-            - {rank[s] for s in dated_stages}
-        seq = sorted(((t, rank[s]) for t, s in zip(valid["entered_at"], valid["stage"])), key=lambda x: (x[0], x[1]))
-        for (t0, r0), (t1, r1) in zip(seq, seq[1:]):
-            lo, hi = min(r0, r1), max(r0, r1)
-            if any(lo < u < hi for u in undated):
-                continue  # a span across a stage reached on an unknown date
-            intervals[keys[r0]].append((t1 - t0).total_seconds() / 86400.0)
-        if status == "won":
-            won_times = valid.loc[valid["stage"] == won_key, "entered_at"]
-            if len(won_times):
-                cycles.append((won_times.min() - acquired).total_seconds() / 86400.0)
-            elif not pd.isna(lead["cycle_days_reported"]) and lead["cycle_days_reported"] >= 0:
-                cycles.append(float(lead["cycle_days_reported"]))
-                n_reported += 1
-    time_in_stage = {}
-    for k in keys:
-        values = np.array(intervals[k], dtype=float)
-        if len(values) == 0:
-            time_in_stage[k] = None
-        else:
-            time_in_stage[k] = {"n": len(values), "q1": float(np.quantile(values, 0.25)),
-                                "median": float(np.quantile(values, 0.5)), "q3": float(np.quantile(values, 0.75)),
-                                "mean": float(values.mean())}
-    cyc = np.array(cycles, dtype=float)
-    cycle = {"n": len(cyc), "n_reported": n_reported,
-             "median": float(np.median(cyc)) if len(cyc) else None, "mean": float(cyc.mean()) if len(cyc) else None}
-    return {"cohort": counts, "reached": dict(zip(keys, reached)), "time_in_stage": time_in_stage, "cycle": cycle}
+    # time in stage: consecutive valid dated events of cohort leads
+    valid = ev[ev["valid"] & ev["lead_id"].isin(cohort_ids)].sort_values(["lead_id", "entered_at", "rank"])
+    valid["next_at"] = valid.groupby("lead_id")["entered_at"].shift(-1)
+    valid["next_rank"] = valid.groupby("lead_id")["rank"].shift(-1)
+    iv = valid[valid["next_at"].notna()].copy()
+    iv["days"] = (iv["next_at"] - iv["entered_at"]).dt.total_seconds() / 86400.0
+    iv["lo"] = np.minimum(iv["rank"], iv["next_rank"])
+    iv["hi"] = np.maximum(iv["rank"], iv["next_rank"])
+    iv = iv.reset_index(drop=True)
+    # stages reached on an unknown date: an event there, but no valid dated one
+    has_valid = ev.groupby(["lead_id", "rank"])["valid"].any()
+    undated = has_valid[~has_valid].reset_index()[["lead_id", "rank"]].rename(columns={"rank": "u"})
+    pairs = iv.reset_index().merge(undated, on="lead_id")
+    span_rows = pairs.loc[(pairs["u"] > pairs["lo"]) & (pairs["u"] < pairs["hi"]), "index"].unique()
+    completed = iv.drop(index=span_rows)
+    time_in_stage = {k: _stats(completed.loc[completed["rank"] == r, "days"].to_numpy()) for k, r in rank_of.items()}
+
+    # cycle of won cohort leads
+    won_at = ev[ev["valid"] & (ev["rank"] == won_rank)].groupby("lead_id")["entered_at"].min()
+    won_ids = st.index[st == "won"]
+    acquired = leads.loc[won_ids, "acquired_at"]
+    computed = (won_at.reindex(won_ids) - acquired).dt.total_seconds() / 86400.0
+    rep = leads.loc[won_ids, "cycle_days_reported"]
+    rep = rep.where(rep >= 0)
+    cycle = computed.where(computed.notna(), rep).dropna().to_numpy(dtype=float)
+    n_reported = int((computed.isna() & rep.notna()).sum())
+    return {"cohort": counts, "reached": reached, "time_in_stage": time_in_stage,
+            "cycle": {"n": int(len(cycle)), "n_reported": n_reported,
+                      "median": float(np.median(cycle)) if len(cycle) else None,
+                      "mean": float(cycle.mean()) if len(cycle) else None}}

@@ -4,7 +4,6 @@ as numbers, an embedded CJK font in the PDF."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import shutil
 import subprocess
@@ -26,7 +25,17 @@ SECTIONS = ["headline", "conversion", "cycle", "loss", "team", "followup", "acti
 NOW = dt.datetime(2024, 4, 10, 9, 0)
 
 
-@pytest.fixture()
+@pytest.fixture(scope="module")
+def store():
+    """The fixture store of conftest.py, built once for this module (every test here only reads)."""
+    from conftest import make_store
+
+    con = make_store()
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
 def report_zh(store):
     return build_report(store, FunnelFilter(), period="2024-03", lang="zh", now=NOW)
 
