@@ -263,45 +263,49 @@ class _DateText:
 
 
 # --- generation ------------------------------------------------------------------------------------------------
-def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_START, months: int = 12, *,
-             event_times: bool = False, with_actions: bool = True) -> GeneratedData:
-    """A dataset of ``n_leads`` leads acquired over ``months`` months from ``start``, the same for the same seed.
+@dataclass
+class _Paths:
+    """Where each lead goes (one row per lead; day numbers are offsets from the start date)."""
 
-    The data ends on the period's last day: events, actions and losses after it are not in the data, so leads
-    acquired late are still open. ``event_times`` gives stage events (other than the acquisition) a time of
-    day; ``with_actions=False`` leaves the ``actions`` text empty (faster at benchmark scale).
+    furthest: np.ndarray  # furthest stage it will reach if nothing stops the clock (0..5)
+    neglected: np.ndarray  # never followed up
+    loser: np.ndarray  # will be lost at its furthest stage
+    reversal: np.ndarray  # goes back from proposal to discovery, then to proposal again
+    slow: np.ndarray  # its loss is recorded long after activity stopped
+    enter: np.ndarray  # (n, 6) entry day per stage
+    slot_t: np.ndarray  # (n, 8) entry day per path slot (see _SLOT_STAGE)
+    reached: np.ndarray  # (n, 8) the lead enters that slot at some time
+    lost_day: np.ndarray  # day the loss is recorded (losers)
+
+
+def _acquisitions(rng: np.random.Generator, n: int, start64: np.datetime64, n_days: int):
+    """Source and acquisition day per lead, in order of acquisition (as a sheet grows).
+
+    Seasonality (Spring Festival, summer and Golden Week dips), weekdays, slow growth; trade-show leads come
+    in bursts after four shows.
     """
-    if n_leads < 0:
-        raise ValueError("n_leads must be >= 0")
-    rng = np.random.default_rng(seed)
-    n = int(n_leads)
-    n_days = (_add_months(start, months) - start).days
-    last = n_days - 1  # day offset of the data's last day
-
-    # Acquisition: seasonality (Spring Festival, summer and Golden Week dips), weekdays, slow growth.
     day = np.arange(n_days)
-    start64 = np.datetime64(start, "D")
     cal = start64 + day
-    month_of = (cal.astype("datetime64[M]").astype(np.int64) % 12)
+    month_of = cal.astype("datetime64[M]").astype(np.int64) % 12
     weekday = (cal.astype(np.int64) + 3) % 7  # 0 = Monday (1970-01-01 was a Thursday)
     month_w = np.array([0.85, 0.60, 1.10, 1.05, 1.00, 1.05, 0.90, 0.90, 1.10, 0.85, 1.15, 1.00])[month_of]
     weekday_w = np.array([1.10, 1.05, 1.0, 1.0, 0.95, 0.20, 0.12])[weekday]
     day_w = month_w * weekday_w * (1.0 + 0.15 * day / max(n_days, 1))
-
     src = _pick(rng, len(SOURCES), n, [s[2] for s in SOURCES])
     acq = _pick(rng, n_days, n, day_w)
-    # Trade-show leads come in bursts after four shows.
     show = (src == 0) & (rng.random(n) < 0.6)
     show_days = (np.array([0.20, 0.44, 0.71, 0.85]) * n_days).astype(np.int64)
     burst = show_days[_pick(rng, 4, n)] + _pick(rng, 10, n, 0.7 ** np.arange(10))
-    acq = np.where(show, np.minimum(burst, last), acq)
-    order = np.lexsort((rng.random(n), acq))  # rows in order of acquisition, as a sheet grows
-    src, acq = src[order], acq[order]
+    acq = np.where(show, np.minimum(burst, n_days - 1), acq).astype(np.int32)
+    order = np.lexsort((rng.random(n), acq))
+    return src[order].astype(np.int8), acq[order]
 
-    # Region, customer, rep (the late joiner's region leads before his start go to his teammates).
-    team = _pick(rng, 3, n, TEAM_SHARE)
+
+def _owners(rng: np.random.Generator, n: int, acq: np.ndarray, n_days: int):
+    """Team (region), rep and city index per lead; the late joiner's early leads went to his teammates."""
+    team = _pick(rng, 3, n, TEAM_SHARE).astype(np.int8)
     rep_team = np.array([r[1] for r in REPS])
-    rep = np.empty(n, dtype=np.int64)
+    rep = np.empty(n, dtype=np.int8)
     for t in range(3):
         members = np.flatnonzero(rep_team == t)
         rows = np.flatnonzero(team == t)
@@ -310,25 +314,25 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     early = (rep == joiner) & (acq < n_days // 4)
     mates = np.array([i for i, r in enumerate(REPS) if r[1] == REPS[joiner][1] and i != joiner])
     rep[early] = mates[_pick(rng, len(mates), int(early.sum()))]
-    city = _pick(rng, 6, n)
-    conv_f = np.array([s[3] for s in SOURCES])[src] * np.array([r[3] for r in REPS])[rep]
-    speed = np.array([r[4] for r in REPS])[rep] * _lognormal(rng, 1.0, 0.15, n)
+    city = _pick(rng, 6, n).astype(np.int8)
+    return team, rep, city
 
-    amount = np.clip(_lognormal(rng, np.array([s[4] for s in SOURCES])[src], 0.75, n), 50_000, 2_000_000)
-    amount = np.round(amount / 1000) * 1000
 
-    # Funnel path if nothing stopped the clock.
+def _paths(rng: np.random.Generator, n: int, acq: np.ndarray, conv_f: np.ndarray, speed: np.ndarray,
+           amount: np.ndarray) -> _Paths:
+    """Each lead's way through the funnel if nothing stopped the clock: stages reached, entry days, loss day."""
     p = np.minimum(0.97, STEP_P[None, :] * conv_f[:, None] ** STEP_WEIGHT[None, :])
     p[:, 3] *= np.clip((amount / 300_000) ** -0.08, 0.8, 1.2)  # big deals close a little less often
     advance = rng.random((n, 4)) < p
     del p
-    furthest = np.argmin(np.concatenate([advance, np.zeros((n, 1), bool)], axis=1), axis=1)  # 0..4
-    furthest = np.where((furthest == 4) & (rng.random(n) < P_AFTER_SALES), 5, furthest)
+    furthest = np.argmin(np.concatenate([advance, np.zeros((n, 1), bool)], axis=1), axis=1).astype(np.int8)
+    del advance
+    furthest = np.where((furthest == 4) & (rng.random(n) < P_AFTER_SALES), 5, furthest).astype(np.int8)
     neglected = rng.random(n) < P_NEGLECTED
     furthest[neglected] = 0
     loser = ~neglected & (furthest < 4)
 
-    dur = np.empty((n, 5), dtype=np.int32)  # day counts; int32 keeps 5M leads in memory
+    dur = np.empty((n, 5), dtype=np.int32)  # days in each stage before the next; int32 keeps 5M leads small
     for s, (median, sigma) in enumerate(STAGE_DAYS):
         raw = _lognormal(rng, median * speed, sigma, n)
         dur[:, s] = np.floor(raw) if s == 0 else np.maximum(1, np.rint(raw))
@@ -339,9 +343,10 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     rev_back = np.maximum(1, np.rint(_lognormal(rng, 7 * speed, 0.5, n))).astype(np.int32)
     dur[:, 3] = np.where(reversal, rev_out + rev_back + np.maximum(1, dur[:, 3] - rev_out), dur[:, 3])
 
-    enter = np.empty((n, 6), dtype=np.int32)  # entry day per stage
+    enter = np.empty((n, 6), dtype=np.int32)
     enter[:, 0] = acq
     enter[:, 1:] = acq[:, None] + np.cumsum(dur, axis=1)
+    del dur
     rev_disc = enter[:, 3] + rev_out
     rev_prop = rev_disc + rev_back
     slot_t = np.stack([enter[:, 0], enter[:, 1], enter[:, 2], enter[:, 3], rev_disc, rev_prop, enter[:, 4],
@@ -356,14 +361,90 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     loss_delay = np.maximum(1, np.rint(_lognormal(rng, loss_median, 0.6, n))).astype(np.int32)
     slow = rng.random(n) < P_SLOW_LOSS
     loss_delay = np.where(slow, loss_delay * rng.uniform(3, 8, n).astype(np.int32), loss_delay)
-    lost_day = last_entry + loss_delay
+    return _Paths(furthest, neglected, loser, reversal, slow, enter, slot_t, reached, last_entry + loss_delay)
 
-    recorded = reached & (slot_t <= last)
-    current_slot = _N_SLOTS - 1 - np.argmax(recorded[:, ::-1], axis=1)
+
+def _action_days(rng: np.random.Generator, n: int, paths: _Paths, acq: np.ndarray, lost: np.ndarray, last: int,
+                 missing: np.ndarray, stage_entered: np.ndarray):
+    """The key actions (关键动作记录) as (lead, slot, day, first-of-its-stage) arrays, sorted by lead and day.
+
+    One action when a stage is entered, a few more while in it, one when the lead is lost (slot 8). Activity
+    fades before a loss. Only actions inside the data, less than a year after acquisition, and (for a lead
+    without 获取时间) on or after its current stage's entry are kept.
+    """
+    enter, slot_t, furthest = paths.enter, paths.slot_t, paths.furthest
+    leave = np.empty((n, _N_SLOTS), dtype=np.int32)  # when the lead leaves a slot (activity stops)
+    leave[:, 0], leave[:, 1], leave[:, 2] = enter[:, 1], enter[:, 2], enter[:, 3]
+    leave[:, 3] = np.where(paths.reversal, slot_t[:, 4], enter[:, 4])
+    leave[:, 4], leave[:, 5] = slot_t[:, 5], enter[:, 4]
+    leave[:, 6] = np.where(furthest >= 5, enter[:, 5], enter[:, 4] + 30)
+    leave[:, 7] = enter[:, 5] + 60
+    final_slot = np.where(paths.reversal & (furthest == 3), 5, np.minimum(furthest, 3))
+    rows = np.flatnonzero(paths.loser)
+    entered = slot_t[rows, final_slot[rows]]
+    fade = entered + (paths.lost_day[rows] - entered) // 2
+    leave[rows, final_slot[rows]] = np.where(paths.slow[rows], entered + 3, fade)
+    del rows, entered, fade, final_slot
+    act_slots = paths.reached & ~paths.neglected[:, None]
+    counts = act_slots * (1 + _poisson_small(rng, ACTION_EXTRA_RATE, n))
+    del act_slots
+    cell = np.repeat(np.arange(n * _N_SLOTS, dtype=np.int64 if n * _N_SLOTS >= 2**31 else np.int32), counts.ravel())
+    del counts
+    a_lead, a_slot = cell // _N_SLOTS, (cell % _N_SLOTS).astype(np.int8)
+    first = np.ones(len(cell), bool)
+    first[1:] = cell[1:] != cell[:-1]
+    a_entry = slot_t.ravel()[cell]
+    touch = a_entry + np.floor(rng.random(len(cell)) * (np.maximum(0, leave.ravel()[cell] - a_entry) + 1))
+    a_day = np.where(first & (a_slot > 0), a_entry, touch).astype(np.int32)
+    del cell, a_entry, touch, leave
+    l_lead = np.flatnonzero(lost)
+    a_lead = np.concatenate([a_lead, l_lead.astype(a_lead.dtype)])
+    a_slot = np.concatenate([a_slot, np.full(len(l_lead), _N_SLOTS, np.int8)])
+    a_day = np.concatenate([a_day, paths.lost_day[l_lead]])
+    first = np.concatenate([first, np.ones(len(l_lead), bool)])
+    keep = (a_day <= last) & (a_day - acq[a_lead] < 365)
+    keep &= ~missing[a_lead] | (a_day >= stage_entered[a_lead])
+    a_lead, a_slot, a_day, first = a_lead[keep], a_slot[keep], a_day[keep], first[keep]
+    del keep
+    order = np.argsort((a_lead.astype(np.int64) << 24) | ((a_day.astype(np.int64) - a_day.min(initial=0)) << 4)
+                       | a_slot, kind="stable")
+    return a_lead[order], a_slot[order], a_day[order], first[order]
+
+
+def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_START, months: int = 12, *,
+             event_times: bool = False, with_actions: bool = True) -> GeneratedData:
+    """A dataset of ``n_leads`` leads acquired over ``months`` months from ``start``, the same for the same seed.
+
+    The data ends on the period's last day: events, actions and losses after it are not in the data, so leads
+    acquired late are still open. ``event_times`` gives stage events (other than the acquisition) a time of
+    day; ``with_actions=False`` leaves the ``actions`` text empty (faster at benchmark scale; the other
+    columns stay the same).
+    """
+    if n_leads < 0:
+        raise ValueError("n_leads must be >= 0")
+    rng = np.random.default_rng(seed)
+    n = int(n_leads)
+    n_days = (_add_months(start, months) - start).days
+    last = n_days - 1  # day offset of the data's last day
+    start64 = np.datetime64(start, "D")
+
+    src, acq = _acquisitions(rng, n, start64, n_days)
+    team, rep, city = _owners(rng, n, acq, n_days)
+    rep_team = np.array([r[1] for r in REPS])
+    conv_f = np.array([s[3] for s in SOURCES])[src] * np.array([r[3] for r in REPS])[rep]
+    speed = np.array([r[4] for r in REPS])[rep] * _lognormal(rng, 1.0, 0.15, n)
+    amount = np.clip(_lognormal(rng, np.array([s[4] for s in SOURCES])[src], 0.75, n), 50_000, 2_000_000)
+    amount = np.round(amount / 1000) * 1000
+    paths = _paths(rng, n, acq, conv_f, speed, amount)
+    del conv_f
+    furthest, slot_t, enter = paths.furthest, paths.slot_t, paths.enter
+
+    recorded = paths.reached & (slot_t <= last)
+    current_slot = (_N_SLOTS - 1 - np.argmax(recorded[:, ::-1], axis=1)).astype(np.int8)
     won = (furthest >= 4) & (enter[:, 4] <= last)
-    lost = loser & (lost_day <= last)
+    lost = paths.loser & (paths.lost_day <= last)
 
-    # Planted data-quality cases (chosen before the actions so these can respect them).
+    # Planted data-quality cases.
     k_before, k_cycle, k_missing = (max(1, round(n * r)) if n else 0 for r in (DQ_BEFORE_ACQ, DQ_CYCLE, DQ_MISSING_ACQ))
     taken = np.zeros(n, bool)
 
@@ -373,69 +454,39 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
         taken[chosen] = True
         return chosen
 
-    true_slot_t = slot_t.copy()
     n_recorded = recorded.sum(axis=1)
     # Half of them a deal won before its lead was acquired, half an early stage typed before it.
-    won_before = choose(won & (n_recorded >= 2) & ~reversal, (k_before + 1) // 2)
-    dq_before = np.sort(np.concatenate([won_before, choose((n_recorded >= 2) & ~reversal, k_before - len(won_before))]))
+    won_before = choose(won & (n_recorded >= 2) & ~paths.reversal, (k_before + 1) // 2)
+    dq_before = np.sort(np.concatenate([won_before, choose((n_recorded >= 2) & ~paths.reversal,
+                                                           k_before - len(won_before))]))
     second = np.argmax(recorded[dq_before, 1:], axis=1) + 1  # first stage after acquisition
     dq_slot = np.where(won[dq_before], 6, second)
-    slot_t[dq_before, dq_slot] = acq[dq_before] - rng.integers(1, 31, len(dq_before))
+    dq_day = acq[dq_before] - rng.integers(1, 31, len(dq_before))  # applied after the actions (true days)
     dq_cycle = choose(won, k_cycle)
-    dq_missing = choose((current_slot >= 1) & ~neglected, k_missing)
+    dq_missing = choose((current_slot >= 1) & ~paths.neglected, k_missing)
     recorded[dq_missing, 0] = False
+    missing = np.zeros(n, bool)
+    missing[dq_missing] = True
+    stage_entered = slot_t[np.arange(n), current_slot]  # dq_before leads are never dq_missing ones
 
-    # Key actions (关键动作记录): one when a stage is entered, some more while in it, one when lost.
-    leave = np.empty((n, _N_SLOTS), dtype=np.int32)  # when the lead leaves a slot (activity stops)
-    leave[:, 0], leave[:, 1], leave[:, 2] = enter[:, 1], enter[:, 2], enter[:, 3]
-    leave[:, 3] = np.where(reversal, rev_disc, enter[:, 4])
-    leave[:, 4], leave[:, 5] = rev_prop, enter[:, 4]
-    leave[:, 6] = np.where(furthest >= 5, enter[:, 5], enter[:, 4] + 30)
-    leave[:, 7] = enter[:, 5] + 60
-    final_slot = np.where(reversal & (furthest == 3), 5, np.minimum(furthest, 3))
-    rows = np.flatnonzero(loser)
-    fade = true_slot_t[rows, final_slot[rows]] + (lost_day[rows] - true_slot_t[rows, final_slot[rows]]) // 2
-    leave[rows, final_slot[rows]] = np.where(slow[rows], true_slot_t[rows, final_slot[rows]] + 3, fade)
-    act_slots = reached & ~neglected[:, None]
-    counts = act_slots * (1 + _poisson_small(rng, ACTION_EXTRA_RATE, n))
-    cell = np.repeat(np.arange(n * _N_SLOTS, dtype=np.int64 if n * _N_SLOTS >= 2**31 else np.int32), counts.ravel())
-    del counts, act_slots
-    a_lead, a_slot = cell // _N_SLOTS, (cell % _N_SLOTS).astype(np.int8)
-    first = np.ones(len(cell), bool)
-    first[1:] = cell[1:] != cell[:-1]
-    a_entry = true_slot_t.ravel()[cell]
-    touch = a_entry + np.floor(rng.random(len(cell)) * (np.maximum(0, leave.ravel()[cell] - a_entry) + 1))
-    a_day = np.where(first & (a_slot > 0), a_entry, touch).astype(np.int32)
-    del cell, a_entry, touch
-    # Loss actions, where the lead was really lost inside the data.
-    l_lead = np.flatnonzero(lost)
-    a_lead = np.concatenate([a_lead, l_lead])
-    a_slot = np.concatenate([a_slot, np.full(len(l_lead), _N_SLOTS, np.int8)])  # slot 8 = the loss
-    a_day = np.concatenate([a_day, lost_day[l_lead]])
-    first = np.concatenate([first, np.ones(len(l_lead), bool)])
-    keep = (a_day <= last) & (a_day - acq[a_lead] < 365)
-    missing_mask = np.zeros(n, bool)
-    missing_mask[dq_missing] = True
+    a_lead, a_slot, a_day, first = _action_days(rng, n, paths, acq, lost, last, missing, stage_entered)
+    slot_t[dq_before, dq_slot] = dq_day
     stage_entered = slot_t[np.arange(n), current_slot]
-    keep &= ~missing_mask[a_lead] | (a_day >= stage_entered[a_lead])
-    a_lead, a_slot, a_day, first = a_lead[keep], a_slot[keep], a_day[keep], first[keep]
-    a_order = np.argsort((a_lead.astype(np.int64) << 24) | ((a_day.astype(np.int64) - a_day.min(initial=0)) << 4)
-                         | a_slot, kind="stable")
-    a_lead, a_slot, a_day, first = a_lead[a_order], a_slot[a_order], a_day[a_order], first[a_order]
     n_actions = np.bincount(a_lead, minlength=n)
 
     # Status: untouched = open, still at acquisition, nothing done yet.
     untouched = ~won & ~lost & (current_slot == 0) & (n_actions == 0)
+    del n_actions
     status = np.where(won, 2, np.where(lost, 3, np.where(untouched, 0, 1)))
     current_stage = _SLOT_STAGE[current_slot]
 
-    # Loss reasons (clean reason index, then the text as typed).
-    reason = np.full(n, -1)
+    # Loss reasons: a clean reason index by the stage where the lead was lost; the typed text comes later.
+    reason = np.full(n, -1, np.int8)
     lost_rows = np.flatnonzero(lost)
-    stage_lost = np.minimum(current_stage[lost_rows], 3)
+    cdf = np.cumsum(REASON_P, axis=1)[np.minimum(current_stage[lost_rows], 3)]
     u = rng.random(len(lost_rows))
-    cdf = np.cumsum(REASON_P, axis=1)[stage_lost]
     reason[lost_rows] = np.minimum((u[:, None] >= cdf).sum(axis=1), len(REASONS) - 1)
+    del lost_rows, cdf, u
     variant_u, empty_u, pick_u = rng.random(n), rng.random(n), rng.random(n)
 
     # Cycle as the rep wrote it: whole days from acquisition to the deal (planted disagreements).
@@ -445,28 +496,16 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     down = (rng.random(len(dq_cycle)) < 0.4) & (true_cycle >= shift)
     cycle[dq_cycle] = np.where(down, true_cycle - shift, true_cycle + shift)
 
-    expected = acq + np.maximum(14, np.rint(_lognormal(rng, 55 * speed, 0.35, n))).astype(np.int64)
+    expected = acq + np.maximum(14, np.rint(_lognormal(rng, 55 * speed, 0.35, n))).astype(np.int32)
     expected_missing = (rng.random(n) < 0.04) | (untouched & (rng.random(n) < 0.5))
     rep_missing = untouched & (rng.random(n) < 0.25)  # not yet assigned
     manager_missing = rep_missing | (rng.random(n) < 0.03)  # the roster fills it
     amount_missing = ~won & (untouched | (rng.random(n) < 0.08))
-
-    # Names, contacts, notes.
-    surname = _pick(rng, len(SURNAMES), n)
-    full_name = rng.random(n) < 0.3
-    given = _pick(rng, len(GIVEN_NAMES), n)
-    title = _pick(rng, len(TITLES), n)
-    contact_kind = _pick(rng, 4, n, [0.84, 0.05, 0.08, 0.03])  # mobile, +86 mobile, landline, none
-    mobile = np.array(MOBILE_PREFIXES)[_pick(rng, len(MOBILE_PREFIXES), n)] * 100_000_000 + rng.integers(
-        0, 100_000_000, n)
-    landline = rng.integers(2, 9, n) * 10_000_000 + rng.integers(0, 10_000_000, n)
-    brand, industry, suffix = _pick(rng, len(BRANDS), n), _pick(rng, len(INDUSTRIES), n), _pick(rng, 4, n)
-    note = np.where(rng.random(n) < 0.18, _pick(rng, len(NOTES), n), -1)
+    del speed, untouched
 
     # Lead IDs: source prefix - year - sequence within (source, year), in order of acquisition.
-    acq_date = start64 + acq
-    year = acq_date.astype("datetime64[Y]").astype(np.int64) + 1970
-    key = src * 10_000 + (year - year.min(initial=0))
+    year = (start64 + acq).astype("datetime64[Y]").astype(np.int64) + 1970
+    key = src.astype(np.int64) * 10_000 + (year - year.min(initial=0))
     by_key = np.argsort(key, kind="stable")
     sorted_key = key[by_key]
     group_start = np.zeros(n, np.int64)
@@ -476,23 +515,12 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
         group_start = np.maximum.accumulate(group_start)
     seq = np.empty(n, np.int64)
     seq[by_key] = np.arange(n) - group_start + 1
-
-    # --- text columns (pyarrow) ---
+    del key, by_key, sorted_key, group_start
     lead_id = _join(_take([s[1] for s in SOURCES], src), pc.cast(pa.array(year), pa.string()),
                     pc.utf8_lpad(pc.cast(pa.array(seq), pa.string()), 3, "0"), sep="-")
-    region_city = np.array([t * 6 for t in range(3)])[team] + city
-    city_names = [c[0] for region in CITIES for c in region]
-    area_codes = [c[1] for region in CITIES for c in region]
-    customer = _join(_take(city_names, region_city), _take(BRANDS, brand), _take(INDUSTRIES, industry),
-                     _take(COMPANY_SUFFIXES, suffix))
-    surname_s = _take(SURNAMES, surname)
-    contact = pc.if_else(pa.array(full_name), _join(surname_s, _take(GIVEN_NAMES, given)),
-                         _join(surname_s, _take(TITLES, title)))
-    mobile_s = pc.cast(pa.array(mobile), pa.string())
-    landline_s = _join(_take(area_codes, region_city), pc.cast(pa.array(landline), pa.string()), sep="-")
-    contact_info = pc.case_when(
-        pa.StructArray.from_arrays([pa.array(contact_kind == k) for k in range(4)], names=list("abcd")),
-        mobile_s, _join(pa.scalar("+86 "), mobile_s), landline_s, pa.nulls(n, pa.string()))
+    del year, seq
+
+    customer, contact, contact_info, notes = _people(rng, n, team, city)
     rep_s = pc.if_else(pa.array(rep_missing), pa.scalar(None, pa.string()), _take([r[0] for r in REPS], rep))
     manager_s = pc.if_else(pa.array(manager_missing), pa.scalar(None, pa.string()), _take(MANAGERS, rep_team[rep]))
 
@@ -506,7 +534,7 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     reason_empty = (reason >= 0) & (empty_u < P_REASON_EMPTY)
     lost_reason = pc.if_else(pa.array(use_variant), _take(variant_table, variant_idx), clean_reason)
     lost_reason = pc.if_else(pa.array((reason < 0) | reason_empty), pa.scalar(None, pa.string()), lost_reason)
-    notes = pc.if_else(pa.array(note < 0), pa.scalar(None, pa.string()), _take(NOTES, np.maximum(note, 0)))
+    del safe, variant_idx, use_variant, reason_empty, variant_u, empty_u, pick_u
 
     actions = pa.nulls(n, pa.string())
     if with_actions and len(a_lead):
@@ -514,13 +542,14 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
         reason_for_text = pc.if_else(pa.array(reason >= 0), clean_reason, pa.scalar("原因未说明"))
         budget = pc.cast(pa.array(np.maximum(5, np.rint(amount / 10_000)).astype(np.int64)), pa.string())
         text_rng = np.random.default_rng([seed, 1])  # own stream: with_actions leaves the other columns alone
-        actions = _action_text(text_rng, dates, n, a_lead, a_slot, a_day, first, loser, budget, contact,
+        actions = _action_text(text_rng, dates, n, a_lead, a_slot, a_day, first, paths.loser, budget, contact,
                                reason_for_text)
+    del a_lead, a_slot, a_day, first
 
-    def day_col(offsets: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    def day_col(offsets: np.ndarray, missing_rows: np.ndarray | None = None) -> pd.Series:
         values = (start64 + offsets).astype("datetime64[s]")
-        if missing is not None:
-            values = np.where(missing, np.datetime64("NaT", "s"), values)
+        if missing_rows is not None:
+            values = np.where(missing_rows, np.datetime64("NaT", "s"), values)
         return pd.Series(values)
 
     leads = pd.DataFrame({
@@ -529,20 +558,21 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
         "customer": _to_str_series(customer),
         "contact": _to_str_series(contact),
         "contact_info": _to_str_series(contact_info),
-        "acquired_at": day_col(acq, missing_mask),
+        "acquired_at": day_col(acq, missing),
         "current_stage": _to_str_series(_take(STAGE_KEYS, current_stage)),
         "stage_entered_at": day_col(stage_entered),
         "expected_close": day_col(expected, expected_missing),
         "rep": _to_str_series(rep_s),
         "manager": _to_str_series(manager_s),
         "status": _to_str_series(_take(STATUSES, status)),
-        "cycle_days_reported": pd.arrays.IntegerArray(np.maximum(cycle, 0), cycle < 0),
+        "cycle_days_reported": pd.arrays.IntegerArray(np.maximum(cycle, 0).astype(np.int64), cycle < 0),
         "lost_reason": _to_str_series(lost_reason),
-        "lost_at": day_col(lost_day, ~lost),
+        "lost_at": day_col(paths.lost_day, ~lost),
         "notes": _to_str_series(notes),
         "amount": np.where(amount_missing, np.nan, amount),
         "actions": _to_str_series(actions),
     }, columns=list(LEAD_COLUMNS))
+    del customer, contact, contact_info, notes, rep_s, manager_s, lost_reason, actions
 
     ev_lead, ev_slot = np.nonzero(recorded)
     entered = (start64 + slot_t[ev_lead, ev_slot]).astype("datetime64[s]")
@@ -577,6 +607,36 @@ def generate(n_leads: int, seed: int = DEFAULT_SEED, start: dt.date = DEFAULT_ST
     return GeneratedData(leads=leads, events=events, roster=roster, problems=problems)
 
 
+def _people(rng: np.random.Generator, n: int, team: np.ndarray, city: np.ndarray):
+    """Customer (city + brand + industry + suffix), contact person, contact details and notes per lead."""
+    surname = _pick(rng, len(SURNAMES), n)
+    full_name = rng.random(n) < 0.3
+    given = _pick(rng, len(GIVEN_NAMES), n)
+    title = _pick(rng, len(TITLES), n)
+    contact_kind = _pick(rng, 4, n, [0.84, 0.05, 0.08, 0.03])  # mobile, +86 mobile, landline, none
+    mobile = np.array(MOBILE_PREFIXES)[_pick(rng, len(MOBILE_PREFIXES), n)] * 100_000_000 + rng.integers(
+        0, 100_000_000, n)
+    landline = rng.integers(2, 9, n) * 10_000_000 + rng.integers(0, 10_000_000, n)
+    brand, industry, suffix = _pick(rng, len(BRANDS), n), _pick(rng, len(INDUSTRIES), n), _pick(rng, 4, n)
+    note = np.where(rng.random(n) < 0.18, _pick(rng, len(NOTES), n), -1)
+
+    region_city = team.astype(np.int64) * 6 + city
+    city_names = [c[0] for region in CITIES for c in region]
+    area_codes = [c[1] for region in CITIES for c in region]
+    customer = _join(_take(city_names, region_city), _take(BRANDS, brand), _take(INDUSTRIES, industry),
+                     _take(COMPANY_SUFFIXES, suffix))
+    surname_s = _take(SURNAMES, surname)
+    contact = pc.if_else(pa.array(full_name), _join(surname_s, _take(GIVEN_NAMES, given)),
+                         _join(surname_s, _take(TITLES, title)))
+    mobile_s = pc.cast(pa.array(mobile), pa.string())
+    landline_s = _join(_take(area_codes, region_city), pc.cast(pa.array(landline), pa.string()), sep="-")
+    contact_info = pc.case_when(
+        pa.StructArray.from_arrays([pa.array(contact_kind == k) for k in range(4)], names=list("abcd")),
+        mobile_s, _join(pa.scalar("+86 "), mobile_s), landline_s, pa.nulls(n, pa.string()))
+    notes = pc.if_else(pa.array(note < 0), pa.scalar(None, pa.string()), _take(NOTES, np.maximum(note, 0)))
+    return customer, contact, contact_info, notes
+
+
 def _action_text(rng: np.random.Generator, dates: _DateText, n: int, a_lead: np.ndarray, a_slot: np.ndarray,
                  a_day: np.ndarray, first: np.ndarray, loser: np.ndarray, budget: pa.Array, contact: pa.Array,
                  reason: pa.Array) -> pa.ChunkedArray:
@@ -596,26 +656,27 @@ def _action_text(rng: np.random.Generator, dates: _DateText, n: int, a_lead: np.
             prefixes.append(head)
             params.append(kind)
             suffixes.append(tail)
-    f_idx = first.astype(np.int64)
-    pick = np.minimum((rng.random(len(a_slot)) * count[a_slot, f_idx]).astype(np.int64), count[a_slot, f_idx] - 1)
-    t_idx = lo[a_slot, f_idx] + pick
-    kind = np.array(params)[t_idx]
-    # Customer feedback on some actions; leads that end up lost sound negative more often.
-    fb = np.where(rng.random(len(a_slot)) < 0.3, 1 + _pick(rng, 3, len(a_slot), [0.5, 0.35, 0.15]), 0)
-    fb = np.where((fb > 0) & loser[a_lead] & (rng.random(len(a_slot)) < 0.5), 3, fb)
-    fb = np.where(a_slot == _N_SLOTS, 0, fb)
+    kinds = np.array(params, np.int8)
     prefix_t, suffix_t = _table(prefixes), _table(suffixes)
     params_table = pa.concat_arrays([budget, contact, reason, _table([""])])  # one take picks any parameter
     chunks = []
-    step = 500_000  # leads per chunk: keeps every string buffer far below Arrow's 2 GB
+    step = 500_000  # leads per chunk: bounds the temporaries and keeps string buffers far below Arrow's 2 GB
     for lo_l in range(0, n, step):
         hi_l = min(lo_l + step, n)
         sl = slice(*np.searchsorted(a_lead, [lo_l, hi_l]))
-        k = kind[sl]
-        param = pc.take(params_table, pa.array(np.where(k > 0, (k - 1) * n + a_lead[sl], 3 * n)))
-        text = _join(dates.take(dates.mmdd, a_day[sl]), pc.take(prefix_t, pa.array(t_idx[sl])), param,
-                     pc.take(suffix_t, pa.array(t_idx[sl])), _take(FEEDBACK, fb[sl]))
-        per_lead = np.bincount(a_lead[sl] - lo_l, minlength=hi_l - lo_l)
+        lead, slot, f_idx = a_lead[sl], a_slot[sl], first[sl].astype(np.intp)
+        m = len(lead)
+        t_idx = lo[slot, f_idx] + np.minimum((rng.random(m) * count[slot, f_idx]).astype(np.intp),
+                                             count[slot, f_idx] - 1)
+        k = kinds[t_idx]
+        # Customer feedback on some actions; leads that end up lost sound negative more often.
+        fb = np.where(rng.random(m) < 0.3, 1 + _pick(rng, 3, m, [0.5, 0.35, 0.15]), 0)
+        fb = np.where((fb > 0) & loser[lead] & (rng.random(m) < 0.5), 3, fb)
+        fb = np.where(slot == _N_SLOTS, 0, fb)
+        param = pc.take(params_table, pa.array(np.where(k > 0, (k - 1).astype(np.int64) * n + lead, 3 * n)))
+        text = _join(dates.take(dates.mmdd, a_day[sl]), pc.take(prefix_t, pa.array(t_idx)), param,
+                     pc.take(suffix_t, pa.array(t_idx)), _take(FEEDBACK, fb))
+        per_lead = np.bincount(lead - lo_l, minlength=hi_l - lo_l)
         offsets = pa.array(np.concatenate([[0], np.cumsum(per_lead)]).astype(np.int32))
         joined = pc.binary_join(pa.ListArray.from_arrays(offsets, text), ";")
         chunks.append(pc.if_else(pa.array(per_lead == 0), pa.scalar(None, pa.string()), joined))

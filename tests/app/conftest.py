@@ -60,14 +60,3 @@ def writable_db(sample_db, tmp_path) -> Path:
     if wal.exists():
         shutil.copy(wal, Path(str(target) + ".wal"))
     return target
-
-
-def new_app(query: dict | None = None, locale: str | None = "zh-CN"):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(APP, default_timeout=60)
-    if locale:
-        at.context = {"locale": locale} if hasattr(at, "context") else None
-    if query:
-        at.query_params.update(query)
-    return at

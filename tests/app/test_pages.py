@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 import pytest
-from conftest import new_app
+from app_helpers import new_app
 
 from funnel.i18n import fmt_num, fmt_pct
 from funnel.metrics.context import FunnelFilter

@@ -17,7 +17,7 @@ def fixture_db(tmp_path, monkeypatch):
     from funnel.store import db
     from funnel.store.derived import refresh_derived
 
-    from conftest import EVENTS, LEADS  # tests/report/conftest.py (rootdir-relative import)
+    from report_data import EVENTS, LEADS  # tests/report/conftest.py (rootdir-relative import)
 
     path = tmp_path / "p.duckdb"
     con = db.connect(path)

@@ -28,7 +28,7 @@ NOW = dt.datetime(2024, 4, 10, 9, 0)
 @pytest.fixture(scope="module")
 def store():
     """The fixture store of conftest.py, built once for this module (every test here only reads)."""
-    from conftest import make_store
+    from report_data import make_store
 
     con = make_store()
     yield con
