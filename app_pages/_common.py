@@ -161,6 +161,11 @@ def current_lang() -> str:
         return state["lang"]
     if "w_lang" in st.session_state:
         return st.session_state["w_lang"]
+    # First run of a session: the link's language (the sidebar reads the rest of the link later), so the
+    # navigation labels drawn before the sidebar already speak it.
+    linked = st.query_params.get("lang")
+    if linked in ("zh", "en"):
+        return linked
     return _auto_lang()
 
 
