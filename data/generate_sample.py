@@ -72,7 +72,10 @@ LEAD_COLUMNS = (
 STATUSES = ("untouched", "active", "won", "lost")
 STATUS_ZH = {"untouched": "未跟进", "active": "跟进中", "won": "已成交", "lost": "已流失"}
 
-STAGE_KEYS = tuple(s.key for s in DEFAULT_STAGES)  # acquired, screening, discovery, proposal, won, after_sales
+STAGE_KEYS = tuple(s.key for s in DEFAULT_STAGES)
+# The simulation's path slots (_SLOT_STAGE) index these six default stages in this order.
+if STAGE_KEYS != ("acquired", "screening", "discovery", "proposal", "won", "after_sales"):
+    raise RuntimeError(f"generate_sample.py simulates the six default stages, found {STAGE_KEYS}")
 STAGE_NAME_ZH = {s.key: s.name_zh for s in DEFAULT_STAGES}
 # Short forms seen in real files (the seed's own example row says 需求挖掘); all are default synonyms.
 STAGE_SHORT_ZH = {"discovery": "需求挖掘", "proposal": "方案谈判", "won": "成交"}
