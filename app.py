@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
 from funnel.i18n import t
@@ -47,6 +48,11 @@ try:
     page.run()
 except StoreBusyError:
     st.warning(t("store_busy", common.current_lang()))
+except duckdb.FatalException:
+    # A fatal error invalidates the DuckDB instance: drop it so the next rerun reconnects (the WAL replays).
+    logging.getLogger("lead_funnel").exception("database instance invalidated; reconnecting on next run")
+    common.store().reset()
+    st.warning(t("store_reconnect", common.current_lang()))
 except Exception as err:  # noqa: BLE001 - one sentence on screen, the traceback in the log
     logging.getLogger("lead_funnel").exception("page failed")
     st.error(t("error_generic", common.current_lang(), msg=type(err).__name__))

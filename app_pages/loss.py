@@ -36,7 +36,7 @@ common.caption(t("pareto_caption", lang, lost=fmt_num(reasons["count"].sum()), t
 st.subheader(t("top3_title", lang))
 columns = st.columns(3)
 for column, (_, row) in zip(columns, top.iterrows()):
-    column.metric(str(row["reason"]), fmt_num(row["count"]), border=True, delta=fmt_pct(row["share"]),
+    column.metric(common.md_escape(row["reason"]), fmt_num(row["count"]), border=True, delta=fmt_pct(row["share"]),
                   delta_color="off", delta_arrow="off")
 
 shown = common.localized(reasons, {"reason": "col_reason", "count": "col_count", "share": "col_share",

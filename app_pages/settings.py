@@ -12,6 +12,7 @@ from funnel.i18n import t
 from funnel.stages import KINDS, Stage, StageConfig
 from funnel.store.config import (bump_data_version, get_setting, load_loss_categories, load_stage_config,
                                  save_loss_categories, save_stage_config, set_setting)
+from funnel.store.db import write_transaction
 from funnel.store.derived import refresh_derived
 from app_pages import _common as common
 
@@ -56,15 +57,13 @@ def stages_from_editor(frame: pd.DataFrame, synonyms: dict[str, str]) -> StageCo
 
 def transaction(write) -> bool:
     """Run ``write(con)`` and rebuild the derived tables in one transaction; roll back on any error."""
-    con.execute("begin transaction")
     try:
-        write(con)
-        refresh_derived(con)
-        bump_data_version(con)
-        con.execute("commit")
+        with write_transaction(con):
+            write(con)
+            refresh_derived(con)
+            bump_data_version(con)
         return True
     except Exception as err:  # noqa: BLE001 - shown as a sentence, nothing half-saved
-        con.execute("rollback")
         st.error(common.md_escape(t("settings_invalid", lang, msg=str(err))))
         return False
 
@@ -155,13 +154,11 @@ if st.button(t("settings_save_general", lang), key="save_general"):
     def write(c):
         set_setting(c, "language", language)
         set_setting(c, "stalled_days", str(int(stalled)))
-    con.execute("begin transaction")
     try:
-        write(con)
-        bump_data_version(con)
-        con.execute("commit")
+        with write_transaction(con):
+            write(con)
+            bump_data_version(con)
     except Exception as err:  # noqa: BLE001
-        con.execute("rollback")
         st.error(common.md_escape(t("settings_invalid", lang, msg=str(err))))
     else:
         st.success(t("settings_saved", lang))

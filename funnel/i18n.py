@@ -58,6 +58,8 @@ LABELS: dict[str, tuple[str, str]] = {
                                 "The link's date range is reversed ({raw}); showing all dates."),
     "store_busy": ("数据库正被其他进程使用(命令行导入或另一个看板)。请稍后刷新页面。",
                    "The database is in use by another process (a command-line import or another dashboard). Reload the page in a moment."),
+    "store_reconnect": ("数据库连接出现严重错误,已重新连接。请刷新页面;已保存的数据不受影响。",
+                        "The database connection hit a fatal error and was reset. Reload the page; saved data is unaffected."),
     "startup_problem": ("启动时导入示例数据或共享文件夹失败:{msg}", "Importing the sample data or the shared folder at start failed: {msg}"),
     "error_generic": ("出现了问题,页面无法显示这部分内容:{msg}", "Something went wrong and this part cannot be shown: {msg}"),
     # empty states

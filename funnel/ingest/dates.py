@@ -17,6 +17,11 @@ from funnel.text import is_missing
 
 EPOCH_1900 = pd.Timestamp("1899-12-30")
 EPOCH_1904 = pd.Timestamp("1904-01-01")  # = EPOCH_1900 + 1462 days
+# Dates a lead file can mean: 1900-01-01 .. 2199-12-31 (nanosecond timestamps end in 2262; Excel's serials
+# run to 9999). Outside this range a cell is a warning, never an exception.
+MIN_YEAR, MAX_YEAR = 1900, 2199
+MAX_SERIAL = 109574  # 2199-12-31 in the 1900 system
+OUT_OF_RANGE = f"date out of range (only {MIN_YEAR}–{MAX_YEAR} is accepted)"
 
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _GENERAL = re.compile(
@@ -42,7 +47,7 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
     todo = pd.Series(True, index=uniques.index)
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):  # the common spellings, parsed in C before any Python work
         if todo.any():
-            fast = pd.to_datetime(uniques[todo].astype(str), format=fmt, errors="coerce")
+            fast = _in_range(pd.to_datetime(uniques[todo].astype(str), format=fmt, errors="coerce"))
             result[fast.index] = result[fast.index].where(fast.isna(), fast)
             todo &= result.isna()
     left = todo.to_numpy()
@@ -54,7 +59,7 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
     todo &= ~missing
     iso = todo & stripped.str.match(_ISO)
     if iso.any():
-        result[iso] = pd.to_datetime(stripped[iso], format="ISO8601", errors="coerce")
+        result[iso] = _in_range(pd.to_datetime(stripped[iso], format="ISO8601", errors="coerce"))
     todo &= ~(iso & result.notna())
 
     if todo.any():
@@ -62,6 +67,10 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
         matched = parts["y"].notna()
         if matched.any():
             sub = parts[matched].fillna({"H": "0", "M": "0", "S": "0"}).astype(int)
+            out_of_range = (sub["y"] < MIN_YEAR) | (sub["y"] > MAX_YEAR)
+            problem[sub.index[out_of_range]] = OUT_OF_RANGE
+            todo &= ~todo.index.isin(sub.index[out_of_range])
+            sub = sub[~out_of_range]
             stamps = pd.to_datetime(pd.DataFrame({"year": sub["y"], "month": sub["m"], "day": sub["d"],
                                                   "hour": sub["H"], "minute": sub["M"], "second": sub["S"]}),
                                     errors="coerce")
@@ -70,7 +79,7 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
             todo &= ~todo.index.isin(stamps.index)
     if todo.any():
         serial = pd.to_numeric(stripped[todo].where(stripped[todo].str.match(_SERIAL.pattern)), errors="coerce")
-        ok = serial.notna() & (serial >= 1) & (serial < 2958466)
+        ok = serial.notna() & (serial >= 1) & (serial <= MAX_SERIAL)
         if ok.any():
             epoch = EPOCH_1904 if date1904 else EPOCH_1900
             result[ok[ok].index] = (epoch + pd.to_timedelta(serial[ok], unit="D")).dt.round("s")
@@ -87,11 +96,22 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
     return dates, problems
 
 
+def _in_range(stamps: pd.Series) -> pd.Series:
+    """Parsed stamps as nanosecond timestamps, NaT outside MIN_YEAR..MAX_YEAR (those fall through to the
+    slower paths, which name the problem)."""
+    if stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_localize(None)
+    years = stamps.dt.year
+    return stamps.where((years >= MIN_YEAR) & (years <= MAX_YEAR)).astype("datetime64[ns]")
+
+
 def _parse_one(text: str, date1904: bool) -> tuple[pd.Timestamp | None, str | None]:
     """One non-ISO spelling -> (timestamp, None) or (None, problem)."""
     match = _GENERAL.match(text) or _COMPACT.match(text)
     if match:
         parts = match.groupdict()
+        if not MIN_YEAR <= int(parts["y"]) <= MAX_YEAR:
+            return None, OUT_OF_RANGE
         try:
             return pd.Timestamp(int(parts["y"]), int(parts["m"]), int(parts["d"]), int(parts.get("H") or 0),
                                 int(parts.get("M") or 0), int(parts.get("S") or 0)), None
@@ -99,10 +119,10 @@ def _parse_one(text: str, date1904: bool) -> tuple[pd.Timestamp | None, str | No
             return None, "impossible date"
     if _SERIAL.match(text):
         serial = float(text)
-        if 1 <= serial < 2958466:
+        if 1 <= serial <= MAX_SERIAL:
             epoch = EPOCH_1904 if date1904 else EPOCH_1900
             return (epoch + pd.to_timedelta(serial, unit="D")).round("s"), None
-        return None, "number out of the range of Excel dates"
+        return None, f"number out of the range of Excel dates ({OUT_OF_RANGE})"
     if _ISO_LIKE_BAD.match(text):
         return None, "impossible date"
     return None, "not a date (expected e.g. 2024-03-01 or 2024/3/1 14:30)"

@@ -6,6 +6,7 @@ import datetime as dt
 import math
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from funnel.metrics.context import MetricContext
@@ -56,6 +57,12 @@ def py(value):
         return {k: py(v) for k, v in value.items()}
     if isinstance(value, bool):
         return value
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    if isinstance(value, pd.Timestamp):
+        value = None if value is pd.NaT else value.to_pydatetime()
+        if value is None:
+            return None
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()
@@ -65,8 +72,6 @@ def py(value):
         return None
     if isinstance(value, float):
         return None if (math.isnan(value) or math.isinf(value)) else value
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
     if isinstance(value, dt.datetime):
         return value.isoformat() if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0) \
             else value.date().isoformat()
@@ -80,10 +85,29 @@ def py(value):
     return value
 
 
+def _column_values(series: pd.Series) -> list:
+    """One column as JSON-safe Python values, vectorised where the dtype allows."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        missing = series.isna()
+        midnight = series.dt.normalize() == series
+        text = series.dt.strftime("%Y-%m-%d").where(midnight, series.dt.strftime("%Y-%m-%dT%H:%M:%S"))
+        return [None if m else t for m, t in zip(missing.tolist(), text.tolist())]
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series) or \
+            pd.api.types.is_float_dtype(series):
+        return [None if (v is None or v is pd.NA or (isinstance(v, float) and (v != v or math.isinf(v)))) else v
+                for v in series.tolist()]
+    if pd.api.types.is_string_dtype(series):
+        values = series.tolist()
+        if all(v is None or type(v) is str for v in values[:1000]):
+            return [v if type(v) is str else py(v) for v in values]
+    return [py(v) for v in series.tolist()]
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
     """A small DataFrame as a list of JSON-safe dicts."""
     columns = list(frame.columns)
-    return [{c: py(v) for c, v in zip(columns, row)} for row in frame.itertuples(index=False, name=None)]
+    values = [_column_values(frame[c]) for c in columns]
+    return [dict(zip(columns, row)) for row in zip(*values)] if columns else [{} for _ in range(len(frame))]
 
 
 def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> pd.DataFrame:

@@ -37,21 +37,24 @@ def cohort_summary(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
     where, params = cohort_where(ctx)
     a_where, a_params = attribute_where(ctx)
     won_rank = ctx.stages.keys.index(ctx.stages.won_stage.key) + 1
+    # one scan: the leads passing the attribute filters, flagged in / out of the cohort
     row = con.execute(
-        f"""select count(*) as leads,
-                   count(*) filter (where status = 'won') as won,
-                   count(*) filter (where status = 'lost') as lost,
-                   count(*) filter (where status in ('untouched', 'active')) as open,
-                   count(*) filter (where status = 'untouched') as untouched,
-                   count(*) filter (where furthest_rank >= ?) as reached_won,
-                   sum(amount) filter (where status = 'won') as won_amount,
-                   sum(amount) filter (where status in ('untouched', 'active')) as open_amount
-            from lead_facts f where {where}""",
-        [won_rank, *params],
+        f"""with c as (select status, furthest_rank, amount, acquired_at, ({where}) as in_cohort
+                       from lead_facts f where {a_where})
+            select count(*) filter (where in_cohort) as leads,
+                   count(*) filter (where in_cohort and status = 'won') as won,
+                   count(*) filter (where in_cohort and status = 'lost') as lost,
+                   count(*) filter (where in_cohort and status in ('untouched', 'active')) as open,
+                   count(*) filter (where in_cohort and status = 'untouched') as untouched,
+                   count(*) filter (where in_cohort and furthest_rank >= ?) as reached_won,
+                   sum(amount) filter (where in_cohort and status = 'won') as won_amount,
+                   sum(amount) filter (where in_cohort and status in ('untouched', 'active')) as open_amount,
+                   count(*) filter (where acquired_at is null) as undated
+            from c""",
+        [*params, *a_params, won_rank],
     ).fetchone()
-    undated = con.execute(
-        f"select count(*) from lead_facts f where f.acquired_at is null and {a_where}", a_params
-    ).fetchone()[0]
+    undated = row[-1]
+    row = row[:-1]
     leads, won, lost, open_, untouched, reached_won, won_amount, open_amount = row
     if ctx.skip_rule == "strict":
         reached_won = con.execute(

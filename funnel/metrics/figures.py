@@ -9,8 +9,7 @@ from funnel.metrics.bottleneck import bottleneck
 from funnel.metrics.cohort import cohort_summary, stage_funnel
 from funnel.metrics.context import MetricContext
 from funnel.metrics.cycle import cycle_summary, time_to_loss
-from funnel.metrics.followup import (overdue_count, overdue_leads, past_expected_close, past_expected_close_count,
-                                     stalled_count, stalled_leads)
+from funnel.metrics.followup import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from funnel.metrics.leaderboard import leaderboards
 from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3
 from funnel.metrics.quality import data_quality, data_quality_counts
@@ -54,6 +53,7 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
     cycle = cycle_summary(con, ctx)
     reasons = loss_reasons(con, ctx)
     boards = leaderboards(con, ctx)
+    counts = followup_counts(con, ctx)
     quality_counts = data_quality_counts(con, ctx)
 
     def board(by: str) -> list[dict]:
@@ -80,10 +80,10 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "loss_categories": records(loss_categories(con, ctx, categories)),
         "loss_by_stage": records(loss_by_stage(con, ctx)),
         "reps": board("rep"), "managers": board("manager"), "teams": board("team"), "sources": board("source"),
-        "stalled": records(stalled_leads(con, ctx, list_limit)), "stalled_count": stalled_count(con, ctx),
-        "overdue": records(overdue_leads(con, ctx, list_limit)), "overdue_count": overdue_count(con, ctx),
+        "stalled": records(stalled_leads(con, ctx, list_limit)), "stalled_count": counts["stalled"],
+        "overdue": records(overdue_leads(con, ctx, list_limit)), "overdue_count": counts["overdue"],
         "past_expected_close": records(past_expected_close(con, ctx, list_limit)),
-        "past_expected_close_count": past_expected_close_count(con, ctx),
+        "past_expected_close_count": counts["past_expected_close"],
         "bottleneck": py(bottleneck(con, ctx, funnel, times)),
         "trends": records(trends(con, ctx)),
         "data_quality": {"counts": quality_counts, "count": sum(quality_counts.values()),

@@ -98,3 +98,19 @@ def past_expected_close_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext
     return int(con.execute(
         f"""select count(*) from lead_facts f where {where} and f.status in ('untouched', 'active')
             and f.expected_close < ?""", [*params, ctx.as_of_at]).fetchone()[0])
+
+
+def followup_counts(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict[str, int]:
+    """{"stalled", "overdue", "past_expected_close"}: the sizes of the three lists, in one scan."""
+    where, params = cohort_where(ctx)
+    stalled, overdue, past = con.execute(
+        f"""with o as (select last_activity_at, current_entered_at, current_expected_days, expected_close
+                       from lead_facts f where {where} and f.status in ('untouched', 'active'))
+            select count(*) filter (where (epoch(cast(? as timestamp)) - epoch(last_activity_at)) / 86400.0 > ?),
+                   count(*) filter (where (epoch(cast(? as timestamp)) - epoch(current_entered_at)) / 86400.0
+                                          > current_expected_days),
+                   count(*) filter (where expected_close < ?)
+            from o""",
+        [*params, ctx.as_of_at, ctx.stalled_days, ctx.as_of_at, ctx.as_of_at],
+    ).fetchone()
+    return {"stalled": int(stalled), "overdue": int(overdue), "past_expected_close": int(past)}

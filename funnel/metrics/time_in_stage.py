@@ -25,7 +25,12 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
     in_progress_median_days (their median days in the stage so far, to the as-of date).
     """
     where, params = cohort_where(ctx)
-    i_where, i_params = cohort_where(ctx, "i")  # stage_intervals repeats the lead's filter columns
+    flt = ctx.filter
+    if flt.sources or flt.reps or flt.managers or flt.teams:
+        i_where = f"i.lead_key in (select f.lead_key from lead_facts f where {where})"
+        i_params = params
+    else:  # date-only filter: interval_facts repeats acquired_at, no join needed
+        i_where, i_params = cohort_where(ctx, "i")
     done = con.execute(
         f"""select i.stage_rank,
                    count(*) filter (where i.kind = 'completed') as n,
@@ -34,7 +39,7 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
                    min(i.days) filter (where i.kind = 'completed') as min,
                    max(i.days) filter (where i.kind = 'completed') as max,
                    count(*) filter (where i.kind = 'span') as spans
-            from stage_intervals i
+            from interval_facts i
             where {i_where}
             group by i.stage_rank""",
         i_params,
@@ -70,10 +75,10 @@ def completed_intervals(con: duckdb.DuckDBPyConnection, ctx: MetricContext, stag
     if stage is not None:
         extra = " and i.stage = ?"
         params = [*params, stage]
-    sql = f"""select i.lead_id, f.rep, i.stage, i.stage_order, i.started_at, i.ended_at, i.days
-              from stage_intervals i join lead_facts f on f.lead_key = i.lead_key
+    sql = f"""select f.lead_id, f.rep, i.stage, i.stage_order, i.started_at, i.ended_at, i.days
+              from interval_facts i join lead_facts f on f.lead_key = i.lead_key
               where i.kind = 'completed' and {where}{extra}
-              order by i.stage_order, i.days, i.lead_id"""
+              order by i.stage_order, i.days, f.lead_id"""
     if limit is not None:
         sql += " limit ?"
         params = [*params, int(limit)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -47,7 +48,7 @@ def backup_dir_for(path: str | Path | None) -> Path:
 
 
 def confine_connection(con: duckdb.DuckDBPyConnection, allowed_directories: tuple[str | Path, ...] = ()) -> None:
-    """Stop SQL on ``con`` from opening files: read_csv('/etc/passwd'), COPY TO, ATTACH, INSTALL all fail with
+    """Stop SQL on ``con`` from opening files: read_csv of /etc/passwd, COPY TO, ATTACH, INSTALL all fail with
     a PermissionException, except inside ``allowed_directories``; then lock the configuration so no later
     statement can undo it. DuckDB never needs to open a user file here: uploads are decoded in Python and
     handed over as registered DataFrames (which keep working), and the database file itself is already open.
@@ -141,3 +142,23 @@ class Store:
 
     def close(self) -> None:
         self.reset()
+
+
+# One writer at a time within the process. Two threads (two dashboard sessions writing at once, each with
+# its own cursor on the one DuckDB instance) would both rebuild the derived tables and DuckDB aborts the
+# second commit with "Catalog write-write conflict". Reentrant, so a holder may call another writer.
+WRITE_LOCK = threading.RLock()
+
+
+@contextmanager
+def write_transaction(con: duckdb.DuckDBPyConnection):
+    """``with write_transaction(con):`` holds WRITE_LOCK and runs the block in one transaction: commit when it
+    ends, rollback (and re-raise) when it raises, so nothing is ever half written."""
+    with WRITE_LOCK:
+        con.execute("begin transaction")
+        try:
+            yield con
+        except BaseException:
+            con.execute("rollback")
+            raise
+        con.execute("commit")

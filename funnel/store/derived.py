@@ -10,10 +10,11 @@
   apart from every cohort), ``unknown_stage`` (an event at a stage key that is not configured; ignored).
 - ``lead_facts``, one row per lead (see docs/metrics.md for every column).
 - ``lead_stages`` (a view), one row per (lead, configured stage) the lead has an event at.
-- ``stage_intervals``, one row per completed interval or span between two consecutive dated stage events
+- ``interval_facts`` (a table) and ``stage_intervals`` (a view adding ``lead_id``), one row per completed
+  interval or span between two consecutive dated stage events
   of a lead (``kind`` = ``completed`` / ``span``); in-progress intervals are not stored (they depend on
-  the as-of date): the metrics count them from ``lead_facts``. It repeats the lead's filter columns
-  (``acquired_at, source, rep, manager, team``) so a FunnelFilter applies to it without a join.
+  the as-of date): the metrics count them from ``lead_facts``. It repeats the lead's ``acquired_at`` so
+  a date-only filter applies without a join (attribute filters join ``lead_facts`` on ``lead_key``).
 
 Stage positions: ``stage_order`` is the configured ``order``; ``stage_rank`` is the 1-based position in
 configured order (dense, used for the per-lead bit masks ``event_mask`` / ``undated_mask`` / ``strict_mask``
@@ -29,7 +30,7 @@ import duckdb
 
 from funnel.text import MISSING_TOKENS
 
-DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "event_problems")
+DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "interval_facts", "event_problems")
 
 OPEN_STATUSES = ("untouched", "active")
 STATUSES = ("untouched", "active", "won", "lost")
@@ -178,33 +179,41 @@ _LEAD_STAGES = """
 # third of the cost); a pair belongs to one lead when both rows carry its key.
 _SORTED = """
     create or replace temp table _fd_sorted as
-    select lead_key, lead_id, stage_rank, entered_at from _fd_events where valid
+    select lead_key, stage_rank, entered_at from _fd_events where valid
     order by lead_key, entered_at, stage_rank
 """
 
 # Span: the lead reached a stage strictly between the two events' stages on an unknown date (a bit of
 # its undated mask lies strictly between the two ranks).
 _INTERVALS = """
-    create or replace table stage_intervals as
+    create or replace table interval_facts as
     with w as (
-        select a.lead_key, a.lead_id, a.stage_rank, a.entered_at as started_at,
+        select a.lead_key, a.stage_rank, a.entered_at as started_at,
                b.entered_at as ended_at, b.stage_rank as next_rank
         from _fd_sorted a
         positional join (select lead_key, entered_at, stage_rank from _fd_sorted offset 1) b
         where b.lead_key = a.lead_key
     )
-    select w.lead_id, $keys[w.stage_rank] as stage, $orders[w.stage_rank] as stage_order, w.stage_rank,
+    select w.lead_key, $keys[w.stage_rank] as stage, $orders[w.stage_rank] as stage_order, w.stage_rank,
            w.started_at, w.ended_at,
            (epoch(w.ended_at) - epoch(w.started_at)) / 86400.0 as days,
            case when (p.event_mask & ~p.dated_mask)
                      & ((cast(1 as bigint) << greatest(w.stage_rank, w.next_rank)) - 1)
                      & ~((cast(1 as bigint) << (least(w.stage_rank, w.next_rank) + 1)) - 1) <> 0
                 then 'span' else 'completed' end as kind,
-           $keys[w.next_rank] as next_stage, w.lead_key,
-           f.acquired_at, f.source, f.rep, f.manager, f.team
+           w.next_rank, l.acquired_at
     from w
     join _fd_per_lead p on p.lead_key = w.lead_key
-    join lead_facts f on f.lead_key = w.lead_key
+    join leads l on l.rowid = w.lead_key
+"""
+
+# The contract's stage_intervals (with lead_id) is a view: a high-cardinality text column costs more to
+# store than every other column of the table together, and drill-down by lead is rare and small.
+_INTERVALS_VIEW = """
+    create or replace view stage_intervals as
+    select f.lead_id, i.stage, i.stage_order, i.stage_rank, i.started_at, i.ended_at, i.days, i.kind, i.next_rank,
+           i.lead_key, i.acquired_at
+    from interval_facts i join lead_facts f on f.lead_key = i.lead_key
 """
 
 _PROBLEMS = """
@@ -240,7 +249,8 @@ _PROBLEMS = """
     from lead_facts where acquired_at is null
 """
 
-_STEPS = ("events", "per_lead", "acts", "reasons", "facts", "lead_stages", "sorted", "intervals", "problems")
+_STEPS = ("events", "per_lead", "acts", "reasons", "facts", "lead_stages", "sorted", "intervals", "intervals_view",
+          "problems")
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None) -> None:
@@ -273,13 +283,15 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
         "lead_stages": (_LEAD_STAGES, {}),
         "sorted": (_SORTED, {}),
         "intervals": (_INTERVALS, {"keys": lists["keys"], "orders": lists["orders"]}),
+        "intervals_view": (_INTERVALS_VIEW, {}),
         "problems": (_PROBLEMS, {"won_key": won_key, "keys": lists["keys"]}),
     }
-    kind = con.execute(
-        "select table_type from information_schema.tables where table_name = 'lead_stages' "
-        "and table_schema = 'main' and table_catalog = current_database()").fetchone()
-    if kind is not None and kind[0] != "VIEW":
-        con.execute("drop table lead_stages")
+    for view in ("lead_stages", "stage_intervals"):  # tables in stores made by an earlier version
+        kind = con.execute(
+            "select table_type from information_schema.tables where table_name = ? "
+            "and table_schema = 'main' and table_catalog = current_database()", [view]).fetchone()
+        if kind is not None and kind[0] != "VIEW":
+            con.execute(f"drop table {view}")
     for name in _STEPS:
         sql, bound = steps[name]
         started = time.perf_counter()
@@ -288,3 +300,26 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
             timings[name] = time.perf_counter() - started
     for temp in ("_fd_sorted", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages"):
         con.execute(f"drop table if exists {temp}")
+
+
+def derived_missing(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The derived tables / views this version needs that the store lacks (empty: up to date)."""
+    present = {row[0] for row in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'main' "
+        "and table_catalog = current_database()").fetchall()}
+    return [name for name in DERIVED_TABLES if name not in present]
+
+
+def ensure_derived(con: duckdb.DuckDBPyConnection) -> bool:
+    """Rebuild the derived tables in their own transaction when one is missing (a store made by an earlier
+    version). Needs a read-write connection. Returns True when it rebuilt."""
+    if not derived_missing(con):
+        return False
+    con.execute("begin")
+    try:
+        refresh_derived(con)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return True

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,16 +22,11 @@ import pandas as pd
 from funnel.ingest import parse_files
 from funnel.ingest.batch import ParsedFile
 from funnel.store.config import bump_data_version, load_stage_config
+from funnel.store.db import write_transaction
 from funnel.store.derived import refresh_derived
 
 Source = Path | tuple[str, bytes]
 
-# One writer at a time within the process. Two threads (two dashboard sessions uploading at once, each with
-# its own cursor on the one DuckDB instance) would both rebuild the derived tables (``create or replace table
-# lead_facts`` ...) and DuckDB aborts the second commit with "Catalog write-write conflict". Every write
-# transaction that rebuilds derived tables (imports, stage-config saves) holds this lock. Reentrant, so a
-# caller already holding it may call write_parsed.
-WRITE_LOCK = threading.RLock()
 
 
 @dataclass
@@ -97,8 +91,8 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
     warning_frames: list[pd.DataFrame] = []
     reject_frames: list[pd.DataFrame] = []
     notes: list[str] = []
-    with WRITE_LOCK:
-        # Read the known hashes under the lock: a file uploaded twice at once is written once.
+    with write_transaction(con):
+        # Read the known hashes inside the write lock: a file uploaded twice at once is written once.
         known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
         _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes)
     return ImportReport(results, _concat(warning_frames, ("file_name", "row_number", "column_name", "raw_value",
@@ -107,38 +101,32 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
 
 
 def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes) -> None:
-    """The one transaction of write_parsed (the caller holds WRITE_LOCK)."""
-    con.execute("begin transaction")
-    try:
-        for item in parsed:
-            if item.sha256 in known:
-                results.append(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
-                                          notes=["already imported with the same content: nothing changed"]))
-                continue
-            known.add(item.sha256)
-            import_id = uuid.uuid4().hex[:12]
-            started = dt.datetime.now()
-            _write_file(con, item, import_id)
-            rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
-            con.execute(
-                "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
-                [import_id, item.file_name, item.sha256, item.format, item.rows_read, item.rows_accepted,
-                 item.rows_rejected, rows_warned, item.rows_blank, item.rows_duplicate, started,
-                 dt.datetime.now(), who, "; ".join(item.notes)],
-            )
-            results.append(FileResult(item.file_name, item.format, item.sha256, import_id, item.rows_read,
-                                      item.rows_accepted, item.rows_rejected, rows_warned, item.rows_blank,
-                                      item.rows_duplicate, False, list(item.notes)))
-            warning_frames.append(item.warnings.assign(file_name=item.file_name))
-            reject_frames.append(item.rejects.assign(file_name=item.file_name))
-        if any(not r.skipped_unchanged for r in results):
-            notes.extend(_complete_leads(con))
-            refresh_derived(con)
-            bump_data_version(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    """The body of write_parsed's one transaction (the caller holds it open)."""
+    for item in parsed:
+        if item.sha256 in known:
+            results.append(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
+                                      notes=["already imported with the same content: nothing changed"]))
+            continue
+        known.add(item.sha256)
+        import_id = uuid.uuid4().hex[:12]
+        started = dt.datetime.now()
+        _write_file(con, item, import_id)
+        rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
+        con.execute(
+            "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
+            [import_id, item.file_name, item.sha256, item.format, item.rows_read, item.rows_accepted,
+             item.rows_rejected, rows_warned, item.rows_blank, item.rows_duplicate, started,
+             dt.datetime.now(), who, "; ".join(item.notes)],
+        )
+        results.append(FileResult(item.file_name, item.format, item.sha256, import_id, item.rows_read,
+                                  item.rows_accepted, item.rows_rejected, rows_warned, item.rows_blank,
+                                  item.rows_duplicate, False, list(item.notes)))
+        warning_frames.append(item.warnings.assign(file_name=item.file_name))
+        reject_frames.append(item.rejects.assign(file_name=item.file_name))
+    if any(not r.skipped_unchanged for r in results):
+        notes.extend(_complete_leads(con))
+        refresh_derived(con)
+        bump_data_version(con)
 
 
 def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:

@@ -75,7 +75,7 @@ def reset(con):
         con.execute(f"delete from {table}")
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 10_000), n=st.integers(0, 12), rule=st.sampled_from(["passed", "strict"]))
 def test_invariants(shared, seed, n, rule):
     con = shared
