@@ -87,12 +87,16 @@ def connect(path: str | Path | None = None, read_only: bool = False, confine: bo
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the base tables and the default stage configuration where missing (idempotent)."""
+    """Create the base tables, the default stage configuration and the derived tables where missing
+    (idempotent)."""
     for ddl in BASE_DDL:
         con.execute(ddl)
     from funnel.store.config import ensure_default_config
+    from funnel.store.derived import ensure_derived
 
     ensure_default_config(con)
+    # A store written by an earlier version may lack a derived table this version reads: rebuild them.
+    ensure_derived(con)
 
 
 class Store:

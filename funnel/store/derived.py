@@ -315,11 +315,8 @@ def ensure_derived(con: duckdb.DuckDBPyConnection) -> bool:
     version). Needs a read-write connection. Returns True when it rebuilt."""
     if not derived_missing(con):
         return False
-    con.execute("begin")
-    try:
+    from funnel.store.db import write_transaction  # db imports this module when it opens a store
+
+    with write_transaction(con):
         refresh_derived(con)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return True

@@ -132,3 +132,16 @@ def test_second_process_gets_a_busy_message(tmp_path):
     finally:
         holder.communicate("\n", timeout=10)
     connect(db).close()  # free again once the other process is gone
+
+
+def test_store_from_an_earlier_version_gets_its_derived_tables_on_open(tmp_path):
+    db = tmp_path / "old.duckdb"
+    con = connect(db)
+    write_parsed(con, [_parsed("a.csv", "sha-a", leads=[_lead(lead_id="L1", acquired_at=_ts("2024-03-01"))],
+                               events=[("L1", "acquired", _ts("2024-03-01"))])])
+    con.execute("drop table interval_facts")  # what a store made before interval_facts existed looks like
+    con.close()
+    con = connect(db)
+    assert con.execute("select count(*) from lead_facts").fetchone()[0] == 1
+    assert con.execute("select count(*) from interval_facts").fetchone()[0] >= 0
+    con.close()
