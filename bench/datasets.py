@@ -100,6 +100,8 @@ def ensure_db(n: int, seed: int = DEFAULT_SEED, log=print) -> Path:
 
     f = ensure_files(n, seed, log=log)
     if _meta(n, seed).get("db_done") and f["db"].exists():
+        if _meta(n, seed).get("derived_code") != derived_code():
+            _rederive(f["db"], n, seed, log)
         return f["db"]
     for p in (f["db"], Path(str(f["db"]) + ".wal")):
         p.unlink(missing_ok=True)
@@ -111,9 +113,35 @@ def ensure_db(n: int, seed: int = DEFAULT_SEED, log=print) -> Path:
               for t in ("leads", "stage_events", "activities", "lead_facts", "stage_intervals")}
     con.close()
     _save_meta(n, seed, db_done=True, db_build_s=time.perf_counter() - t0, rows=counts,
-               accepted=report.rows_accepted)
+               accepted=report.rows_accepted, derived_code=derived_code())
     log(f"  built {f['db'].name} for {n:,} leads in {time.perf_counter() - t0:.1f} s: {counts}")
     return f["db"]
+
+
+def derived_code() -> str:
+    """A hash of the code that builds the derived tables and the schema: a cached DB built by other code is
+    re-derived (the base tables stay; only refresh_derived runs again)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in ("derived.py", "schema.py", "config.py"):
+        h.update((ROOT / "funnel" / "store" / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _rederive(db: Path, n: int, seed: int, log) -> None:
+    from funnel.store.db import connect
+    from funnel.store.derived import refresh_derived
+
+    t0 = time.perf_counter()
+    con = connect(db)
+    con.execute("begin transaction")
+    refresh_derived(con)
+    con.execute("commit")
+    con.execute("checkpoint")
+    con.close()
+    _save_meta(n, seed, derived_code=derived_code(), rederive_s=time.perf_counter() - t0)
+    log(f"  re-derived {db} (funnel/store code changed) in {time.perf_counter() - t0:.1f} s")
 
 
 PARQUET_TABLES = ("leads", "stage_events", "activities", "roster", "stages")
