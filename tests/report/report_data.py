@@ -58,8 +58,9 @@ EVENTS = [
 ]
 
 
-def make_store():
-    con = db.connect(None)
+def make_store(path=None):
+    """The fixture store, in memory or (``path``) in a database file the app can open."""
+    con = db.connect(path)
     con.executemany(
         """insert into leads (lead_id, source, customer, rep, acquired_at, current_stage, stage_entered_at, status,
                               lost_reason, lost_at, amount, manager)

@@ -14,19 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture()
 def fixture_db(tmp_path, monkeypatch):
-    from funnel.store import db
-    from funnel.store.derived import refresh_derived
-
-    from report_data import EVENTS, LEADS  # tests/report/conftest.py (rootdir-relative import)
+    from report_data import make_store
 
     path = tmp_path / "p.duckdb"
-    con = db.connect(path)
-    con.executemany(
-        """insert into leads (lead_id, source, customer, rep, acquired_at, current_stage, stage_entered_at, status,
-                              lost_reason, lost_at, amount, manager)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '王经理')""", LEADS)
-    con.executemany("insert into stage_events (lead_id, stage, entered_at) values (?, ?, ?)", EVENTS)
-    refresh_derived(con)
+    con = make_store(path)
     con.close()
     monkeypatch.setenv("LEAD_FUNNEL_DB", str(path))
     monkeypatch.setenv("LEAD_FUNNEL_NO_SAMPLE", "1")
