@@ -54,8 +54,10 @@ def _ours(con, name: str, flt):
     from funnel import metrics as m
 
     ctx = m.resolve_context(con, flt)
-    if name == "figures":
+    if name == "figures":  # the lead lists in full, as `metrics --json` prints them
         return m.figures(con, ctx)
+    if name == "figures_top100":  # the lead lists to their first 100 rows (counts stay whole), as a screen shows them
+        return m.figures(con, ctx, list_limit=100)
     if name == "cohort_funnel":
         return m.cohort_summary(con, ctx), m.stage_funnel(con, ctx)
     if name == "time_in_stage":
@@ -96,7 +98,7 @@ def serve(side: str, db: str) -> None:
             _ours(con, name, flt)
         else:
             pflt = pf.Filter(date_from=flt.date_from, date_to=flt.date_to, sources=flt.sources)
-            if name == "figures":
+            if name in ("figures", "figures_top100"):
                 pf.figures(state["frames"], pflt)  # derivation from the raw tables included
             elif name == "derive":
                 pf.derive(state["frames"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import warnings
 
 import duckdb
 import numpy as np
@@ -15,6 +16,8 @@ UNSPECIFIED = "未填写 / unspecified"
 OTHER = "其他 / other"
 OPEN_STATUSES = ("untouched", "active")
 Z95 = 1.959963984540054
+
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning, module=__name__)
 
 
 def cohort_where(ctx: MetricContext, alias: str = "f") -> tuple[str, list]:
@@ -85,21 +88,36 @@ def py(value):
     return value
 
 
+def _none_where(values: list, missing: np.ndarray) -> list:
+    for index in np.flatnonzero(missing):
+        values[index] = None
+    return values
+
+
 def _column_values(series: pd.Series) -> list:
-    """One column as JSON-safe Python values, vectorised where the dtype allows."""
+    """One column as JSON-safe Python values, vectorised where the dtype allows (a 76k-row lead list is
+    converted in C, not value by value)."""
     if pd.api.types.is_datetime64_any_dtype(series):
-        missing = series.isna()
-        midnight = series.dt.normalize() == series
-        text = series.dt.strftime("%Y-%m-%d").where(midnight, series.dt.strftime("%Y-%m-%dT%H:%M:%S"))
-        return [None if m else t for m, t in zip(missing.tolist(), text.tolist())]
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series) or \
-            pd.api.types.is_float_dtype(series):
-        return [None if (v is None or v is pd.NA or (isinstance(v, float) and (v != v or math.isinf(v)))) else v
-                for v in series.tolist()]
+        if getattr(series.dt, "tz", None) is not None:
+            return [py(v) for v in series.tolist()]
+        stamps = series.to_numpy(dtype="datetime64[us]")
+        missing = np.isnat(stamps)
+        seconds = stamps.astype("datetime64[s]")
+        text = np.datetime_as_string(seconds, unit="s")
+        midnight = seconds.astype("datetime64[D]") == stamps
+        dates = np.datetime_as_string(seconds.astype("datetime64[D]"), unit="D")
+        return _none_where(np.where(midnight, dates, text).tolist(), missing)
+    if pd.api.types.is_bool_dtype(series) and not series.isna().any():
+        return series.astype(bool).tolist()
+    if pd.api.types.is_integer_dtype(series) and not series.isna().any():
+        return series.astype("int64").tolist()
+    if pd.api.types.is_float_dtype(series) and not isinstance(series.dtype, pd.ArrowDtype):
+        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
+        return _none_where(numbers.tolist(), ~np.isfinite(numbers))
     if pd.api.types.is_string_dtype(series):
         values = series.tolist()
         if all(v is None or type(v) is str for v in values[:1000]):
-            return [v if type(v) is str else py(v) for v in values]
+            return _none_where(values, series.isna().to_numpy())
     return [py(v) for v in series.tolist()]
 
 
@@ -113,6 +131,19 @@ def records(frame: pd.DataFrame) -> list[dict]:
 def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> pd.DataFrame:
     """Run a query and return its (small) result as a DataFrame."""
     return con.execute(sql, params or []).df()
+
+
+def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    """A lead list (text, timestamps, doubles) as a DataFrame, through Arrow.
+
+    At 1M leads a 76k-row stalled list took 0.36 s through ``.df()`` and 0.12 s this way (the strings
+    stay Arrow-backed instead of becoming Python objects). Only for lists without nullable integer or
+    boolean columns: Arrow turns those into float64 / object where ``.df()`` gives Int32 / boolean.
+    Through ``execute`` rather than ``con.sql``: the relation API refuses to run while an earlier
+    ``fetchone()`` result on the same cursor is unfinished; the extra Arrow copy DuckDB warns about is
+    small next to the Python objects saved (that warning is silenced for this module only, above).
+    """
+    return con.execute(sql, params or []).to_arrow_table().to_pandas()
 
 
 def quartiles(values: tuple | list | None) -> dict:

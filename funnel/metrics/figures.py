@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import duckdb
 
 from funnel.metrics._common import py, records
@@ -26,17 +29,65 @@ def _filter_dict(ctx: MetricContext) -> dict:
             "description_en": f.describe("en"), "description_zh": f.describe("zh")}
 
 
+def _run_concurrently(con: duckdb.DuckDBPyConnection, calls: dict, workers: int) -> dict:
+    """{name: fn(cursor)} for every (name, fn) in ``calls``, each on a cursor of its own.
+
+    The metric queries are independent reads; a small filtered query keeps only part of DuckDB's threads
+    busy, so running a few at once shortens the whole set. Each thread gets its own cursor (DuckDB
+    connections are not shared between threads); with ``workers`` = 1 everything runs on ``con`` itself.
+    """
+    if workers <= 1:
+        return {name: fn(con) for name, fn in calls.items()}
+    local = threading.local()
+    cursors: list = []
+    lock = threading.Lock()
+
+    def cursor() -> duckdb.DuckDBPyConnection:
+        if not hasattr(local, "cursor"):
+            local.cursor = con.cursor()
+            with lock:
+                cursors.append(local.cursor)
+        return local.cursor
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {name: pool.submit(lambda fn=fn: fn(cursor())) for name, fn in calls.items()}
+            return {name: future.result() for name, future in futures.items()}
+    finally:
+        for cur in cursors:
+            cur.close()
+
+
 def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int | None = None,
-            categories: dict[str, str] | None = None) -> dict:
+            categories: dict[str, str] | None = None, workers: int = 3) -> dict:
     """Every figure of SPEC §4 as the JSON object of SPEC §5 (plus the extra keys of docs/metrics.md).
 
     Ratios are in 0..1 and not rounded, undefined values None, dates ISO, stages in configured order.
     ``list_limit`` caps the lead lists (stalled, overdue, past_expected_close, data_quality.items); their
-    full sizes are in ``*_count``. ``categories``: loss keyword map (None: the saved one).
+    full sizes are in ``*_count``. ``categories``: loss keyword map (None: the saved one). ``workers``:
+    how many metric queries run at once (1: one after the other on ``con``).
     """
-    summary = cohort_summary(con, ctx)
-    funnel = stage_funnel(con, ctx)
-    times = time_in_stage(con, ctx)
+    r = _run_concurrently(con, {
+        "summary": lambda c: cohort_summary(c, ctx),
+        "funnel": lambda c: stage_funnel(c, ctx),
+        "times": lambda c: time_in_stage(c, ctx),
+        "cycle": lambda c: cycle_summary(c, ctx),
+        "time_to_loss": lambda c: time_to_loss(c, ctx),
+        "reasons": lambda c: loss_reasons(c, ctx),
+        "categories": lambda c: loss_categories(c, ctx, categories),
+        "loss_by_stage": lambda c: loss_by_stage(c, ctx),
+        "boards": lambda c: leaderboards(c, ctx),
+        "counts": lambda c: followup_counts(c, ctx),
+        "quality_counts": lambda c: data_quality_counts(c, ctx),
+        "stalled": lambda c: stalled_leads(c, ctx, list_limit),
+        "overdue": lambda c: overdue_leads(c, ctx, list_limit),
+        "past": lambda c: past_expected_close(c, ctx, list_limit),
+        "trends": lambda c: trends(c, ctx),
+        "quality": lambda c: data_quality(c, ctx, list_limit),
+    }, workers)
+    summary, funnel, times, cycle, boards, counts = (r[k] for k in ("summary", "funnel", "times", "cycle",
+                                                                     "boards", "counts"))
+    quality_counts = r["quality_counts"]
     stages = []
     for f_row, t_row in zip(records(funnel), records(times)):
         tis = None
@@ -50,11 +101,6 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
             "open_amount": f_row["open_amount"], "time_in_stage_days": tis,
             "spans": t_row["spans"], "in_progress_median_days": t_row["in_progress_median_days"],
         })
-    cycle = cycle_summary(con, ctx)
-    reasons = loss_reasons(con, ctx)
-    boards = leaderboards(con, ctx)
-    counts = followup_counts(con, ctx)
-    quality_counts = data_quality_counts(con, ctx)
 
     def board(by: str) -> list[dict]:
         rows = records(boards[by])
@@ -74,18 +120,18 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "won_amount": summary["won_amount"], "open_amount": summary["open_amount"],
         "stages": stages,
         "cycle_days": {k: cycle[k] for k in ("n", "n_reported", "q1", "median", "q3", "mean")},
-        "time_to_loss_days": time_to_loss(con, ctx),
-        "loss_reasons": records(reasons),
-        "loss_top3": loss_top3(reasons),
-        "loss_categories": records(loss_categories(con, ctx, categories)),
-        "loss_by_stage": records(loss_by_stage(con, ctx)),
+        "time_to_loss_days": r["time_to_loss"],
+        "loss_reasons": records(r["reasons"]),
+        "loss_top3": loss_top3(r["reasons"]),
+        "loss_categories": records(r["categories"]),
+        "loss_by_stage": records(r["loss_by_stage"]),
         "reps": board("rep"), "managers": board("manager"), "teams": board("team"), "sources": board("source"),
-        "stalled": records(stalled_leads(con, ctx, list_limit)), "stalled_count": counts["stalled"],
-        "overdue": records(overdue_leads(con, ctx, list_limit)), "overdue_count": counts["overdue"],
-        "past_expected_close": records(past_expected_close(con, ctx, list_limit)),
+        "stalled": records(r["stalled"]), "stalled_count": counts["stalled"],
+        "overdue": records(r["overdue"]), "overdue_count": counts["overdue"],
+        "past_expected_close": records(r["past"]),
         "past_expected_close_count": counts["past_expected_close"],
         "bottleneck": py(bottleneck(con, ctx, funnel, times)),
-        "trends": records(trends(con, ctx)),
+        "trends": records(r["trends"]),
         "data_quality": {"counts": quality_counts, "count": sum(quality_counts.values()),
-                         "items": records(data_quality(con, ctx, list_limit))},
+                         "items": records(r["quality"])},
     }

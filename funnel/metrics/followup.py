@@ -8,7 +8,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from funnel.metrics._common import cohort_where
+from funnel.metrics._common import cohort_where, fetch_rows
 from funnel.metrics.context import MetricContext
 
 
@@ -33,7 +33,7 @@ def stalled_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int
                 and (epoch(cast(? as timestamp)) - epoch(f.last_activity_at)) / 86400.0 > ?
               order by idle_days desc, lead_id"""
     sql, bound = _limit(sql, [ctx.as_of_at, *params, ctx.as_of_at, ctx.stalled_days], limit)
-    return con.execute(sql, bound).df()
+    return fetch_rows(con, sql, bound)
 
 
 def stalled_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
@@ -64,7 +64,7 @@ def overdue_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int
               where days_in_stage > expected_days
               order by overdue_days desc, lead_id"""
     sql, bound = _limit(sql, [ctx.as_of_at, *params], limit)
-    return con.execute(sql, bound).df()
+    return fetch_rows(con, sql, bound)
 
 
 def past_expected_close(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int | None = None) -> pd.DataFrame:
@@ -80,7 +80,7 @@ def past_expected_close(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limi
               where {where} and f.status in ('untouched', 'active') and f.expected_close < ?
               order by days_past desc, lead_id"""
     sql, bound = _limit(sql, [ctx.as_of_at, *params, ctx.as_of_at], limit)
-    return con.execute(sql, bound).df()
+    return fetch_rows(con, sql, bound)
 
 
 def overdue_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:

@@ -6,6 +6,8 @@ name (unnamed last), so a rep with 1 of 1 won does not top the board.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pandas as pd
 
@@ -35,40 +37,49 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
         if by not in DIMENSIONS:
             raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
     where, params = cohort_where(ctx)
-    cols = ", ".join(f"f.{d}" for d in dims)
-    sets = ", ".join(f"(f.{d})" for d in dims)
-    rows = con.execute(
-        f"""select grouping_id({cols}) as gid, {cols}, count(*) as leads,
+    stalled_before = ctx.as_of_at - dt.timedelta(days=ctx.stalled_days)
+    # Counts and sums add up, so one scan groups by every dimension at once (a few hundred groups) and
+    # Python rolls them up; medians do not add up, so a second scan takes them over the won leads only.
+    # At 1M leads this took 0.107 s against 0.152 s for one GROUPING SETS query with the median inside.
+    fine = con.execute(
+        f"""select {", ".join(f"f.{d}" for d in dims)}, count(*) as leads,
                    count(*) filter (where status = 'won') as won,
                    count(*) filter (where status = 'lost') as lost,
                    count(*) filter (where status in ('untouched', 'active')) as open,
-                   median(cycle_days) filter (where status = 'won') as median_cycle_days,
-                   count(*) filter (where status in ('untouched', 'active')
-                                    and (epoch(cast(? as timestamp)) - epoch(last_activity_at)) / 86400.0 > ?)
-                       as stalled,
+                   count(*) filter (where status in ('untouched', 'active') and last_activity_at < ?) as stalled,
                    sum(n_activities) as activities,
-                   sum(amount) filter (where status = 'won') as won_amount
+                   sum(amount) filter (where status = 'won') as won_amount,
+                   count(amount) filter (where status = 'won') as n_won_amount
             from lead_facts f where {where}
+            group by all""",
+        [stalled_before, *params],
+    ).fetchall()
+    cols = ", ".join(f"f.{d}" for d in dims)
+    sets = ", ".join(f"(f.{d})" for d in dims)
+    medians = con.execute(
+        f"""select grouping_id({cols}) as gid, {cols}, median(cycle_days)
+            from lead_facts f where {where} and f.status = 'won'
             group by grouping sets ({sets})""",
-        [ctx.as_of_at, ctx.stalled_days, *params],
+        params,
     ).fetchall()
     n = len(dims)
     gid_of = {d: ((1 << n) - 1) & ~(1 << (n - 1 - i)) for i, d in enumerate(dims)}
+    median_of = {(d, row[1 + i]): row[-1] for row in medians for i, d in enumerate(dims) if row[0] == gid_of[d]}
     out: dict[str, list] = {d: [] for d in dims}
-    for row in rows:
-        gid = row[0]
-        for i, d in enumerate(dims):
-            if gid != gid_of[d]:
-                continue
-            name = row[1 + i]
-            leads, won, lost, open_, med, stalled, acts, amount = row[1 + n:]
+    for i, d in enumerate(dims):
+        totals: dict = {}
+        for row in fine:
+            acc = totals.setdefault(row[i], [0, 0, 0, 0, 0, 0, 0.0, 0])
+            for k, value in enumerate(row[n:]):
+                acc[k] += value or 0
+        for name, (leads, won, lost, open_, stalled, acts, amount, n_amount) in totals.items():
             ci = wilson_interval(int(won), int(leads))
             out[d].append({d: name, "leads": int(leads), "won": int(won), "lost": int(lost), "open": int(open_),
                            "conversion": ratio(won, leads), "conversion_ci": list(ci) if ci else None,
                            "conversion_ci_low": ci[0] if ci else None, "conversion_ci_high": ci[1] if ci else None,
-                           "win_rate": ratio(won, won + lost), "median_cycle_days": med, "stalled": int(stalled),
-                           "activities_per_lead": ratio(acts, leads),
-                           "won_amount": float(amount) if amount is not None else None})
+                           "win_rate": ratio(won, won + lost), "median_cycle_days": median_of.get((d, name)),
+                           "stalled": int(stalled), "activities_per_lead": ratio(acts, leads),
+                           "won_amount": float(amount) if n_amount else None})
     frames = {}
     for d in dims:
         rows_d = sorted(out[d], key=lambda r: (-(r["conversion_ci_low"] if r["conversion_ci_low"] is not None else -1.0),

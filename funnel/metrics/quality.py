@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from funnel.metrics._common import attribute_where
+from funnel.metrics._common import attribute_where, fetch_rows
 from funnel.metrics.context import MetricContext
 
 
@@ -25,13 +25,17 @@ def data_quality(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int 
     if limit is not None:
         sql += " limit ?"
         params = [*params, int(limit)]
-    return con.execute(sql, params).df()
+    return fetch_rows(con, sql, params)
 
 
 def data_quality_counts(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict[str, int]:
     """{problem: number of rows} for the leads passing the attribute filters."""
     where, params = attribute_where(ctx)
-    rows = con.execute(
-        f"""select p.problem, count(*) from event_problems p join lead_facts f on f.lead_id = p.lead_id
-            where {where} group by 1 order by 1""", params).fetchall()
+    if where == "true":  # no attribute filter: every problem counts, no join needed
+        rows = con.execute("select problem, count(*) from event_problems group by 1 order by 1").fetchall()
+    else:
+        rows = con.execute(
+            f"""select p.problem, count(*) from event_problems p
+                where p.lead_id in (select f.lead_id from lead_facts f where {where}) group by 1 order by 1""",
+            params).fetchall()
     return {k: int(v) for k, v in rows}

@@ -31,19 +31,17 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
         i_params = params
     else:  # date-only filter: interval_facts repeats acquired_at, no join needed
         i_where, i_params = cohort_where(ctx, "i")
-    done = con.execute(
-        f"""select i.stage_rank,
-                   count(*) filter (where i.kind = 'completed') as n,
-                   quantile_cont(i.days, [0.25, 0.5, 0.75]) filter (where i.kind = 'completed') as q,
-                   avg(i.days) filter (where i.kind = 'completed') as mean,
-                   min(i.days) filter (where i.kind = 'completed') as min,
-                   max(i.days) filter (where i.kind = 'completed') as max,
-                   count(*) filter (where i.kind = 'span') as spans
+    # one scan, completed intervals and spans apart (grouping by kind is cheaper than FILTER clauses)
+    grouped = con.execute(
+        f"""select i.stage_rank, i.kind, count(*), quantile_cont(i.days, [0.25, 0.5, 0.75]), avg(i.days),
+                   min(i.days), max(i.days)
             from interval_facts i
-            where {i_where}
-            group by i.stage_rank""",
+            where i.kind in ('completed', 'span') and {i_where}
+            group by all""",
         i_params,
     ).fetchall()
+    completed = {int(r[0]): (int(r[2]), r[3], r[4], r[5], r[6]) for r in grouped if r[1] == "completed"}
+    spans_of = {int(r[0]): int(r[2]) for r in grouped if r[1] == "span"}
     running = con.execute(
         f"""select f.current_rank, count(*),
                    median(greatest(0, (epoch(cast(? as timestamp)) - epoch(f.current_entered_at)) / 86400.0))
@@ -52,17 +50,14 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
             group by f.current_rank""",
         [ctx.as_of_at, *params],
     ).fetchall()
-    by_rank = {int(r[0]): r for r in done}
     prog = {int(r[0]): (int(r[1]), r[2]) for r in running if r[0] is not None}
     rows = []
     for rank, stage in enumerate(ctx.stages.stages, start=1):
-        r = by_rank.get(rank)
-        n = int(r[1]) if r else 0
-        q = (r[2] if r and n else None) or [None, None, None]
+        n, q, mean, low, high = completed.get(rank, (0, None, None, None, None))
+        q = q or [None, None, None]
         ip, ip_med = prog.get(rank, (0, None))
-        rows.append([stage.key, stage.name_zh, stage.name_en, stage.order, n, q[0], q[1], q[2],
-                     r[3] if n else None, r[4] if n else None, r[5] if n else None, int(r[6]) if r else 0,
-                     ip, ip_med])
+        rows.append([stage.key, stage.name_zh, stage.name_en, stage.order, n, q[0], q[1], q[2], mean, low, high,
+                     spans_of.get(rank, 0), ip, ip_med])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
