@@ -17,6 +17,7 @@ from funnel.ingest.batch import ImportError_
 from funnel.store.db import StoreBusyError, connect, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 3
+DEFAULT_MAX_MB = 200
 
 
 def _date(text: str) -> dt.date:
@@ -48,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", dest="fmt", default="auto",
                      choices=("auto", "template", "events", "wide", "roster"))
     imp.add_argument("--rejects-out", type=Path, metavar="FILE.csv", help="write the rejected rows here")
+    imp.add_argument("--max-mb", type=_positive_int, default=DEFAULT_MAX_MB, metavar="MB",
+                     help=f"refuse files larger than this many MiB (default {DEFAULT_MAX_MB}, as the dashboard's "
+                          "upload limit; a 1M-lead export is about 400)")
 
     def add_source_and_filter(p: argparse.ArgumentParser) -> None:
         where = p.add_mutually_exclusive_group()
@@ -55,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
         where.add_argument("--input", nargs="+", type=Path, metavar="FILE",
                            help="compute on these files in an in-memory database instead")
         p.add_argument("--mapping", type=Path, metavar="PROFILE.toml", help="mapping profile for --input")
+        p.add_argument("--max-mb", type=_positive_int, default=DEFAULT_MAX_MB, metavar="MB",
+                       help=f"size limit of each --input file in MiB (default {DEFAULT_MAX_MB})")
         p.add_argument("--as-of", type=_date, help="as-of date (default: the latest date in the data)")
         p.add_argument("--source", action="append", default=[], help="source channel (repeatable)")
         p.add_argument("--rep", action="append", default=[], help="sales rep (repeatable)")
@@ -94,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"busy: {err}", file=sys.stderr)
         return EXIT_BUSY
     except ImportError_ as err:
-        print(f"error: {err}", file=sys.stderr)
+        hint = " (on the command line: --max-mb N)" if "over the limit" in str(err) else ""
+        print(f"error: {err}{hint}", file=sys.stderr)
         return EXIT_FAILED
 
 
@@ -106,7 +113,8 @@ def _load_mapping(path: Path | None):
     return load_profile(path)
 
 
-def _print_import_report(report, out=sys.stdout) -> None:
+def _print_import_report(report, out=None) -> None:
+    out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     for f in report.files:
         if f.skipped_unchanged:
             print(f"{f.file_name}: unchanged since its last import, skipped", file=out)
@@ -140,7 +148,8 @@ def _cmd_import(args) -> int:
     mapping = _load_mapping(args.mapping)
     con = connect(args.db or default_db_path())
     try:
-        report = import_files(con, list(args.files), mapping=mapping, fmt=args.fmt)
+        report = import_files(con, list(args.files), mapping=mapping, fmt=args.fmt,
+                              max_bytes=args.max_mb * 1024 * 1024)
     finally:
         con.close()
     _print_import_report(report)
@@ -160,7 +169,8 @@ def _open_for_reading(args):
         from funnel.store.loader import import_files
 
         con = connect(None)
-        report = import_files(con, list(args.input), mapping=_load_mapping(args.mapping))
+        report = import_files(con, list(args.input), mapping=_load_mapping(args.mapping),
+                              max_bytes=args.max_mb * 1024 * 1024)
         if report.rows_accepted == 0:
             raise ImportError_("none of the --input files held a usable row; see `python -m funnel import`")
         return con

@@ -1,0 +1,106 @@
+"""The command line of SPEC §5: `python -m funnel import | metrics | report`, its exit codes and the JSON
+shape other tools rely on (keys may be added, never renamed or dropped)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from funnel.cli import main
+from funnel.metrics import figures, resolve_context
+from funnel.store.db import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+SAMPLE_FILES = [str(SAMPLE / name) for name in ("线索跟踪表.xlsx", "阶段记录.csv", "销售团队.csv")]
+
+STAGE_KEYS = {"key", "name", "reached", "step_conversion", "dropped", "open", "in_progress", "time_in_stage_days"}
+REP_KEYS = {"rep", "leads", "won", "lost", "open", "conversion", "conversion_ci", "win_rate", "median_cycle_days",
+            "stalled"}
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "funnel.duckdb"
+    assert main(["import", *SAMPLE_FILES, "--db", str(db)]) == 0
+    return db
+
+
+def test_import_prints_counts_and_reimport_changes_nothing(sample_db, capsys):
+    assert main(["import", *SAMPLE_FILES, "--db", str(sample_db)]) == 0
+    out = capsys.readouterr().out
+    assert "unchanged since its last import" in out
+
+
+def test_metrics_json_has_the_spec_shape_and_the_functions_figures(sample_db, capsys):
+    assert main(["metrics", "--db", str(sample_db), "--json"]) == 0
+    figs = json.loads(capsys.readouterr().out)
+    assert {"as_of", "cohort", "overall_conversion", "win_rate", "stages", "cycle_days", "loss_reasons", "reps",
+            "sources", "stalled"} <= set(figs)
+    assert set(figs["cohort"]) >= {"leads", "won", "lost", "open", "undated"}
+    assert figs["stages"][0]["step_conversion"] is None
+    assert all(STAGE_KEYS <= set(stage) for stage in figs["stages"])
+    assert set(figs["cycle_days"]) >= {"n", "n_reported", "q1", "median", "q3", "mean"}
+    assert all({"reason", "count", "share", "cumulative_share"} <= set(r) for r in figs["loss_reasons"])
+    assert all(REP_KEYS <= set(r) for r in figs["reps"])
+    assert all({"source", "leads", "won", "conversion"} <= set(r) for r in figs["sources"])
+    assert all({"lead_id", "rep", "stage", "idle_days"} <= set(r) for r in figs["stalled"])
+    idle = [r["idle_days"] for r in figs["stalled"]]
+    assert idle == sorted(idle, reverse=True) and len(idle) == figs["stalled_count"]  # complete, longest first
+    con = connect(sample_db)
+    try:
+        direct = figures(con, resolve_context(con))
+    finally:
+        con.close()
+    assert figs == json.loads(json.dumps(direct, ensure_ascii=False))
+
+
+def test_metrics_filters_narrow_the_cohort(sample_db, capsys):
+    assert main(["metrics", "--db", str(sample_db), "--json"]) == 0
+    everyone = json.loads(capsys.readouterr().out)
+    source = everyone["sources"][0]["source"]
+    assert main(["metrics", "--db", str(sample_db), "--json", "--source", source, "--from", "2024-01-01",
+                 "--to", "2024-03-31"]) == 0
+    narrowed = json.loads(capsys.readouterr().out)
+    assert 0 < narrowed["cohort"]["leads"] < everyone["cohort"]["leads"]
+    assert [s["source"] for s in narrowed["sources"]] == [source]
+    assert narrowed["filter"]["sources"] == [source]
+
+
+def test_bad_arguments_say_what_is_wrong(sample_db, tmp_path, capsys):
+    assert main(["metrics", "--db", str(sample_db), "--from", "2024-05-01", "--to", "2024-04-01"]) == 1
+    assert "after" in capsys.readouterr().err
+    assert main(["metrics", "--db", str(tmp_path / "none.duckdb")]) == 1
+    assert "import files first" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "x.duckdb")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:
+        main(["metrics", "--from", "30/06/2024"])
+    assert usage.value.code == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_size_limit_is_settable_and_named_in_the_message(tmp_path, capsys):
+    db = tmp_path / "limit.duckdb"
+    assert main(["import", *SAMPLE_FILES, "--db", str(db), "--max-mb", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "over the limit" in err and "--max-mb" in err
+    assert main(["import", *SAMPLE_FILES, "--db", str(db), "--max-mb", "5"]) == 0
+
+
+def test_report_writes_the_file(sample_db, tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", str(sample_db), "--period", "2024-03", "--lang", "en", "--out", str(out)]) == 0
+    assert "report written" in capsys.readouterr().out
+    assert out.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
+
+
+def test_python_dash_m_funnel_runs_as_a_process(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "funnel", "metrics", "--input", *SAMPLE_FILES, "--json"],
+                          cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["cohort"]["leads"] > 0
