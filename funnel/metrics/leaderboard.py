@@ -6,13 +6,12 @@ name (unnamed last), so a rep with 1 of 1 won does not top the board.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import duckdb
 import pandas as pd
 
 from funnel.metrics._common import cohort_where, ratio, wilson_interval
 from funnel.metrics.context import MetricContext
+from funnel.metrics.followup import stalled_before
 
 DIMENSIONS = ("rep", "manager", "team", "source")
 COLUMNS = ["leads", "won", "lost", "open", "conversion", "conversion_ci", "conversion_ci_low",
@@ -37,7 +36,6 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
         if by not in DIMENSIONS:
             raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
     where, params = cohort_where(ctx)
-    stalled_before = ctx.as_of_at - dt.timedelta(days=ctx.stalled_days)
     # Counts and sums add up, so one scan groups by every dimension at once (a few hundred groups) and
     # Python rolls them up; medians do not add up, so a second scan takes them over the won leads only.
     # At 1M leads this took 0.107 s against 0.152 s for one GROUPING SETS query with the median inside.
@@ -52,7 +50,7 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
                    count(amount) filter (where status = 'won') as n_won_amount
             from lead_facts f where {where}
             group by all""",
-        [stalled_before, *params],
+        [stalled_before(ctx), *params],
     ).fetchall()
     cols = ", ".join(f"f.{d}" for d in dims)
     sets = ", ".join(f"(f.{d})" for d in dims)
