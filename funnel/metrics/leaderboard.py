@@ -39,8 +39,9 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
     # Counts and sums add up, so one scan groups by every dimension at once (a few hundred groups) and
     # Python rolls them up; medians do not add up, so a second scan takes them over the won leads only.
     # At 1M leads this took 0.107 s against 0.152 s for one GROUPING SETS query with the median inside.
+    cols = ", ".join(f"f.{d}" for d in dims)
     fine = con.execute(
-        f"""select {", ".join(f"f.{d}" for d in dims)}, count(*) as leads,
+        f"""select {cols}, count(*) as leads,
                    count(*) filter (where status = 'won') as won,
                    count(*) filter (where status = 'lost') as lost,
                    count(*) filter (where status in ('untouched', 'active')) as open,
@@ -52,7 +53,6 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
             group by all""",
         [stalled_before(ctx), *params],
     ).fetchall()
-    cols = ", ".join(f"f.{d}" for d in dims)
     sets = ", ".join(f"(f.{d})" for d in dims)
     medians = con.execute(
         f"""select grouping_id({cols}) as gid, {cols}, median(cycle_days)
