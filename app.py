@@ -37,12 +37,16 @@ PAGES = (  # (file, label key, icon, url path)
     # Presentation mode (large type, no widgets) comes from the report module; listed when its page exists.
     ("app_pages/presentation.py", "page_presentation", ":material/present_to_all:", "presentation"),
 )
+# With sign-in on (docs/security.md), only an admin gets these: imports and rejects hold every file's rows.
+ADMIN_PAGES = ("data", "settings")
 
 try:
     st.session_state["_startup_problems"] = common.startup()
     lang = common.current_lang()
+    viewer = common.sign_in_gate(lang)  # sign-in off: everyone; else the sign-in / no-access screen stops here
     pages = [st.Page(path, title=t(key, lang), icon=icon, url_path=slug, default=(slug == "overview"))
-             for path, key, icon, slug in PAGES if (HERE / path).exists()]
+             for path, key, icon, slug in PAGES
+             if (HERE / path).exists() and (viewer.sees_all or slug not in ADMIN_PAGES)]
     page = st.navigation(pages)
     common.render_sidebar(show_widgets=page.url_path != "presentation")
     page.run()

@@ -7,19 +7,27 @@ never hashed.
 
 The sidebar runs in ``app.py`` before the page; it leaves the resolved ``View`` in
 ``st.session_state["_view"]`` and pages read it with ``view()``.
+
+Optional sign-in (docs/security.md): off unless ``.streamlit/secrets.toml`` has an ``[auth]`` table. When on,
+``sign_in_gate`` (called by ``app.py`` before the pages are declared) shows the sign-in screen or the
+"no access" message and stops; a signed-in manager's view is narrowed to their roster reps
+(``funnel.access.restrict_filter``) where the filter is built, so every figure, table, chart, download and
+the presentation's report only see those leads, and the sidebar only offers their values.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from funnel import i18n
+from funnel import access, i18n
 from funnel.exports import to_csv_bytes, to_xlsx_bytes
 from funnel.i18n import t
 from funnel.metrics.context import GRAINS, FunnelFilter, MetricContext
@@ -112,13 +120,20 @@ def _resolve(path: str, version: str, key: str, _filter: FunnelFilter, as_of, gr
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _options(path: str, version: str) -> dict:
+def _options(path: str, version: str, reps: tuple[str, ...] | None) -> dict:
     from funnel.store.queries import filter_options, lead_count
 
     con = _store(path).cursor()
-    out = dict(filter_options(con))
-    out["lead_count"] = lead_count(con)
+    out = dict(filter_options(con, reps=reps))
+    out["lead_count"] = lead_count(con)  # every lead: says whether the database is empty, nothing more
     return out
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _roster(path: str, version: str) -> tuple[tuple, ...]:
+    from funnel.store.queries import roster_rows
+
+    return tuple(roster_rows(_store(path).cursor()))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -129,8 +144,134 @@ def _settings(path: str, version: str) -> dict:
     return {"language": get_setting(con, "language"), "stalled_days": get_setting(con, "stalled_days")}
 
 
-def options() -> dict:
-    return _options(db_key(), data_version())
+_CURRENT = object()
+
+
+def options(allowed=_CURRENT) -> dict:
+    """The sidebar's choices (and the data's date span), only from the leads the viewer may see
+    (``allowed``: as ``allowed_reps()`` returns; the current viewer's when not given)."""
+    if allowed is _CURRENT:
+        allowed = allowed_reps()
+    return _options(db_key(), data_version(), None if allowed is None else tuple(sorted(allowed)))
+
+
+# ---------------------------------------------------------------------------------------------- sign-in
+
+class SignInMisconfigured(Exception):
+    """A secrets file exists but cannot be read: whether sign-in was meant to be on is unknown."""
+
+
+def _plain(value):
+    return {str(k): _plain(v) for k, v in value.items()} if isinstance(value, Mapping) else value
+
+
+def _secrets_section(name: str) -> dict:
+    """The ``[name]`` table of ``.streamlit/secrets.toml`` as a plain dict; {} when there is no secrets file
+    or no such table. A secrets file that cannot be parsed raises ``SignInMisconfigured`` (fail closed)."""
+    try:
+        value = st.secrets.get(name)
+    except Exception as err:  # noqa: BLE001 - StreamlitSecretNotFoundError, or a parse error
+        if getattr(err, "error_id", None) == "no-secrets-found":
+            return {}
+        raise SignInMisconfigured(str(err)) from err
+    return _plain(value) if isinstance(value, Mapping) else {}
+
+
+def sign_in_enabled() -> bool:
+    """Sign-in is on exactly when the secrets hold a non-empty ``[auth]`` table."""
+    return bool(_secrets_section("auth"))
+
+
+def current_user() -> dict:
+    """``st.user`` as a plain dict (the seam tests may replace); {} when there is none."""
+    try:
+        return dict(st.user.to_dict())
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def current_viewer() -> access.Viewer:
+    """Who is looking: ``EVERYONE`` while sign-in is off; else resolved from the signed-in e-mail and the
+    ``[visibility]`` table of the secrets (an address the provider marks unverified counts as none)."""
+    if not sign_in_enabled():
+        return access.EVERYONE
+    user = current_user()
+    if user.get("is_logged_in") is not True:
+        return access.ANONYMOUS
+    verified = user.get("email_verified")
+    unverified = verified is False or (isinstance(verified, str) and verified.strip().lower() == "false")
+    email = None if unverified else user.get("email")
+    return access.resolve_viewer(email, _secrets_section("visibility"))
+
+
+def allowed_reps(who: access.Viewer | None = None) -> frozenset[str] | None:
+    """None when the viewer sees every lead, else the reps whose leads they may see (from the roster)."""
+    who = who or current_viewer()
+    if who.sees_all:
+        return None
+    return access.allowed_reps(who, _roster(db_key(), data_version()) if who.role == "manager" else ())
+
+
+def _authlib_available() -> bool:
+    return importlib.util.find_spec("authlib") is not None
+
+
+def _sign_out_button(where, lang: str) -> None:
+    if where.button(t("sign_out", lang), key="lf_sign_out", icon=":material/logout:"):
+        st.logout()
+        st.rerun()
+
+
+def sign_in_gate(lang: str) -> access.Viewer:
+    """Return the viewer, or draw the sign-in / no-access screen and stop the run (no page, no data)."""
+    try:
+        who = current_viewer()
+    except SignInMisconfigured:
+        st.error(t("sign_in_misconfigured", lang))
+        st.stop()
+    if who.role == "everyone":
+        return who
+    if who.role == "anonymous":
+        st.title(t("app_title", lang))
+        st.subheader(t("sign_in_title", lang))
+        st.write(t("sign_in_text", lang))
+        if not _authlib_available():
+            st.warning(t("sign_in_unavailable", lang))
+        elif st.button(t("sign_in_button", lang), key="lf_sign_in", type="primary", icon=":material/login:"):
+            st.login()
+        st.stop()
+    if who.role == "unknown":
+        st.title(t("app_title", lang))
+        info(t("no_access", lang, email=who.email or "?"))
+        _sign_out_button(st, lang)
+        st.stop()
+    if who.role == "manager" and not allowed_reps(who):
+        st.title(t("app_title", lang))
+        info(t("no_reps", lang, managers="、".join(who.managers) if lang == "zh" else ", ".join(who.managers)))
+        _sign_out_button(st, lang)
+        st.stop()
+    return who
+
+
+def _scope_text(who: access.Viewer, allowed: frozenset[str] | None, lang: str) -> str | None:
+    if who.role == "admin":
+        return t("scope_admin", lang)
+    if who.role == "manager":
+        names = "、".join(who.managers) if lang == "zh" else ", ".join(who.managers)
+        return t("scope_manager", lang, managers=names, n=len(allowed or ()))
+    return None
+
+
+def _account_box(who: access.Viewer, scope: str | None, lang: str) -> None:
+    """Who is signed in, what they see, and the sign-out button (sidebar; only while sign-in is on)."""
+    sb = st.sidebar
+    sb.divider()
+    user = current_user()
+    name = user.get("name") or who.email or ""
+    sb.caption(md_escape(t("signed_in_as", lang, who=name)))
+    if scope:
+        sb.caption(md_escape(scope))
+    _sign_out_button(sb, lang)
 
 
 # ------------------------------------------------------------------------------------------------ view
@@ -145,6 +286,8 @@ class View:
     lead_count: int
     default_as_of: dt.date | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    chosen: FunnelFilter | None = None  # the user's own choice, before a sign-in restriction narrowed it
+    scope: str | None = None  # with sign-in: what this viewer may see, in words
 
     @property
     def stages(self):
@@ -215,7 +358,9 @@ def render_sidebar(show_widgets: bool = True) -> View:
     """Draw the sidebar filters (unless ``show_widgets`` is False, as in presentation mode), mirror them in
     the URL and return the View. Widgets take their start values from the session's state, so the state
     survives a page without widgets."""
-    opts = options()
+    who = current_viewer()
+    allowed = allowed_reps(who)
+    opts = options(allowed)
     if "_state" not in st.session_state:
         _init_state(opts)
     state = st.session_state["_state"]
@@ -266,8 +411,14 @@ def render_sidebar(show_widgets: bool = True) -> View:
         stalled = sb.number_input(t("stalled_days", lang), min_value=0, max_value=3650, step=1, key="w_stalled")
         state["stalled"] = None if int(stalled) == stalled_default else int(stalled)
 
-    flt = FunnelFilter(date_from=state["date_from"], date_to=state["date_to"], sources=tuple(state["sources"]),
-                       reps=tuple(state["reps"]), managers=tuple(state["managers"]), teams=tuple(state["teams"]))
+    scope = _scope_text(who, allowed, lang)
+    if show_widgets and who.role in ("admin", "manager"):
+        _account_box(who, scope, lang)
+
+    chosen = FunnelFilter(date_from=state["date_from"], date_to=state["date_to"], sources=tuple(state["sources"]),
+                          reps=tuple(state["reps"]), managers=tuple(state["managers"]), teams=tuple(state["teams"]))
+    # Server-side, after the link and the sidebar were read: a signed-in manager's filter only ever narrows.
+    flt = access.restrict_filter(chosen, allowed)
     stalled_days = state["stalled"] if state["stalled"] is not None else stalled_default
     version = data_version()
     ctx = _resolve(db_key(), version, repr((flt, state["as_of"], state["grain"], stalled_days)), flt,
@@ -275,7 +426,7 @@ def render_sidebar(show_widgets: bool = True) -> View:
 
     # The URL mirrors the state (only non-default values), so a copied link reopens this view.
     # Parameters of other owners (e.g. the presentation page's ``period``) are left as they are.
-    wanted = filter_to_query_params(flt, state["grain"], state["as_of"], state["stalled"], state["lang"])
+    wanted = filter_to_query_params(chosen, state["grain"], state["as_of"], state["stalled"], state["lang"])
     wanted = {k: (v if isinstance(v, list) else [v]) for k, v in wanted.items()}
     current_url = _url_dict()
     for key in VIEW_PARAMS:
@@ -291,7 +442,8 @@ def render_sidebar(show_widgets: bool = True) -> View:
     else:
         st.session_state["_url_notes"] = []
     current = View(lang=lang, ctx=ctx, version=version, lead_count=int(opts.get("lead_count") or 0),
-                   default_as_of=_default_as_of(state), notes=notes)
+                   default_as_of=_default_as_of(state), notes=notes, chosen=chosen,
+                   scope=scope if who.role == "manager" else None)
     st.session_state["_view"] = current
     return current
 
@@ -315,7 +467,10 @@ def page_header(title_key: str) -> View:
     st.title(t(title_key, v.lang))
     for note in v.notes:
         info(note)  # the link's raw values are user text: escaped
-    caption(t("view_sentence", v.lang, filter=v.ctx.filter.describe(v.lang), as_of=v.ctx.as_of.isoformat()))
+    caption(t("view_sentence", v.lang, filter=(v.chosen or v.ctx.filter).describe(v.lang),
+              as_of=v.ctx.as_of.isoformat()))
+    if v.scope:
+        caption(v.scope)
     return v
 
 
@@ -323,7 +478,8 @@ def require_data(v: View) -> None:
     """Stop the page with a message when the database holds no lead."""
     if v.lead_count == 0:
         st.info(t("no_data", v.lang))
-        st.page_link("app_pages/data.py", label=t("page_data", v.lang), icon=":material/upload:")
+        if current_viewer().sees_all:  # the Data page is an admin's page while sign-in is on
+            st.page_link("app_pages/data.py", label=t("page_data", v.lang), icon=":material/upload:")
         st.stop()
 
 

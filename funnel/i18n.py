@@ -296,6 +296,24 @@ LABELS: dict[str, tuple[str, str]] = {
     "err_stage_days": ("第 {row} 行:预期天数必须是非负数。", "Row {row}: expected days must be a number of 0 or more."),
     "err_stage_unknown_key": ("同义词「{synonym}」指向不存在的阶段 {key}。", "Synonym “{synonym}” points to the unknown stage {key}."),
     "other": ("其他", "other"),
+    # optional sign-in (docs/security.md)
+    "sign_in_title": ("请登录", "Please sign in"),
+    "sign_in_text": ("此看板仅供授权人员查看。请使用公司账号登录。",
+                     "This dashboard is for authorised people only. Sign in with your company account."),
+    "sign_in_button": ("登录", "Sign in"),
+    "sign_in_unavailable": ("已配置登录,但服务器缺少 Authlib 组件(pip install \"streamlit[auth]\")。请联系管理员。",
+                            "Sign-in is configured but the server lacks Authlib (pip install \"streamlit[auth]\"). Contact the administrator."),
+    "sign_in_misconfigured": ("无法读取 .streamlit/secrets.toml,看板暂不开放。请联系管理员检查该文件。",
+                              "The .streamlit/secrets.toml file cannot be read, so the dashboard stays closed. Ask the administrator to check it."),
+    "sign_out": ("退出登录", "Sign out"),
+    "signed_in_as": ("已登录:{who}", "Signed in as {who}"),
+    "scope_admin": ("管理员:可查看全部线索", "Admin: sees every lead"),
+    "scope_manager": ("仅显示销售经理 {managers} 团队的线索({n} 名销售代表)",
+                      "Showing only the leads of {managers}'s reps ({n} reps)"),
+    "no_access": ("账号 {email} 还没有查看权限。请联系管理员把你加入访问配置。",
+                  "{email} has no access yet. Ask the administrator to add you to the access configuration."),
+    "no_reps": ("花名册中没有属于销售经理 {managers} 的销售代表,因此没有可显示的线索。请联系管理员导入或更新花名册。",
+                "The roster lists no rep under manager {managers}, so there are no leads to show. Ask the administrator to import or update the roster."),
 }
 
 

@@ -2,27 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pandas as pd
 
 
-def filter_options(con: duckdb.DuckDBPyConnection) -> dict:
+def filter_options(con: duckdb.DuckDBPyConnection, reps: Iterable[str] | None = None) -> dict:
     """Distinct values offered by the filters, and the acquisition date span of the data.
 
     Returns ``{"sources": [...], "reps": [...], "managers": [...], "teams": [...], "min_acquired": date | None,
-    "max_acquired": date | None}``; names sorted, empty values left out.
+    "max_acquired": date | None}``; names sorted, empty values left out. With ``reps`` (a signed-in
+    manager's visible reps, see ``funnel.access``) only the leads of those reps are looked at.
     """
+    from funnel.metrics.context import FunnelFilter
+
+    where, params = FunnelFilter(reps=tuple(reps)).where("lead_facts", dated_only=False) if reps is not None \
+        else ("true", [])
+    if reps is not None and not params:
+        where = "false"  # no visible rep: no choice at all (an empty rep filter would mean every rep)
+
     def distinct(column: str) -> list[str]:
         rows = con.execute(
-            f"select distinct {column} from lead_facts where {column} is not null order by 1"  # noqa: S608
+            f"select distinct {column} from lead_facts where {column} is not null and {where} order by 1",  # noqa: S608
+            params,
         ).fetchall()
         return [r[0] for r in rows]
 
     if not _has_table(con, "lead_facts"):
         return {"sources": [], "reps": [], "managers": [], "teams": [], "min_acquired": None, "max_acquired": None}
-    low, high = con.execute("select min(acquired_at)::date, max(acquired_at)::date from lead_facts").fetchone()
+    low, high = con.execute(
+        f"select min(acquired_at)::date, max(acquired_at)::date from lead_facts where {where}", params  # noqa: S608
+    ).fetchone()
     return {"sources": distinct("source"), "reps": distinct("rep"), "managers": distinct("manager"),
             "teams": distinct("team"), "min_acquired": low, "max_acquired": high}
+
+
+def roster_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None, str | None]]:
+    """The roster as (rep, manager, team) rows, sorted by rep (empty before any roster was imported)."""
+    if not _has_table(con, "roster"):
+        return []
+    return [tuple(r) for r in con.execute("select rep, manager, team from roster order by rep").fetchall()]
 
 
 def lead_count(con: duckdb.DuckDBPyConnection) -> int:

@@ -96,8 +96,9 @@ def test_committed_import_survives_sigkill_and_the_wal_replays(seeded_db, tmp_pa
 
 @pytest.mark.parametrize("n_threads", [2, 10])
 def test_concurrent_imports_through_one_store_all_succeed(tmp_path, n_threads):
-    """Found a bug: two write transactions both rebuilding lead_facts failed with 'Catalog write-write conflict';
-    writers are serialised by funnel.store.db.write_transaction."""
+    """Regression test of a fixed bug: two write transactions both rebuilding lead_facts used to fail with
+    'Catalog write-write conflict'. Fixed: every writer (importer, derived-table refresh, Settings page) goes
+    through funnel.store.db.write_transaction, which holds the process-wide store.db.WRITE_LOCK."""
     store = Store(tmp_path / "threads.duckdb")
     errors: list[BaseException] = []
     barrier = threading.Barrier(n_threads)

@@ -212,6 +212,7 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/store/loader.py", "_lead_select()"): "fixed column list",
     ("funnel/store/loader.py", "updates"): "fixed column list",
     ("funnel/store/queries.py", "column"): "fixed column names in filter_options",
+    ("funnel/store/queries.py", "where"): "FunnelFilter.where (placeholders only) or fixed 'true' / 'false'",
 }
 _SQL_TEXT = re.compile(r"^\s*(with|select|insert|update|delete|create|drop|export|import|copy|set|pragma|attach)\b"
                        r"|\bselect\b[\s\S]*\bfrom\b|\bwhere\b|\bgroup by\b", re.I)
