@@ -601,11 +601,15 @@ def reason_labels(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def overview_period_over_period() -> dict | None:
-    """``funnel.metrics.period_over_period`` for the period (of the view's grain) holding the end of the date
-    range, else the as-of date; None when the previous period holds no lead (nothing to compare with)."""
+    """What the Overview tiles' arrows compare: with a date range chosen, that range against the window
+    before it (``funnel.metrics.range_over_range``: the same number of whole periods, else of days), so
+    the arrow belongs to the figure on the tile; without one, the period (of the view's grain) holding the
+    as-of date against the one before. None when the earlier window holds no lead (nothing to compare)."""
     ctx = view().ctx
-    anchor = ctx.filter.date_to or ctx.as_of
-    pop = metric("period_over_period", period_start_day=anchor)
+    if ctx.filter.date_from is not None and ctx.filter.date_to is not None:
+        pop = metric("range_over_range")
+    else:
+        pop = metric("period_over_period", period_start_day=ctx.as_of)
     if not pop or not pop.get("previous", {}).get("leads"):
         return None
     return pop

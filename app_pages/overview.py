@@ -37,7 +37,9 @@ for column, (label_key, value, fmt, delta_key, kind) in zip(columns, tiles):
     column.metric(t(label_key, lang), fmt(value), delta=delta, border=True,
                   delta_color="inverse" if kind == "days" else "normal")
 if pop:
-    common.caption(t("kpi_period", lang, period=pop["current"]["period"], previous=pop["previous"]["period"]))
+    ranged = v.ctx.filter.date_from is not None and v.ctx.filter.date_to is not None
+    common.caption(t("kpi_period_range" if ranged else "kpi_period", lang, period=pop["current"]["period"],
+                     previous=pop["previous"]["period"]))
 
 # --- funnel ---------------------------------------------------------------------------------------------
 funnel = common.metric("stage_funnel")

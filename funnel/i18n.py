@@ -84,6 +84,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi_cycle": ("转化周期中位数", "Median cycle"),
     "kpi_period": ("数字为当前筛选的全部线索;箭头为环比变化:{period}(获取于该期的线索)对比 {previous}。",
                    "Tiles show all leads of the filter; the arrows are the change of {period} (leads acquired in it) against {previous}."),
+    "kpi_period_range": ("箭头为与前一个同长区间的变化:{period} 对比 {previous}(均按获取日期)。",
+                         "The arrows are the change against the window before: {period} against {previous} (by acquisition date)."),
     "funnel_title": ("销售漏斗:各阶段到达数与阶段转化率", "Sales funnel: leads reaching each stage and step conversion"),
     "funnel_caption": ("{leads} 条线索中有 {won} 条到达「{won_stage}」,整体转化率 {conversion};赢单率 {win_rate}(成交 {won} / 成交+流失 {closed})。",
                        "{won} of {leads} leads reached “{won_stage}”: overall conversion {conversion}; win rate {win_rate} (won {won} / won+lost {closed})."),

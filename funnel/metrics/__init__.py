@@ -18,7 +18,7 @@ from funnel.metrics.quality import data_quality, data_quality_counts
 from funnel.metrics.render import render_text
 from funnel.metrics.time_in_stage import completed_intervals, time_in_stage
 from funnel.metrics.trends import (period_activity, period_context, period_label, period_over_period, period_start,
-                                   stage_entries, trends)
+                                   previous_window, range_over_range, stage_entries, trends)
 
 __all__ = [
     "FunnelFilter", "MetricContext", "resolve_context", "latest_event_date",
@@ -28,5 +28,5 @@ __all__ = [
     "leaderboard", "leaderboards", "wilson_interval", "overdue_count", "past_expected_close_count",
     "stalled_leads", "stalled_count", "followup_counts", "overdue_leads", "past_expected_close",
     "trends", "stage_entries", "period_over_period", "period_activity", "period_context", "period_label",
-    "period_start", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",
+    "period_start", "previous_window", "range_over_range", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",
 ]

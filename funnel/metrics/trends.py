@@ -115,30 +115,78 @@ def period_context(ctx: MetricContext, start: dt.date) -> MetricContext:
     return dataclasses.replace(ctx, filter=dataclasses.replace(ctx.filter, date_from=first, date_to=last))
 
 
+_POP_KEYS = ("leads", "won", "lost", "open", "overall_conversion", "win_rate", "median_cycle_days", "won_amount")
+
+
+def _window_figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, first: dt.date, last: dt.date,
+                    label: str) -> dict:
+    """The KPI figures of the leads acquired first..last (inclusive), ctx's other filters kept."""
+    from funnel.metrics.cohort import cohort_summary
+    from funnel.metrics.cycle import cycle_summary
+
+    wctx = dataclasses.replace(ctx, filter=dataclasses.replace(ctx.filter, date_from=first, date_to=last))
+    s = cohort_summary(con, wctx)
+    return {"period": label, "start": first.isoformat(), "end": last.isoformat(), "leads": s["leads"],
+            "won": s["won"], "lost": s["lost"], "open": s["open"], "overall_conversion": s["overall_conversion"],
+            "win_rate": s["win_rate"], "median_cycle_days": cycle_summary(con, wctx)["median"],
+            "won_amount": s["won_amount"]}
+
+
+def _compare(grain: str, cur: dict, prev: dict) -> dict:
+    change = {k: (cur[k] - prev[k] if cur[k] is not None and prev[k] is not None else None) for k in _POP_KEYS}
+    return {"grain": grain, "current": cur, "previous": prev, "change": change}
+
+
 def period_over_period(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period_start_day: dt.date) -> dict:
     """The period (ctx.grain) holding ``period_start_day`` against the one before it, same filters and as-of.
 
     Returns {"grain", "current": {period, start, end, leads, won, lost, open, overall_conversion, win_rate,
     median_cycle_days, won_amount}, "previous": {same}, "change": {metric: current - previous or None}}.
     """
-    from funnel.metrics.cohort import cohort_summary
-    from funnel.metrics.cycle import cycle_summary
-
     cur_ctx = period_context(ctx, period_start_day)
     prev_ctx = period_context(ctx, previous_period(cur_ctx.filter.date_from, ctx.grain))
+    cur, prev = (_window_figures(con, ctx, c.filter.date_from, c.filter.date_to,
+                                 period_label(c.filter.date_from, ctx.grain)) for c in (cur_ctx, prev_ctx))
+    return _compare(ctx.grain, cur, prev)
 
-    def one(c: MetricContext) -> dict:
-        s = cohort_summary(con, c)
-        return {"period": period_label(c.filter.date_from, ctx.grain), "start": c.filter.date_from.isoformat(),
-                "end": c.filter.date_to.isoformat(), "leads": s["leads"], "won": s["won"], "lost": s["lost"],
-                "open": s["open"], "overall_conversion": s["overall_conversion"], "win_rate": s["win_rate"],
-                "median_cycle_days": cycle_summary(con, c)["median"], "won_amount": s["won_amount"]}
 
-    cur, prev = one(cur_ctx), one(prev_ctx)
-    change = {k: (cur[k] - prev[k] if cur[k] is not None and prev[k] is not None else None)
-              for k in ("leads", "won", "lost", "open", "overall_conversion", "win_rate", "median_cycle_days",
-                        "won_amount")}
-    return {"grain": ctx.grain, "current": cur, "previous": prev, "change": change}
+def previous_window(first: dt.date, last: dt.date, grain: str) -> tuple[dt.date, dt.date]:
+    """The window just before first..last that a manager compares it with.
+
+    When first..last is made of whole periods of ``grain`` (e.g. 2024-03-01..2024-05-31 = three months),
+    the same number of periods before it (2023-12-01..2024-02-29); otherwise as many days, ending the day
+    before ``first``.
+    """
+    if period_start(first, grain) == first and next_period(period_start(last, grain), grain) == last + dt.timedelta(days=1):
+        n = 0
+        start = first
+        while start <= last:
+            start = next_period(start, grain)
+            n += 1
+        prev_first = first
+        for _ in range(n):
+            prev_first = previous_period(prev_first, grain)
+        return prev_first, first - dt.timedelta(days=1)
+    days = (last - first).days + 1
+    return first - dt.timedelta(days=days), first - dt.timedelta(days=1)
+
+
+def _window_label(first: dt.date, last: dt.date, grain: str) -> str:
+    if period_start(first, grain) == first and next_period(first, grain) == last + dt.timedelta(days=1):
+        return period_label(first, grain)
+    return f"{first.isoformat()} – {last.isoformat()}"
+
+
+def range_over_range(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict | None:
+    """The filter's acquisition range against the window before it (``previous_window``), same shape as
+    ``period_over_period``; None when the filter has no complete date range."""
+    first, last = ctx.filter.date_from, ctx.filter.date_to
+    if first is None or last is None or last < first:
+        return None
+    prev_first, prev_last = previous_window(first, last, ctx.grain)
+    cur = _window_figures(con, ctx, first, last, _window_label(first, last, ctx.grain))
+    prev = _window_figures(con, ctx, prev_first, prev_last, _window_label(prev_first, prev_last, ctx.grain))
+    return _compare(ctx.grain, cur, prev)
 
 
 def period_activity(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period_start_day: dt.date) -> dict:

@@ -105,6 +105,23 @@ def test_overview_tiles_equal_the_metrics(sample_db, app_env):
         assert any(f"另有 {fmt_num(summary['undated'])} 条线索没有获取时间" in _unescape(i.value) for i in at.info)
 
 
+def test_overview_arrows_compare_the_chosen_range_with_the_window_before(sample_db, app_env):
+    # the tiles show 2024-Q2; their arrows must be Q2 against Q1 (not the last month against the one before)
+    app_env(sample_db)
+    at = _open("overview", {"from": "2024-04-01", "to": "2024-06-30", "grain": "quarter", "lang": "en"},
+               locale="en-US")
+    _assert_clean(at, "overview with a range")
+    con, ctx, metrics = _expected(sample_db, FunnelFilter(date_from=dt.date(2024, 4, 1), date_to=dt.date(2024, 6, 30)),
+                                  grain="quarter")
+    rr = metrics.range_over_range(con, ctx)
+    assert (rr["current"]["period"], rr["previous"]["period"]) == ("2024-Q2", "2024-Q1")
+    leads_tile = next(m for m in at.metric if m.label == "Leads")
+    assert leads_tile.value == fmt_num(rr["current"]["leads"])  # the tile and the arrow's "current" agree
+    assert leads_tile.delta == f"{rr['change']['leads']:+,.0f}"
+    captions = " ".join(_unescape(c.value) for c in at.caption)
+    assert "2024-Q2 against 2024-Q1" in captions
+
+
 def test_filter_from_the_link_is_applied_and_kept(sample_db, app_env):
     app_env(sample_db)
     con, ctx, metrics = _expected(sample_db)

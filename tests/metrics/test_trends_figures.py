@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from funnel.metrics import (FunnelFilter, bottleneck, figures, period_activity, period_over_period, render_text,
-                            resolve_context, stage_entries, trends)
+from funnel.metrics import (FunnelFilter, bottleneck, figures, period_activity, period_over_period, range_over_range,
+                            render_text, resolve_context, stage_entries, trends)
 
 
 def month_data(b):
@@ -105,3 +105,36 @@ def test_filter_applies_to_figures(build):
     figs = figures(con, build.ctx(filter=FunnelFilter(date_from=dt.date(2024, 4, 1))))
     assert figs["cohort"]["leads"] == 1 and figs["filter"]["date_from"] == "2024-04-01"
     assert figs["loss_reasons"] == [{"reason": "价格", "count": 1, "share": 1.0, "cumulative_share": 1.0}]
+
+
+def test_previous_window_whole_periods_or_same_days():
+    from funnel.metrics import previous_window
+
+    d = dt.date
+    # three whole months -> the three months before (February 2024 has 29 days)
+    assert previous_window(d(2024, 3, 1), d(2024, 5, 31), "month") == (d(2023, 12, 1), d(2024, 2, 29))
+    # one whole quarter -> the quarter before
+    assert previous_window(d(2024, 4, 1), d(2024, 6, 30), "quarter") == (d(2024, 1, 1), d(2024, 3, 31))
+    # one ISO week (Monday..Sunday) -> the week before
+    assert previous_window(d(2024, 3, 11), d(2024, 3, 17), "week") == (d(2024, 3, 4), d(2024, 3, 10))
+    # not whole months: the same number of days (10) ending the day before
+    assert previous_window(d(2024, 3, 5), d(2024, 3, 14), "month") == (d(2024, 2, 24), d(2024, 3, 4))
+
+
+def test_range_over_range_compares_the_tiles_range_with_the_window_before(build):
+    con = month_data(build)
+    # range = April (whole month) -> previous = March: April has A1 (lost), March has M1 (won) and M2 (open)
+    ctx = build.ctx(filter=FunnelFilter(date_from=dt.date(2024, 4, 1), date_to=dt.date(2024, 4, 30)))
+    rr = range_over_range(con, ctx)
+    assert (rr["current"]["period"], rr["previous"]["period"]) == ("2024-04", "2024-03")
+    assert (rr["current"]["leads"], rr["previous"]["leads"], rr["change"]["leads"]) == (1, 2, -1)
+    assert (rr["current"]["won"], rr["previous"]["won"]) == (0, 1)
+    # conversion: April 0/1 = 0, March 1/2 = 0.5 -> change -0.5
+    assert rr["change"]["overall_conversion"] == pytest.approx(-0.5)
+    # a 9-day range 2024-03-20..03-28 holds M2; the 9 days before (03-11..03-19) hold nothing
+    ctx = build.ctx(filter=FunnelFilter(date_from=dt.date(2024, 3, 20), date_to=dt.date(2024, 3, 28)))
+    rr = range_over_range(con, ctx)
+    assert rr["previous"]["period"] == "2024-03-11 – 2024-03-19"
+    assert (rr["current"]["leads"], rr["previous"]["leads"]) == (1, 0)
+    assert rr["change"]["overall_conversion"] is None  # 0 / 0 before: undefined, not a change
+    assert range_over_range(con, build.ctx()) is None  # no range chosen
