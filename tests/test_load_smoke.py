@@ -1,0 +1,83 @@
+"""Smoke test of the load harness (bench/load.py): a real server on a free local port, 3 websocket sessions
+speaking Streamlit's protocol for a few seconds on the sample data. Asserts the output's structure and that
+no action failed; no timing is asserted. Skipped when no local port can be bound or websockets is missing."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _can_bind() -> bool:
+    try:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def _has_websockets() -> bool:
+    try:
+        import websockets.asyncio.client  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+
+
+@pytest.mark.parametrize("host", ["example.com", "10.0.0.1", "0.0.0.0"])
+def test_refuses_a_host_other_than_this_machine(host):
+    proc = subprocess.run([sys.executable, "bench/load.py", "--quick", "--host", host], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "refusing host" in proc.stderr
+
+
+def test_client_refuses_a_remote_url():
+    if not _has_websockets():
+        pytest.skip("needs the websockets package")
+    from bench.load_client import StreamlitSession
+
+    with pytest.raises(SystemExit):
+        StreamlitSession("http://192.0.2.1:8501")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not _can_bind(), reason="cannot bind a port on 127.0.0.1")
+@pytest.mark.skipif(not _has_websockets(), reason="needs the websockets package")
+def test_quick_load_run(tmp_path):
+    out = tmp_path / "load.json"
+    proc = subprocess.run(
+        [sys.executable, "bench/load.py", "--quick", "--sessions", "3", "--duration-s", "8", "--ramp-s", "1",
+         "--cooldown-s", "1", "--sample-s", "1", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.exists(), proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert set(report) >= {"machine", "config", "cold", "latency", "memory", "samples", "rss",
+                           "server_log_problems", "load_start_s", "load_end_s"}
+    assert report["config"]["sessions"] == 3 and report["server_alive_at_end"]
+    by_action = report["latency"]["by_action"]
+    assert set(by_action) == {"open", "page", "filter", "all"}
+    assert by_action["all"]["count"] >= 3  # every session at least opened its link
+    assert by_action["open"]["count"] >= 3
+    for s in by_action.values():
+        if s.get("n"):
+            assert s["p50"] <= s["p90"] <= s["p95"] <= s["p99"] <= s["max"]
+    sample = report["samples"][0]
+    assert {"session", "t", "action", "page", "s", "ok", "error", "bytes"} <= set(sample)
+    assert all("VmRSS" in r and r["VmRSS"] > 0 for r in report["rss"])
+    assert {r["phase"] for r in report["rss"]} >= {"load", "after"}
+    assert report["memory"]["verdict"] in ("levels off", "climbs")
+    errors = [f"{r['action']} {r['page']}: {r['error']}" for r in report["samples"] if not r["ok"]]
+    assert not errors, errors
+    assert proc.returncode == 0, proc.stderr[-3000:]
