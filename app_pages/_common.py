@@ -111,6 +111,19 @@ def metric(name: str, **kwargs):
     return _call(name, db_key(), view().version, repr(ctx), repr(sorted(kwargs.items())), ctx, kwargs)
 
 
+def metric_later(name: str, **kwargs):
+    """A callable that computes ``funnel.metrics.<name>`` for this page's context when called, uncached:
+    for downloads generated on click (outside the script run, so the view is captured now)."""
+    ctx, path = view().ctx, db_key()
+
+    def compute():
+        import funnel.metrics as metrics
+
+        return getattr(metrics, name)(_store(path).cursor(), ctx, **kwargs)
+
+    return compute
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def _resolve(path: str, version: str, key: str, _filter: FunnelFilter, as_of, grain: str,
              stalled_days: int) -> MetricContext:
@@ -493,13 +506,17 @@ def stage_name(key: str | None, v: View | None = None) -> str:
         return str(key)
 
 
-def download_table(df: pd.DataFrame, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM, formula-safe) and XLSX buttons for a table (generated when clicked)."""
+def download_table(df, name: str, key: str) -> None:
+    """CSV (UTF-8 with BOM, formula-safe) and XLSX buttons for a table (generated when clicked).
+
+    ``df``: the table, or a callable returning it (a list bigger than what the page draws is then only
+    fetched when someone downloads it)."""
     lang = view().lang
+    frame = df if callable(df) else (lambda: df)
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.download_button(t("download_csv", lang), data=lambda: to_csv_bytes(df), file_name=f"{name}.csv",
+    c1.download_button(t("download_csv", lang), data=lambda: to_csv_bytes(frame()), file_name=f"{name}.csv",
                        mime="text/csv", key=f"{key}_csv", on_click="ignore", icon=":material/download:")
-    c2.download_button(t("download_xlsx", lang), data=lambda: to_xlsx_bytes(df, name),
+    c2.download_button(t("download_xlsx", lang), data=lambda: to_xlsx_bytes(frame(), name),
                        file_name=f"{name}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        icon=":material/download:")

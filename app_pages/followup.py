@@ -18,24 +18,39 @@ COLUMNS = {"lead_id": "col_lead_id", "customer": "col_customer", "rep": "col_rep
            "entered_at": "col_entered_at",
            "expected_close": "col_expected_close", "days_past": "col_days_past", "last_activity_at": "col_last_activity",
            "source": "col_source"}
-SECTIONS = (
-    ("stalled_leads", "fu_stalled", "fu_stalled_caption", {"days": v.ctx.stalled_days}),
-    ("overdue_leads", "fu_overdue", "fu_overdue_caption", {}),
-    ("past_expected_close", "fu_past_close", "fu_past_close_caption", {}),
+# A list draws at most this many rows (the most urgent first); its caption gives the whole count and the
+# download holds every row. At 1M leads the stalled list has 76k rows: drawn whole it sent 22.6 MiB to the
+# browser per render (docs/load.md).
+LIST_ROWS = 1_000
+SECTIONS = (  # (list function, its key in followup_counts, tab title, caption, caption extras)
+    ("stalled_leads", "stalled", "fu_stalled", "fu_stalled_caption", {"days": v.ctx.stalled_days}),
+    ("overdue_leads", "overdue", "fu_overdue", "fu_overdue_caption", {}),
+    ("past_expected_close", "past_expected_close", "fu_past_close", "fu_past_close_caption", {}),
 )
-tabs = st.tabs([t(title, lang) for _, title, _, _ in SECTIONS])
-for tab, (name, title, caption, extra) in zip(tabs, SECTIONS):
+
+
+def prepare(frame):
+    """A follow-up list as shown and downloaded: stage names, days to one decimal, localized headers."""
+    frame = frame.copy()
+    frame["stage_name"] = [common.stage_name(k, v) for k in frame["stage"]]
+    for column in ("idle_days", "days_in_stage", "overdue_days", "days_past"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype(float).round(1)
+    return common.localized(frame, COLUMNS, v)
+
+
+counts = common.metric("followup_counts")
+tabs = st.tabs([t(title, lang) for _, _, title, _, _ in SECTIONS])
+for tab, (name, count_key, title, caption, extra) in zip(tabs, SECTIONS):
     with tab:
-        frame = common.metric(name)
-        common.caption(t(caption, lang, n=fmt_num(len(frame)), as_of=as_of, **extra))
-        if frame.empty:
+        total = counts[count_key]
+        common.caption(t(caption, lang, n=fmt_num(total), as_of=as_of, **extra))
+        if not total:
             common.info(t("fu_none", lang))
             continue
-        frame = common.with_stage_names(frame)
-        frame = frame.rename(columns={"name": "stage_name"})
-        for column in ("idle_days", "days_in_stage", "overdue_days", "days_past"):
-            if column in frame.columns:
-                frame[column] = frame[column].astype(float).round(1)
-        shown = common.localized(frame, COLUMNS)
+        shown = prepare(common.metric(name, limit=LIST_ROWS))
+        if total > len(shown):
+            common.caption(t("fu_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
         common.table(shown, key=f"{name}_table", height=min(560, 38 + 35 * len(shown)))
-        common.download_table(shown, name, f"{name}_dl")
+        full = common.metric_later(name)
+        common.download_table(lambda full=full: prepare(full()), name, f"{name}_dl")

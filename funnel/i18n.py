@@ -213,6 +213,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "fu_overdue_caption": ("{n} 条在途线索在当前阶段停留超过该阶段的预期天数。", "{n} open leads stayed in their current stage longer than its expected days."),
     "fu_past_close_caption": ("{n} 条在途线索的预计转化时间早于 {as_of}。", "{n} open leads have an expected close date before {as_of}."),
     "fu_none": ("没有需要跟进的线索。", "Nothing to follow up."),
+    "fu_first_rows": ("下表列出最紧急的 {shown} 条(共 {total} 条);下载文件包含全部。",
+                      "The table lists the {shown} most urgent of {total}; the download holds them all."),
     # trends page
     "trend_leads_title": ("每{grain}新增线索与成交", "Leads and won per {grain}"),
     "trend_conversion_title": ("每{grain}转化率", "Conversion per {grain}"),

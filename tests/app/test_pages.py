@@ -178,9 +178,13 @@ def test_followup_lists_equal_the_metrics(sample_db, app_env):
     at = _open("followup", {"lang": "en"}, locale="en-US")
     _assert_clean(at, "followup")
     con, ctx, metrics = _expected(sample_db)
-    n_stalled = len(metrics.stalled_leads(con, ctx))
+    stalled = metrics.stalled_leads(con, ctx)
     captions = " ".join(_unescape(c.value) for c in at.caption)
-    assert f"{fmt_num(n_stalled)} open leads had no action for more than {ctx.stalled_days} days" in captions
+    assert f"{fmt_num(len(stalled))} open leads had no action for more than {ctx.stalled_days} days" in captions
+    # the table draws the most urgent rows first, at most LIST_ROWS of them (the download holds all)
+    drawn = at.dataframe[0].value
+    assert 0 < len(drawn) == min(len(stalled), 1_000)
+    assert drawn["Lead ID"].tolist() == stalled["lead_id"].head(len(drawn)).tolist()
 
 
 def test_team_leaderboard_first_row(sample_db, app_env):
@@ -239,3 +243,30 @@ def test_settings_rename_a_stage_changes_the_overview(writable_db, app_env):
     _assert_clean(at, "settings")
     editor = at.get("arrow_data_frame")  # noqa: F841 - data_editor interaction is covered via session state
     assert at.button(key="save_stages")
+
+
+def test_followup_draws_the_most_urgent_rows_of_a_long_list(tmp_path, app_env):
+    # 1,200 open leads idle since early 2024 and one fresh lead setting the as-of date: every list row is
+    # stalled, the table draws the 1,000 longest idle and the caption gives the whole count.
+    from funnel.store.db import connect
+    from tests.metrics.conftest import Builder
+
+    path = tmp_path / "long.duckdb"
+    con = connect(path)
+    b = Builder(con)
+    for i in range(1_200):
+        day = dt.date(2024, 1, 1) + dt.timedelta(days=i % 90)
+        b.lead(f"S{i:04d}", acquired=day.isoformat(), status="active", events=[("acquired", day.isoformat())])
+    b.lead("NEW", acquired="2024-06-30", status="active", events=[("acquired", "2024-06-30")])
+    b.derive()
+    con.close()
+    app_env(path, no_sample=True)
+    at = _open("followup", {"lang": "en"}, locale="en-US")
+    _assert_clean(at, "followup, long list")
+    captions = " ".join(_unescape(c.value) for c in at.caption)
+    assert "1,200 open leads had no action" in captions
+    assert "the 1,000 most urgent of 1,200" in captions
+    drawn = at.dataframe[0].value
+    assert len(drawn) == 1_000
+    idle = drawn["Idle days"].tolist()
+    assert idle == sorted(idle, reverse=True) and idle[0] > 170  # 2024-01-01 -> 2024-06-30: 181 days
