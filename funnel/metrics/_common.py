@@ -114,10 +114,8 @@ def _column_values(series: pd.Series) -> list:
     if pd.api.types.is_float_dtype(series) and not isinstance(series.dtype, pd.ArrowDtype):
         numbers = series.to_numpy(dtype="float64", na_value=np.nan)
         return _none_where(numbers.tolist(), ~np.isfinite(numbers))
-    if pd.api.types.is_string_dtype(series):
-        values = series.tolist()
-        if all(v is None or type(v) is str for v in values[:1000]):
-            return _none_where(values, series.isna().to_numpy())
+    if pd.api.types.is_string_dtype(series) and not isinstance(series.dtype, np.dtype):
+        return _none_where(series.tolist(), series.isna().to_numpy())  # pandas' str dtype: str or missing
     return [py(v) for v in series.tolist()]
 
 

@@ -160,3 +160,21 @@ def test_empty_period_still_makes_a_report(store):
     assert kpis["leads"].value == 0 and kpis["overall_conversion"].value is None
     for fmt in ("html", "xlsx", "pdf"):
         assert report_bytes(report, fmt)
+
+
+def test_frame_rows_converts_column_wise_like_cell_value():
+    import numpy as np
+    import pandas as pd
+
+    from funnel.report.model import cell_value, frame_rows
+
+    frame = pd.DataFrame({
+        "at": pd.to_datetime(["2024-01-02", "2024-01-02 10:11:12", None], format="mixed"),
+        "text": pd.Series(["a", None, "中文"], dtype="str"), "mixed": ["x", None, 3],
+        "days": [1.5, np.nan, np.inf], "n": [1, 2, 3], "maybe_n": pd.array([1, None, 3], dtype="Int64"),
+        "flag": [True, False, True], "maybe_flag": pd.array([True, None, False], dtype="boolean"),
+    })
+    by_value = [{k: cell_value(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
+    rows = frame_rows(frame)
+    assert rows == by_value
+    assert [[type(v) for v in r.values()] for r in rows] == [[type(v) for v in r.values()] for r in by_value]
