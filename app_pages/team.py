@@ -19,9 +19,10 @@ if not summary.get("leads"):
 
 TABS = (("rep", "team_tab_rep", "col_rep"), ("manager", "team_tab_manager", "col_manager"),
         ("team", "team_tab_team", "col_team"), ("source", "team_tab_source", "col_source"))
+boards = common.metric("leaderboards")  # the four boards from one scan of the cohort (one cache entry)
 for tab, (by, tab_key, name_key) in zip(st.tabs([t(k, lang) for _, k, _ in TABS]), TABS):
     with tab:
-        board = common.metric("leaderboard", by=by)
+        board = boards[by]
         name_col = by if by in board.columns else ("name" if "name" in board.columns else board.columns[0])
         if len(board):
             board = board.copy()
