@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import duckdb
 
 from funnel.metrics._common import py, records
@@ -29,45 +26,18 @@ def _filter_dict(ctx: MetricContext) -> dict:
             "description_en": f.describe("en"), "description_zh": f.describe("zh")}
 
 
-def _run_concurrently(con: duckdb.DuckDBPyConnection, calls: dict, workers: int) -> dict:
-    """{name: fn(cursor)} for every (name, fn) in ``calls``, each on a cursor of its own.
-
-    The metric queries are independent reads; a small filtered query keeps only part of DuckDB's threads
-    busy, so running a few at once shortens the whole set. Each thread gets its own cursor (DuckDB
-    connections are not shared between threads); with ``workers`` = 1 everything runs on ``con`` itself.
-    """
-    if workers <= 1:
-        return {name: fn(con) for name, fn in calls.items()}
-    local = threading.local()
-    cursors: list = []
-    lock = threading.Lock()
-
-    def cursor() -> duckdb.DuckDBPyConnection:
-        if not hasattr(local, "cursor"):
-            local.cursor = con.cursor()
-            with lock:
-                cursors.append(local.cursor)
-        return local.cursor
-
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {name: pool.submit(lambda fn=fn: fn(cursor())) for name, fn in calls.items()}
-            return {name: future.result() for name, future in futures.items()}
-    finally:
-        for cur in cursors:
-            cur.close()
-
-
 def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int | None = None,
-            categories: dict[str, str] | None = None, workers: int = 3) -> dict:
+            categories: dict[str, str] | None = None) -> dict:
     """Every figure of SPEC §4 as the JSON object of SPEC §5 (plus the extra keys of docs/metrics.md).
 
     Ratios are in 0..1 and not rounded, undefined values None, dates ISO, stages in configured order.
     ``list_limit`` caps the lead lists (stalled, overdue, past_expected_close, data_quality.items); their
-    full sizes are in ``*_count``. ``categories``: loss keyword map (None: the saved one). ``workers``:
-    how many metric queries run at once (1: one after the other on ``con``).
+    full sizes are in ``*_count``. ``categories``: loss keyword map (None: the saved one).
+
+    (Running the independent queries on several cursors at once was tried: no gain on two cores, where
+    DuckDB already keeps both busy; see docs/performance.md.)
     """
-    r = _run_concurrently(con, {
+    calls = {
         "summary": lambda c: cohort_summary(c, ctx),
         "funnel": lambda c: stage_funnel(c, ctx),
         "times": lambda c: time_in_stage(c, ctx),
@@ -84,7 +54,8 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "past": lambda c: past_expected_close(c, ctx, list_limit),
         "trends": lambda c: trends(c, ctx),
         "quality": lambda c: data_quality(c, ctx, list_limit),
-    }, workers)
+    }
+    r = {name: call(con) for name, call in calls.items()}
     summary, funnel, times, cycle, boards, counts = (r[k] for k in ("summary", "funnel", "times", "cycle",
                                                                      "boards", "counts"))
     quality_counts = r["quality_counts"]
