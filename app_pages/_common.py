@@ -547,8 +547,12 @@ def pct_column(label: str):
 
 
 def table(df: pd.DataFrame, column_config: dict | None = None, key: str | None = None, height="auto") -> None:
-    """A sortable table; user text shown as text (never Markdown), missing values shown as '—'."""
-    st.dataframe(df, hide_index=True, width="stretch", column_config=column_config, placeholder=i18n.DASH,
+    """A sortable table; user text shown as text (never Markdown), missing values shown as '—', whole
+    numbers with thousands separators (259,411) as on the tiles."""
+    config = {c: st.column_config.NumberColumn(format="localized") for c in df.columns
+              if pd.api.types.is_integer_dtype(df[c])}
+    config.update(column_config or {})
+    st.dataframe(df, hide_index=True, width="stretch", column_config=config, placeholder=i18n.DASH,
                  key=key, height=height)
 
 
