@@ -84,27 +84,30 @@ def stage_entries(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
     Counts dated stage events (not before the lead's acquisition) of leads passing the attribute filters;
     the filter's date range applies to the entry date, whatever the acquisition date.
     """
-    where, params = attribute_where(ctx)
-    date_sql = ""
-    date_params: list = []
-    if ctx.filter.date_from is not None:
-        date_sql += " and e.entered_at >= ?"
-        date_params.append(dt.datetime.combine(ctx.filter.date_from, dt.time()))
-    if ctx.filter.date_to is not None:
-        date_sql += " and e.entered_at < ?"
-        date_params.append(dt.datetime.combine(ctx.filter.date_to + dt.timedelta(days=1), dt.time()))
+    flt = ctx.filter
+    clauses, params = [], []
+    if flt.sources or flt.reps or flt.managers or flt.teams:
+        where, a_params = attribute_where(ctx)
+        clauses.append(f"e.lead_key in (select f.lead_key from lead_facts f where {where})")
+        params += a_params
+    if flt.date_from is not None:
+        clauses.append("e.entered_at >= ?")
+        params.append(dt.datetime.combine(flt.date_from, dt.time()))
+    if flt.date_to is not None:
+        clauses.append("e.entered_at < ?")
+        params.append(dt.datetime.combine(flt.date_to + dt.timedelta(days=1), dt.time()))
+    where = " and ".join(clauses) or "true"  # FunnelFilter.where and fixed text with ? placeholders
     rows = con.execute(
-        f"""select cast(date_trunc('{_grain(ctx)}', e.entered_at) as date) as period_start, e.stage, s."order" as stage_order,
+        f"""select cast(date_trunc('{_grain(ctx)}', e.entered_at) as date) as period_start, e.stage_rank,
                    count(*) as entries
-            from stage_events e
-            join lead_facts f on f.lead_id = e.lead_id
-            join stages s on s.key = e.stage
-            where e.entered_at is not null and (f.acquired_at is null or e.entered_at >= f.acquired_at)
-              and {where}{date_sql}
-            group by all order by 1, 3""",
-        [*params, *date_params],
+            from entry_facts e
+            where {where}
+            group by all order by 1, 2""",
+        params,
     ).fetchall()
-    return pd.DataFrame([(p, period_label(p, ctx.grain), s, o, n) for p, s, o, n in rows],
+    stages = ctx.stages.stages  # entry_facts.stage_rank = position in the configured order, from 1
+    return pd.DataFrame([(p, period_label(p, ctx.grain), stages[r - 1].key, stages[r - 1].order, n)
+                         for p, r, n in rows],
                         columns=["period_start", "period", "stage", "stage_order", "entries"])
 
 

@@ -30,7 +30,7 @@ import duckdb
 
 from funnel.text import MISSING_TOKENS
 
-DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "interval_facts", "event_problems")
+DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "interval_facts", "entry_facts", "event_problems")
 
 OPEN_STATUSES = ("untouched", "active")
 STATUSES = ("untouched", "active", "won", "lost")
@@ -207,6 +207,15 @@ _INTERVALS = """
     join leads l on l.rowid = w.lead_key
 """
 
+# Every valid dated stage entry (one row per event), for the trends' entries per period: integer keys, no
+# lead_id text to join on (at 1M leads stage_entries took 0.7 s joining stage_events on lead_id, 0.04 s
+# here). Not sorted: storing lead_facts and the intervals in acquisition order was measured too (10% off a
+# filtered figure set for 1.3 s more derivation per import at 1M) and left out.
+_ENTRIES = """
+    create or replace table entry_facts as
+    select lead_key, stage_rank, entered_at from _fd_sorted
+"""
+
 # The contract's stage_intervals (with lead_id) is a view: a high-cardinality text column costs more to
 # store than every other column of the table together, and drill-down by lead is rare and small.
 _INTERVALS_VIEW = """
@@ -250,7 +259,7 @@ _PROBLEMS = """
 """
 
 _STEPS = ("events", "per_lead", "acts", "reasons", "facts", "lead_stages", "sorted", "intervals", "intervals_view",
-          "problems")
+          "entries", "problems")
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None) -> None:
@@ -284,6 +293,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
         "sorted": (_SORTED, {}),
         "intervals": (_INTERVALS, {"keys": lists["keys"], "orders": lists["orders"]}),
         "intervals_view": (_INTERVALS_VIEW, {}),
+        "entries": (_ENTRIES, {}),
         "problems": (_PROBLEMS, {"won_key": won_key, "keys": lists["keys"]}),
     }
     for view in ("lead_stages", "stage_intervals"):  # tables in stores made by an earlier version

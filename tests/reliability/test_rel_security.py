@@ -203,7 +203,6 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/metrics/time_in_stage.py", "i_where"): "FunnelFilter.where",
     ("funnel/metrics/time_in_stage.py", "where"): "FunnelFilter.where",
     ("funnel/metrics/trends.py", "_grain(ctx)"): "ctx.grain checked against GRAINS by MetricContext",
-    ("funnel/metrics/trends.py", "date_sql"): "fixed text with ? placeholders",
     ("funnel/metrics/trends.py", "where"): "FunnelFilter.where",
     ("funnel/report/activity.py", "where"): "FunnelFilter.where",
     ("funnel/store/backup.py", "path"): "EXPORT DATABASE cannot bind a path: checked by backup._checked",
