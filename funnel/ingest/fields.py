@@ -16,9 +16,10 @@ from funnel.ingest.dates import parse_dates
 from funnel.ingest.headers import header_key
 from funnel.ingest.profiles import FileMapping
 from funnel.ingest.table import Table
-from funnel.ingest.values import maybe_missing, number_value, status_value
+from funnel.ingest.values import number_value, status_value
 from funnel.stages import StageConfig
-from funnel.text import clean_person, clean_text, fold
+from funnel.ingest.text_many import clean_person_many, clean_text_many, present_text_arrow
+from funnel.text import clean_text, fold
 
 DATE_FIELDS = ("acquired_at", "stage_entered_at", "expected_close", "lost_at", "entered_at")
 PERSON_FIELDS = ("rep", "manager")
@@ -75,20 +76,22 @@ def raw_fields(table: Table, mapping: FileMapping | None) -> RawFields:
 
 
 def _map_unique(series: pd.Series, func, factors=None) -> tuple[pd.Series, pd.Series]:
-    """Apply ``func(raw) -> (value, problem)`` once per distinct value."""
+    """Apply ``func(raw) -> (value, problem)`` once per distinct value; problems None when there are none."""
     codes, uniques = factors or pd.factorize(series.astype(object).where(series.notna(), ""))
     results = [func(u) for u in uniques]
     values = np.array([r[0] for r in results] + [None], dtype=object)[codes]
+    if all(r[1] is None for r in results):  # per distinct value: no problem anywhere
+        return pd.Series(values, index=series.index, dtype=object), None
     problems = np.array([r[1] for r in results] + [None], dtype=object)[codes]
     return pd.Series(values, index=series.index, dtype=object), pd.Series(problems, index=series.index, dtype=object)
 
 
-def _clean_text_fast(value: object) -> str | None:
-    """clean_text, skipping the Unicode work for plain printable ASCII (NFKC leaves it unchanged)."""
-    if isinstance(value, str) and value.isascii() and value.isprintable() and not maybe_missing(value) \
-            and value == value.strip() and "  " not in value:
-        return value
-    return clean_text(value)
+def _map_many(series: pd.Series, func_many, factors=None) -> tuple[pd.Series, pd.Series]:
+    """Apply ``func_many(distinct values) -> values`` once over the distinct values; (values, None: no
+    problems)."""
+    codes, uniques = factors or pd.factorize(series.astype(object).where(series.notna(), ""))
+    values = np.append(func_many(np.asarray(uniques, dtype=object)), None).astype(object)[codes]
+    return pd.Series(values, index=series.index, dtype=object), None
 
 
 def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: FileMapping | None) -> pd.DataFrame:
@@ -98,11 +101,11 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
     status_map = {fold(k): v for k, v in (mapping.statuses if mapping else {}).items()}
     for name in raw.values.columns:
         col = raw.values[name].astype(object)
-        factors = table.factor(raw.sources[name]) if name in raw.sources else None
+        factors = table.factor(raw.sources[name]) if name in raw.sources and name != "key_actions" else None
         if name in DATE_FIELDS:
             values, problems = parse_dates(col, table.date1904, factors)
         elif name in PERSON_FIELDS:
-            values, problems = _map_unique(col, lambda v: (clean_person(v), None), factors)
+            values, problems = _map_many(col, clean_person_many, factors)
         elif name in NUMBER_FIELDS:
             values, problems = _map_unique(col, number_value, factors)
         elif name in STAGE_FIELDS:
@@ -118,13 +121,12 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
             values, problems = _map_unique(col, resolve, factors)
         elif name == "status_reported":
             values, problems = _map_unique(col, lambda v: status_value(v, status_map), factors)
-        elif name == "key_actions":
-            values, problems = _map_unique(col, lambda v: (None if clean_text(v) is None else str(v).strip(), None),
-                                           factors)
+        elif name == "key_actions":  # long free text, nearly all distinct: no dedupe, kept in Arrow
+            values, problems = present_text_arrow(col), None
         else:
-            values, problems = _map_unique(col, lambda v: (_clean_text_fast(v), None), factors)
+            values, problems = _map_many(col, clean_text_many, factors)
         out[name] = values
-        bad = problems.notna().to_numpy()
+        bad = problems.notna().to_numpy() if problems is not None else np.zeros(0, dtype=bool)
         if bad.any():
             label = raw.labels.get(name, name)
             for pos in np.flatnonzero(bad):

@@ -133,7 +133,8 @@ def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     accepted = np.flatnonzero(~(no_id | no_stage))
     good = values.iloc[accepted]
     entered = good["entered_at"] if "entered_at" in good else pd.Series(pd.NaT, index=good.index)
-    events = pd.DataFrame({"lead_id": good["lead_id"].to_numpy(), "stage": good["stage"].to_numpy(),
+    events = pd.DataFrame({"lead_id": pd.Series(good["lead_id"].to_numpy(), dtype=object),  # object, as handed on
+                           "stage": pd.Series(good["stage"].to_numpy(), dtype=object),
                            "entered_at": pd.to_datetime(entered).to_numpy()})
     parsed.events = _concat_events([events, rule_events(table, values, accepted, mapping, stages)])
     attributes = good.drop(columns=[c for c in ("stage", "entered_at", "key_actions") if c in good])

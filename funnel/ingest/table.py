@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel.ingest.batch import ImportError_
 from funnel.ingest.headers import header_key, match_header, required_columns_message, wide_stage
 from funnel.ingest.profiles import FileMapping
-from funnel.ingest.values import maybe_missing
+from funnel.ingest.text_many import missing_many, simple_text
 from funnel.stages import StageConfig
-from funnel.text import fold, is_missing
+from funnel.text import fold
 
 HEADER_SEARCH_ROWS = 20
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "total", "totals", "grand total", "sum", "subtotal"})
@@ -204,24 +206,23 @@ def drop_non_data_rows(table: Table) -> None:
         if len(rows) == 0:
             break
         codes, uniques = table.factor(column)
-        blank[rows] = _flags(uniques, _is_missing_short)[codes[rows]]
+        blank[rows] = missing_many(uniques)[codes[rows]]
     totals = np.zeros(len(cells), dtype=bool)
     if lead_col is not None:
         codes, uniques = table.factor(lead_col)
-        lead_flags = _flags(uniques, _is_missing_short) | _flags(uniques, _is_total_word)
+        lead_flags = missing_many(uniques) | _total_flags(uniques)
         candidates = np.flatnonzero(lead_flags[codes] & ~blank)
         for column in cells.columns[:3] if len(candidates) else []:
             codes, uniques = table.factor(column)
             sub = codes[candidates]
             present = np.unique(sub)
             flags = np.zeros(len(uniques), dtype=bool)
-            flags[present] = _flags(uniques[present], _is_total_word)
+            flags[present] = _total_flags(uniques[present])
             totals[candidates] |= flags[sub]
     for pos in np.flatnonzero(totals):
         table.notes.append(f"row {table.row_numbers[pos]} looks like a totals row (合计/Total) and was skipped")
     keep = ~(blank | totals)
-    codes = pd.DataFrame({c: table.factor(c)[0] for c in used})
-    dup = codes.duplicated().to_numpy() & keep
+    dup = _duplicate_rows(table, used, lead_col) & keep
     if dup.any():
         rows = table.row_numbers[dup]
         table.notes.append(f"{int(dup.sum())} exact duplicate row(s) counted once (rows "
@@ -237,20 +238,41 @@ def drop_non_data_rows(table: Table) -> None:
     table.keep_rows(mask)
 
 
+def _duplicate_rows(table: Table, used: list[int], lead_col: int | None) -> np.ndarray:
+    """Rows equal in every used column to an earlier row. Only rows sharing a lead ID can be equal, so with a
+    lead ID column the other columns are compared for those rows alone (none, in a file of distinct IDs)."""
+    rows = np.arange(len(table.cells))
+    if lead_col is not None and lead_col in used:
+        rows = np.flatnonzero(pd.Series(table.factor(lead_col)[0]).duplicated(keep=False).to_numpy())
+    dup = np.zeros(len(table.cells), dtype=bool)
+    if len(rows):
+        codes = pd.DataFrame({c: table.factor(c)[0][rows] for c in used})
+        dup[rows] = codes.duplicated().to_numpy()
+    return dup
+
+
 _TOTAL_FIRST = frozenset(c for w in TOTAL_WORDS for c in (w[0], w[0].upper(), chr(ord(w[0]) + 0xFEE0)
                                                           if w[0].isascii() else w[0]))
-def _is_missing_short(value: object) -> bool:
-    return maybe_missing(value) and is_missing(value)
+_TOTAL_MAX_CHARS = 16
+_TOTAL_WORDS = pa.array(sorted(TOTAL_WORDS))
 
 
 def _is_total_word(value: object) -> bool:
     text = str(value).strip()
-    return 0 < len(text) <= 16 and text[0] in _TOTAL_FIRST and fold(text) in TOTAL_WORDS
+    return 0 < len(text) <= _TOTAL_MAX_CHARS and text[0] in _TOTAL_FIRST and fold(text) in TOTAL_WORDS
 
 
-def _flags(uniques: np.ndarray, test) -> np.ndarray:
-    return np.fromiter((test(u) for u in uniques), dtype=bool, count=len(uniques))
-
+def _total_flags(uniques: np.ndarray) -> np.ndarray:
+    """``_is_total_word`` of each distinct value (vectorised for simple text, see ``text_many``)."""
+    texts, simple = simple_text(uniques)
+    stripped = pc.utf8_trim(texts, characters=" ")
+    length = pc.utf8_length(stripped)
+    folded = pc.ascii_lower(pc.replace_substring_regex(stripped, "  +", " "))
+    flags = pc.and_(pc.and_(pc.greater(length, 0), pc.less_equal(length, _TOTAL_MAX_CHARS)),
+                    pc.is_in(folded, value_set=_TOTAL_WORDS)).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(~simple):
+        flags[i] = _is_total_word(uniques[i])
+    return flags
 
 
 __all__ = ["Table", "build_table", "drop_non_data_rows", "header_score"]

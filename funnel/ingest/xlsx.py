@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+import numpy as np
 import pandas as pd
 import python_calamine as pc
 
@@ -60,6 +61,34 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+def cells_as_text(rows: list[list]) -> pd.DataFrame:
+    """The grid of ``cell_text`` values (short rows padded with ''), converted per column: text cells as they
+    are, other cells once per distinct (type, value)."""
+    width = max((len(r) for r in rows), default=0)
+    if width == 0:
+        return pd.DataFrame([[] for _ in rows], dtype=object)
+    if any(len(r) != width for r in rows):  # calamine gives even rows; a damaged sheet may not
+        rows = [list(r) + [None] * (width - len(r)) for r in rows]
+    grid = pd.DataFrame(rows, columns=range(width), dtype=object)
+    for column in grid.columns:
+        cells = grid[column].to_numpy(dtype=object)
+        types = _TYPE_OF(cells)
+        other = types != str
+        if not other.any():
+            continue
+        out = cells.copy()
+        for kind in pd.unique(types[other]):
+            mask = types == kind
+            codes, uniques = pd.factorize(cells[mask])
+            texts = np.array([cell_text(u) for u in uniques] + [""], dtype=object)
+            out[mask] = texts[codes]  # code -1 (None, NaN) -> ''
+        grid[column] = pd.Series(out, index=grid.index, dtype=object)
+    return grid
+
+
 def read_workbook(data: bytes, file_name: str) -> Workbook:
     """All sheets of an XLSX file; ImportError_ for encrypted, old .xls, or damaged files."""
     if data.startswith(OLE_MAGIC):
@@ -88,8 +117,7 @@ def read_workbook(data: bytes, file_name: str) -> Workbook:
         except Exception as err:
             raise ImportError_(f"{file_name}: sheet {name!r} could not be read ({err}). "
                                "Save the workbook again as .xlsx and retry.") from err
-        width = max((len(r) for r in rows), default=0)
-        grid = pd.DataFrame([[cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
+        grid = cells_as_text(rows)
         missing = _missing_formula_cells(data, sheet_xml.get(name))
         sheets.append(Sheet(name, grid, merged, missing))
     return Workbook(sheets, date1904)

@@ -172,15 +172,7 @@ def _lead_select() -> str:
 
 def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str) -> None:
     if len(item.leads):
-        con.register("staged_leads", _typed(item.leads))
-        updates = ", ".join(f"{c} = coalesce(excluded.{c}, leads.{c})"
-                            for c in _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM + ("status",))
-        con.execute(
-            f"insert into leads select {_lead_select()} from staged_leads "
-            f"on conflict (lead_id) do update set {updates}, import_id = excluded.import_id",
-            [import_id],
-        )
-        con.unregister("staged_leads")
+        _write_leads(con, item.leads, import_id)
     if len(item.events):
         con.register("staged_events", _typed(item.events))
         con.execute(
@@ -242,13 +234,42 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
         con.unregister("staged_warnings")
 
 
+def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame, import_id: str) -> None:
+    """Upsert by lead_id: a stored lead takes the file's non-empty fields (an empty one keeps the stored value)
+    and the import_id; a new lead is inserted. Two bulk statements (UPDATE ... FROM, then INSERT of the new
+    keys) instead of INSERT ... ON CONFLICT, which costs an index probe per row."""
+    con.register("staged_leads", _typed(leads))
+    # Fields the file leaves empty in every row would set each stored value to itself: left out.
+    given = [c for c in _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM if leads[c].notna().any()]
+    columns = given + (["status"] if "status_reported" in given else [])
+    updates = ", ".join([f"{c} = coalesce(s.{c}, leads.{c})" for c in columns if c in _LEAD_COLUMNS]
+                        + ["import_id = s.import_id"])
+    con.execute(
+        f"update leads set {updates} "
+        f"from (select {_lead_select()} from staged_leads) s where leads.lead_id = s.lead_id",
+        [import_id],
+    )
+    con.execute(
+        f"insert into leads select {_lead_select()} from staged_leads "
+        "where lead_id not in (select lead_id from leads)",
+        [import_id],
+    )
+    con.unregister("staged_leads")
+
+
+_LEAD_COLUMNS = frozenset(_LEAD_TEXT + _LEAD_TIME + _LEAD_NUM + ("status",))  # the names the SET list may hold
+
+
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Object columns holding only None would reach DuckDB as INTEGER/NULL type: make them strings."""
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == object and out[column].isna().all():
-            out[column] = out[column].astype("string")
-    return out
+    empty = {column: frame[column].astype("string") for column in frame.columns
+             if frame[column].dtype == object and _all_missing(frame[column])}
+    return frame.assign(**empty) if empty else frame
+
+
+def _all_missing(column: pd.Series) -> bool:
+    """True when every value is None/NaN (decided by the first value for most columns)."""
+    return len(column) == 0 or (pd.isna(column.iat[0]) and bool(column.isna().all()))
 
 
 def _complete_leads(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -145,3 +145,36 @@ def test_store_from_an_earlier_version_gets_its_derived_tables_on_open(tmp_path)
     assert con.execute("select count(*) from lead_facts").fetchone()[0] == 1
     assert con.execute("select count(*) from interval_facts").fetchone()[0] >= 0
     con.close()
+
+
+# The lead upsert runs as UPDATE ... FROM plus INSERT of the new keys: it must give what the reference
+# INSERT ... ON CONFLICT DO UPDATE (coalesce per field) gives, on a mix of stored and new keys.
+_REFERENCE_UPSERT = (
+    "insert into leads select {select} from staged_leads on conflict (lead_id) do update set {sets}, "
+    "import_id = excluded.import_id")
+
+
+def _reference_upsert(con, frame: pd.DataFrame, import_id: str) -> None:
+    columns = loader._LEAD_TEXT + loader._LEAD_TIME + loader._LEAD_NUM + ("status",)
+    sets = ", ".join("{0} = coalesce(excluded.{0}, leads.{0})".format(c) for c in columns)
+    con.register("staged_leads", loader._typed(frame))
+    con.execute(_REFERENCE_UPSERT.format(select=loader._lead_select(), sets=sets), [import_id])
+    con.unregister("staged_leads")
+
+
+@pytest.mark.parametrize("second", [
+    [_lead(lead_id="L1", status_reported="won"), _lead(lead_id="L3", source="官网", amount=5.0)],
+    [_lead(lead_id="L1"), _lead(lead_id="L2"), _lead(lead_id="L4")],          # a stage log's bare lead IDs
+    [_lead(lead_id="L2", acquired_at=_ts("2024-05-01"), rep="王芳", cycle_days_reported=3.0, lost_reason="价格")],
+])
+def test_lead_upsert_equals_on_conflict_reference(second):
+    first = [_lead(lead_id="L1", source="展会", status_reported="active", acquired_at=_ts("2024-03-01"), amount=1.0),
+             _lead(lead_id="L2", customer="A公司", rep="李明", notes="n")]
+    stored = []
+    for write in (loader._write_leads, _reference_upsert):
+        c = connect(None)
+        write(c, pd.DataFrame(first), "imp1")
+        write(c, pd.DataFrame(second), "imp2")
+        stored.append(c.execute("select * from leads order by lead_id").fetchall())
+        c.close()
+    assert stored[0] == stored[1]

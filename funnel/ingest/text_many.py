@@ -1,0 +1,122 @@
+"""``funnel.text`` functions over arrays of distinct cell values, vectorised in Arrow where that is exact.
+
+A value is *simple* when every character is printable ASCII, a CJK ideograph or common CJK punctuation
+(``SIMPLE_RANGES``): NFKC leaves those unchanged, casefold equals ASCII lower-casing, and the only whitespace
+is the space, so ``fold`` / ``clean_text`` reduce to collapsing spaces, trimming and lower-casing. Other
+values (full-width forms, tabs, control characters, non-str) go through the per-value function. Every
+function returns exactly what mapping its per-value counterpart over the values gives
+(tests/ingest/test_ingest_fast_paths.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from funnel.ingest.action_text import PY_WHITESPACE
+from funnel.text import MISSING_TOKENS, clean_person, clean_text, fold, is_missing
+
+SIMPLE_RANGES = ((0x20, 0x7E), (0x4E00, 0x9FFF), (0x3001, 0x3003), (0x3008, 0x3011), (0x3014, 0x301F),
+                 (0x2018, 0x2019), (0x201C, 0x201D), (0x2014, 0x2014), (0x00B7, 0x00B7))
+_SIMPLE = "^[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in SIMPLE_RANGES) + "]*$"
+_MISSING = pa.array(sorted(MISSING_TOKENS))
+
+
+def simple_text(values: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """(the values as Arrow text, '' where not simple; the simple mask)."""
+    values = np.asarray(values, dtype=object)
+    try:  # all str (None and NaN allowed): converted in C
+        texts = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        is_str = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+        texts = pa.array(np.where(is_str, values, None), type=pa.large_string(), from_pandas=True)
+    simple = pc.fill_null(pc.match_substring_regex(texts, _SIMPLE), False)
+    return pc.if_else(simple, texts, ""), simple.to_numpy(zero_copy_only=False)
+
+
+def _collapsed(texts: pa.Array) -> pa.Array:
+    """Runs of spaces as one, trimmed (simple text has no other whitespace)."""
+    return pc.utf8_trim(pc.replace_substring_regex(texts, "  +", " "), characters=" ")
+
+
+def _objects(values: pa.Array) -> np.ndarray:
+    out = values.to_numpy(zero_copy_only=False).astype(object)
+    out[pc.is_null(values).to_numpy(zero_copy_only=False)] = None
+    return out
+
+
+def fold_many(values: np.ndarray) -> np.ndarray:
+    """``fold(str(v))`` for each value."""
+    texts, simple = simple_text(values)
+    out = _objects(pc.ascii_lower(_collapsed(texts)))
+    for i in np.flatnonzero(~simple):
+        out[i] = fold(str(values[i]))
+    return out
+
+
+def missing_many(values: np.ndarray) -> np.ndarray:
+    """``is_missing(v)`` for each value (None and NaN are missing too)."""
+    texts, simple = simple_text(values)
+    out = pc.is_in(pc.ascii_lower(_collapsed(texts)), value_set=_MISSING).to_numpy(zero_copy_only=False)
+    for i in np.flatnonzero(~simple):
+        out[i] = is_missing(values[i])
+    return out
+
+
+def clean_text_many(values: np.ndarray) -> np.ndarray:
+    """``clean_text(v)`` for each value."""
+    return _clean_many(values, clean_text, person=False)
+
+
+def clean_person_many(values: np.ndarray) -> np.ndarray:
+    """``clean_person(v)`` for each value (trailing ``*`` marks dropped)."""
+    return _clean_many(values, clean_person, person=True)
+
+
+def _clean_many(values: np.ndarray, one, person: bool) -> np.ndarray:
+    texts, simple = simple_text(values)
+    cleaned = _collapsed(texts)
+    missing = pc.is_in(pc.ascii_lower(cleaned), value_set=_MISSING)
+    if person:  # clean_person: rstrip("*＊ ") then strip() (simple text: '*' and ' ' only)
+        cleaned = pc.utf8_trim(pc.utf8_rtrim(cleaned, characters="* "), characters=" ")
+    empty = pc.or_(missing, pc.equal(pc.binary_length(cleaned), 0))
+    out = _objects(pc.if_else(empty, None, cleaned))
+    for i in np.flatnonzero(~simple):
+        out[i] = one(values[i])
+    return out
+
+
+def present_text_many(values: np.ndarray) -> np.ndarray:
+    """``None if clean_text(v) is None else str(v).strip()`` for each value (text kept as written)."""
+    texts, simple = simple_text(values)
+    stripped = pc.utf8_trim(texts, characters=" ")
+    missing = pc.is_in(pc.ascii_lower(pc.replace_substring_regex(stripped, "  +", " ")), value_set=_MISSING)
+    out = _objects(pc.if_else(missing, None, stripped))
+    for i in np.flatnonzero(~simple):
+        out[i] = None if clean_text(values[i]) is None else str(values[i]).strip()
+    return out
+
+
+# Longer than this after strip(), a value is never a missing-value spelling (see values.maybe_missing).
+MISSING_MAX_CHARS = 8
+
+
+def present_text_arrow(values: pd.Series) -> pd.Series:
+    """``None if clean_text(v) is None else str(v).strip()`` for each value, as Arrow-backed text, without
+    dedupe (for long free text: 关键动作记录). Only values of at most MISSING_MAX_CHARS after strip() can be
+    missing; those are checked with ``missing_many``."""
+    try:
+        texts = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        texts = pa.array([None if v is None else str(v) for v in values], type=pa.large_string())
+        texts = pc.if_else(pa.array(values.isna().to_numpy()), None, texts)
+    stripped = pc.utf8_trim(texts, characters=PY_WHITESPACE)
+    short = np.flatnonzero(pc.fill_null(pc.less_equal(pc.utf8_length(stripped), MISSING_MAX_CHARS), True)
+                           .to_numpy(zero_copy_only=False))
+    if len(short):
+        missing = np.zeros(len(values), dtype=bool)
+        missing[short] = missing_many(values.to_numpy(dtype=object)[short])
+        stripped = pc.if_else(pa.array(missing), None, stripped)
+    return pd.Series(pd.arrays.ArrowExtensionArray(stripped), index=values.index)

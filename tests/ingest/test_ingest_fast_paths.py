@@ -1,0 +1,219 @@
+"""The vectorised ingest paths give exactly what the per-row functions give (on mixed, messy generated input)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import unicodedata
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from funnel.ingest import _text_as_object  # how parse_file hands frames on
+from funnel.ingest.action_text import PLAIN_RANGES, PY_WHITESPACE
+from funnel.ingest.template import template_activities, template_activities_per_row
+from funnel.ingest.values import FEEDBACK_WORDS
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Pieces people write, and the characters that make the per-row and vector readings differ if mishandled.
+_FRAGMENTS = ["03-05", "3-5", "12-31", "02-29", "02-30", "13-01", "2024-03-05", "2024/3/5", "1850-01-01",
+              "2024年3月5日", "3月5日", "03-05 14:30", "03-05 25:00", "03-05 9:61", "03.05", "03 - 05", "0305",
+              "电话沟通", "上门拜访", "客户反馈积极", "反馈消极", "中性", "NEGATIVE", "Positive", "neutral", "ｐｏｓｉｔｉｖｅ",
+              "正面", "负面", "积极", ",", "，", "、", ":", "：", " ", "\u3000", "\t", "\x0b", "\x1c", "\xa0", "*", "＊",
+              "０３-０５", "٣-٥", "ſ", "e\u0301", "…", "“", "”", "Ａ", "abc", "10%", "25万+"]
+_SEPARATORS = [";", "；", "\n", "\r\n", ";;", " ; "]
+
+
+@st.composite
+def action_texts(draw):
+    pieces = draw(st.lists(st.lists(st.sampled_from(_FRAGMENTS), max_size=5).map("".join), max_size=5))
+    seps = [draw(st.sampled_from(_SEPARATORS)) for _ in pieces]
+    return "".join(p + s for p, s in zip(pieces, seps))
+
+
+_DATES = st.one_of(st.just(pd.NaT), st.sampled_from([pd.Timestamp(x) for x in (
+    "2024-01-01", "2024-03-05", "2024-03-05 18:00", "2023-12-31", "2023-03-01", "2024-02-29", "1900-06-01",
+    "2199-12-20")]))
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), action_texts()), _DATES, _DATES), min_size=1, max_size=8))
+@FAST
+def test_vector_activities_equal_per_row(rows):
+    leads = pd.DataFrame({"lead_id": [f"L{i}" for i in range(len(rows))],
+                          "acquired_at": pd.Series([r[1] for r in rows], dtype="datetime64[ns]"),
+                          "stage_entered_at": pd.Series([r[2] for r in rows], dtype="datetime64[ns]"),
+                          "rep": ["李明"] * len(rows)})
+    actions = pd.Series([r[0] for r in rows], dtype=object)
+    row_numbers = np.arange(2, len(rows) + 2)
+    fast_warnings, slow_warnings = [], []
+    fast = template_activities(leads, actions, row_numbers, "关键动作记录", fast_warnings)
+    slow = template_activities_per_row(leads, actions, row_numbers, "关键动作记录", slow_warnings)
+    pd.testing.assert_frame_equal(_text_as_object(fast), _text_as_object(slow))
+    assert fast_warnings == slow_warnings
+
+
+def test_vector_activities_on_the_seed_example():
+    leads = pd.DataFrame({"lead_id": ["A", "B"], "acquired_at": pd.to_datetime(["2024-11-20", None]),
+                          "stage_entered_at": pd.to_datetime([None, None]), "rep": ["李明", "王芳"]})
+    actions = pd.Series(["12-01 拜访,客户反馈积极;01-05电话；02-30 拜访\n没有日期", "03-05 电话,消极"], dtype=object)
+    warnings: list[dict] = []
+    acts = template_activities(leads, actions, np.array([2, 3]), "关键动作记录", warnings)
+    assert acts["at"].tolist()[:2] == [pd.Timestamp("2024-12-01"), pd.Timestamp("2025-01-05")]
+    text = {c: [v if isinstance(v, str) else None for v in acts[c]] for c in ("content", "feedback")}
+    assert text["content"] == ["拜访,客户反馈积极", "电话", "02-30 拜访", "没有日期", "03-05 电话,消极"]
+    assert text["feedback"] == ["positive", None, None, None, "negative"]
+    assert [(w["row_number"], w["raw_value"]) for w in warnings] == [(2, "02-30 拜访"), (3, "03-05 电话,消极")]
+
+
+def _plain_chars():
+    for low, high in PLAIN_RANGES:
+        for code in range(low, high + 1):
+            yield chr(code)
+
+
+def test_plain_characters_read_the_same_in_re2_and_python():
+    """Every plain character: not whitespace, no non-ASCII digit, no combining or composing behaviour, and
+    folding (NFKC + casefold) makes a feedback-word character only of an ASCII letter or of itself."""
+    word_chars = {c for _, words in FEEDBACK_WORDS for w in words for c in w}
+    seconds = set()
+    for code in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(chr(int(parts[1], 16)))
+    for c in _plain_chars():
+        assert c == " " or c not in PY_WHITESPACE, repr(c)
+        assert not (c.isdecimal() and not c.isascii()), repr(c)
+        assert unicodedata.combining(c) == 0 and c not in seconds, repr(c)
+        folded = unicodedata.normalize("NFKC", c).casefold()
+        if set(folded) & word_chars:
+            assert (c.isascii() and c.isalpha()) or folded == c, repr(c)
+
+
+@pytest.mark.parametrize("text", ["03-05电话", "\u3000 03-05 电话\u3000", "０３-０５电话", "03-05\x1c电话", "ſ positive",
+                                  "e\u0301negative", "2024-13-01 x", "03-05 24:00 x"])
+def test_vector_activities_equal_per_row_on_awkward_text(text):
+    leads = pd.DataFrame({"lead_id": ["A"], "acquired_at": pd.to_datetime(["2024-03-01"]),
+                          "stage_entered_at": pd.to_datetime([None]), "rep": [None]})
+    actions = pd.Series([text], dtype=object)
+    fast_warnings, slow_warnings = [], []
+    fast = template_activities(leads, actions, np.array([2]), "k", fast_warnings)
+    slow = template_activities_per_row(leads, actions, np.array([2]), "k", slow_warnings)
+    pd.testing.assert_frame_equal(_text_as_object(fast), _text_as_object(slow))
+    assert fast_warnings == slow_warnings
+
+
+# --- text_many: distinct cell values -------------------------------------------------------------------------
+
+_CELL_PARTS = ["李明", "李明*", "王芳＊", "*", " ", "  ", "\u3000", "\t", "\x0b", "\x1c", "\xa0", "-", "—", "无", "N/A", "n/a",
+               "NULL", "None", "nan", "#N/A", "/", "Ｎ/Ａ", "合计", "Total", "TOTAL", "grand  total", "Sum", "subtotal",
+               "ｔｏｔａｌ", "展会-2024-001", "13800138000", "+86 138", "（北京）", "(北京)", "Ａ科技", "ſ", "e\u0301", "0",
+               "abc", "Acme Corp.", "、", "「」", "…", "·"]
+_CELLS = st.one_of(st.lists(st.sampled_from(_CELL_PARTS), max_size=4).map("".join), st.text(max_size=6),
+                   st.none(), st.just(float("nan")), st.integers(-5, 5))
+
+
+@given(st.lists(_CELLS, max_size=30))
+@FAST
+def test_text_many_equal_per_value(values):
+    from funnel.ingest.table import _is_total_word, _total_flags
+    from funnel.ingest.text_many import (clean_person_many, clean_text_many, fold_many, missing_many,
+                                         present_text_many)
+    from funnel.text import clean_person, clean_text, fold, is_missing
+
+    arr = np.array(values + [None], dtype=object)[:-1]  # keep a 1-d object array even for one value
+    assert list(missing_many(arr)) == [is_missing(v) for v in values]
+    assert list(clean_text_many(arr)) == [clean_text(v) for v in values]
+    assert list(clean_person_many(arr)) == [clean_person(v) for v in values]
+    assert list(present_text_many(arr)) == [None if clean_text(v) is None else str(v).strip() for v in values]
+    assert list(fold_many(arr)) == [fold(str(v)) for v in values]
+    texts = np.array([str(v) for v in values] + [""], dtype=object)[:-1]
+    assert list(_total_flags(texts)) == [_is_total_word(v) for v in texts]
+
+
+def test_simple_characters_are_left_alone_by_nfkc_and_casefold():
+    from funnel.ingest.text_many import SIMPLE_RANGES
+
+    for low, high in SIMPLE_RANGES:
+        for c in map(chr, range(low, high + 1)):
+            assert unicodedata.normalize("NFKC", c) == c and c.casefold() == c.lower(), repr(c)
+            assert unicodedata.combining(c) == 0 and (c == " " or not c.isspace()), repr(c)
+            assert c.lower() == c or c.isascii(), repr(c)
+
+
+# --- XLSX cells: converted per column and distinct value -------------------------------------------------------
+
+_XLSX_CELLS = st.one_of(st.none(), st.text(max_size=4), st.booleans(), st.integers(-3, 3),
+                        st.floats(allow_nan=True, allow_infinity=False, width=64),
+                        st.sampled_from([0.0, -0.0, 1.0, 13800138000.0, 2.5, 1e20]),
+                        st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2199, 1, 1)),
+                        st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2199, 1, 1)), st.times(),
+                        st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=3)))
+
+
+@given(st.lists(st.lists(_XLSX_CELLS, max_size=4), max_size=6))
+@FAST
+def test_xlsx_cells_as_text_equal_per_cell(rows):
+    from funnel.ingest.xlsx import cell_text, cells_as_text
+
+    width = max((len(r) for r in rows), default=0)
+    expected = pd.DataFrame([[cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
+    got = cells_as_text(rows)
+    assert got.shape == expected.shape and got.values.tolist() == expected.values.tolist()
+    assert all(dtype == object for dtype in got.dtypes)
+
+
+# --- CSV: separator sniffing reads only the first lines ------------------------------------------------------
+
+@given(st.lists(st.sampled_from(["a,b", "x;y", "", " ", "\r", "\n", "\r\n", "\x0b", "\x1c", "\u2028", "\x85", "中,文"]),
+                max_size=40), st.integers(0, 5), st.integers(1, 8))
+@FAST
+def test_first_lines_equal_splitlines(parts, n, start_chars):
+    from funnel.ingest.decode import _first_lines
+
+    text = "".join(parts)
+    assert _first_lines(text, n, start_chars) == text.splitlines()[:n]
+
+
+@given(st.lists(st.one_of(_CELLS, st.lists(st.sampled_from(_CELL_PARTS + ["03-05电话沟通,客户反馈积极"]), max_size=12)
+                          .map("".join)), max_size=30))
+@FAST
+def test_present_text_arrow_equal_per_value(values):
+    from funnel.ingest.text_many import present_text_arrow
+    from funnel.text import clean_text
+
+    got = present_text_arrow(pd.Series(values, dtype=object)).tolist()
+    assert [None if pd.isna(v) else v for v in got] == \
+        [None if clean_text(v) is None else str(v).strip() for v in values]
+
+
+def test_activities_from_chunked_arrow_text_equal_per_row():
+    import pyarrow as pa
+
+    texts = ["03-05电话;03-08拜访", None, "12-01 回访,积极"]
+    chunked = pa.chunked_array([pa.array(texts[:2], pa.large_string()), pa.array(texts[2:], pa.large_string())])
+    actions = pd.Series(pd.arrays.ArrowExtensionArray(chunked))
+    leads = pd.DataFrame({"lead_id": ["A", "B", "C"], "acquired_at": pd.to_datetime(["2024-03-01"] * 3),
+                          "stage_entered_at": pd.to_datetime([None] * 3), "rep": ["李明", None, "王芳"]})
+    fast = template_activities(leads, actions, np.array([2, 3, 4]), "k", [])
+    slow = template_activities_per_row(leads, pd.Series(texts, dtype=object), np.array([2, 3, 4]), "k", [])
+    pd.testing.assert_frame_equal(_text_as_object(fast), _text_as_object(slow))
+
+
+def test_day_arithmetic_matches_numpy_calendar():
+    from funnel.ingest.action_text import _days, _valid_day
+
+    years = np.arange(1899, 2202)
+    y, m, d = (a.ravel() for a in np.meshgrid(years, np.arange(0, 14), np.arange(0, 33), indexing="ij"))
+    valid = _valid_day(y, m, d)
+    expected = np.array([f"{a:04d}-{b:02d}-{c:02d}" for a, b, c in zip(y[valid], m[valid], d[valid])],
+                        dtype="datetime64[D]").astype(np.int64)
+    assert (_days(y[valid], m[valid], d[valid]) == expected).all()
+    assert valid.sum() == sum(366 if (a % 4 == 0 and a % 100 != 0) or a % 400 == 0 else 365 for a in years)
+
+
+def test_python_whitespace_set_is_complete():
+    assert set(PY_WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
