@@ -139,13 +139,16 @@ def bench_metrics(n: int, seed: int, repeat: int, baseline: bool = True) -> list
     try:
         jobs = [(f, k) for k in FILTERS for f in FAMILIES] + [(f, k) for f in FIGURE_SETS for k in FILTERS]
         for fig, k in jobs:  # warm-up (the DuckDB file's pages, the pandas frames are already in memory)
-            for srv, _ in sides:
-                srv.ask(fig, FILTERS[k])
+            for srv, idx in sides:
+                if not (idx == 1 and fig == "figures_top100"):
+                    srv.ask(fig, FILTERS[k])
         res = {j: ([], [], [], []) for j in jobs}
         der = ([], [])
         for i in range(repeat):
             for j in jobs:
                 for srv, idx in (sides if i % 2 == 0 else sides[::-1]):
+                    if idx == 1 and j[0] == "figures_top100":
+                        continue  # pandas computes the same whole lists for both figure sets: timed once
                     r = srv.ask(j[0], FILTERS[j[1]])
                     res[j][idx].append(r["s"])
                     res[j][2 + idx].append(r["peak_mib"])
@@ -153,10 +156,14 @@ def bench_metrics(n: int, seed: int, repeat: int, baseline: bool = True) -> list
                 r = base.ask("derive", {})
                 der[0].append(r["s"])
                 der[1].append(r["peak_mib"])
+        for k in FILTERS:  # the baseline of the capped figure set is the pandas figure set's own run
+            res[("figures_top100", k)][1][:] = res[("figures", k)][1]
+            res[("figures_top100", k)][3][:] = res[("figures", k)][3]
         note_base = "" if baseline else f"no pandas baseline above {BASELINE_NOTE}"
         for (fig, k), (o, b, orss, brss) in res.items():
             name = FIGURE_SETS.get(fig, fig)
-            note = note_base or ("pandas: derivation from raw tables included" if fig in FIGURE_SETS
+            note = note_base or ("pandas: derivation from raw tables included (one run serves both figure sets)"
+                                 if fig in FIGURE_SETS
                                  else "pandas: on frames derived once (derivation excluded)")
             out.append(row("metrics", f"{name} [{k}]", label, o, b or None, max(orss),
                            max(brss) if brss else None, note))
