@@ -59,6 +59,8 @@ def _report(db_key: str, version: str, filter_key: str, period: str, lang: str, 
     for section in report.sections:  # render every chart once, here, not on each slide change
         for chart in section.charts:
             chart.png()
+        for table in section.tables:  # the slides show TABLE_ROWS rows and the count; keep nothing more
+            table.cut_for_screen(TABLE_ROWS)
     return report
 
 
@@ -109,8 +111,8 @@ def _slide(report: ReportData, index: int) -> None:
         frame = pd.DataFrame([{c.header: fmt_value(r.get(c.key), c.kind, lang) for c in table.columns}
                               for r in table.all_rows[:TABLE_ROWS]], columns=[c.header for c in table.columns])
         st.dataframe(frame, hide_index=True, width="stretch")
-        if len(table.all_rows) > TABLE_ROWS:
-            _text(L("list_cut", lang, shown=TABLE_ROWS, total=len(table.all_rows)), muted=True)
+        if table.row_count > TABLE_ROWS:
+            _text(L("list_cut", lang, shown=TABLE_ROWS, total=table.row_count), muted=True)
 
 
 def main() -> None:

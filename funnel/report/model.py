@@ -41,10 +41,22 @@ class Table:
     rows: list[dict[str, Any]]
     note: str | None = None
     full_rows: list[dict[str, Any]] | None = None
+    total: int | None = None  # how many rows there were, once ``cut_for_screen`` dropped the rest
 
     @property
     def all_rows(self) -> list[dict[str, Any]]:
         return self.full_rows if self.full_rows is not None else self.rows
+
+    @property
+    def row_count(self) -> int:
+        return self.total if self.total is not None else len(self.all_rows)
+
+    def cut_for_screen(self, n: int) -> None:
+        """Keep only the first ``n`` rows (what a screen shows) and remember how many there were: a report
+        kept in memory for the presentation page then holds no 76k-row lists (at 1M leads)."""
+        self.total = self.row_count
+        self.rows = self.all_rows[:n]
+        self.full_rows = None
 
 
 @dataclass

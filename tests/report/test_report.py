@@ -178,3 +178,13 @@ def test_frame_rows_converts_column_wise_like_cell_value():
     rows = frame_rows(frame)
     assert rows == by_value
     assert [[type(v) for v in r.values()] for r in rows] == [[type(v) for v in r.values()] for r in by_value]
+
+
+def test_cut_for_screen_keeps_the_count_and_drops_the_rows():
+    from funnel.report.model import Column, Table
+
+    table = Table("stalled", "Stalled", [Column("lead_id", "Lead", "text")], rows=[{"lead_id": "A"}] * 40,
+                  full_rows=[{"lead_id": "A"}] * 76_000)
+    assert table.row_count == 76_000
+    table.cut_for_screen(10)
+    assert (len(table.rows), table.full_rows, table.row_count, len(table.all_rows)) == (10, None, 76_000, 10)
