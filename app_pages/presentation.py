@@ -56,9 +56,9 @@ def _report(db_key: str, version: str, filter_key: str, period: str, lang: str, 
             stalled_days: int, _filter) -> ReportData:
     report = build_report(common.store().cursor(), _filter, period=period, lang=lang, as_of=as_of,
                           stalled_days=stalled_days)
-    for section in report.sections:  # render every chart once, here, not on each slide change
-        for chart in section.charts:
-            chart.png()
+    # Charts render to PNG when their slide is first shown (ChartItem.png() keeps the result in this
+    # cached report), not all at once here: the title slide, where every visit starts, needs none.
+    for section in report.sections:
         for table in section.tables:  # the slides show TABLE_ROWS rows and the count; keep nothing more
             table.cut_for_screen(TABLE_ROWS)
     return report
