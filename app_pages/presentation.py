@@ -55,6 +55,7 @@ def _period_for(v) -> str:
 def _report(db_key: str, version: str, filter_key: str, period: str, lang: str, as_of: dt.date,
             stalled_days: int, _filter) -> ReportData:
     report = build_report(common.store().cursor(), _filter, period=period, lang=lang, as_of=as_of,
+                          list_limit=TABLE_ROWS,
                           stalled_days=stalled_days)
     # Charts render to PNG when their slide is first shown (ChartItem.png() keeps the result in this
     # cached report), not all at once here: the title slide, where every visit starts, needs none.

@@ -91,10 +91,11 @@ def suggest_actions(figs: dict, pfigs: dict, ctx, followup: Section | None, lang
     if followup is not None:
         stalled = next((t for t in followup.tables if t.key == "stalled"), None)
         rows = stalled.all_rows if stalled else []
-        if rows:
+        if rows:  # sorted longest idle first, so the rows held (maybe only the first) carry the maximum
+            n = stalled.row_count
             idle = [r.get("idle_days") for r in rows if r.get("idle_days") is not None]
-            out.append(Action("stalled", L("a_stalled", lang, n=len(rows), days=ctx.stalled_days),
-                              L("a_stalled_basis", lang, n=len(rows), max=_days(max(idle)) if idle else "—")))
+            out.append(Action("stalled", L("a_stalled", lang, n=n, days=ctx.stalled_days),
+                              L("a_stalled_basis", lang, n=n, max=_days(max(idle)) if idle else "—")))
 
     # 7. KPIs
     if team is not None:

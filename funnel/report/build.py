@@ -273,25 +273,31 @@ def _generic_table(key: str, title: str, df: pd.DataFrame, lang: str, names: dic
     return _cut(Table(key, title, columns, rows))
 
 
-def _section_6(con, fctx, lang: str, names: dict[str, str]) -> Section:
-    stalled = M.stalled_leads(con, fctx)
-    overdue = M.overdue_leads(con, fctx)
-    past = M.past_expected_close(con, fctx)
-    kpis = [Kpi("stalled", L("k_stalled", lang), len(stalled), compare=False),
-            Kpi("overdue", L("k_overdue", lang), len(overdue), compare=False),
-            Kpi("past_close", L("k_past_close", lang), len(past), compare=False)]
+def _section_6(con, fctx, lang: str, names: dict[str, str], list_limit: int | None = None) -> Section:
+    """The follow-up lists at the period's end. ``list_limit``: fetch only the first rows of each list (the
+    counts stay whole, in the KPIs and in ``Table.total``); None fetches every row (the XLSX holds them)."""
+    counts = M.followup_counts(con, fctx)
+    stalled = M.stalled_leads(con, fctx, list_limit)
+    overdue = M.overdue_leads(con, fctx, list_limit)
+    past = M.past_expected_close(con, fctx, list_limit)
+    kpis = [Kpi("stalled", L("k_stalled", lang), counts["stalled"], compare=False),
+            Kpi("overdue", L("k_overdue", lang), counts["overdue"], compare=False),
+            Kpi("past_close", L("k_past_close", lang), counts["past_expected_close"], compare=False)]
     tables = [_generic_table("stalled", L("t_stalled", lang, n=fctx.stalled_days), stalled, lang, names),
               _generic_table("overdue", L("t_overdue", lang), overdue, lang, names),
               _generic_table("past_expected_close", L("t_past_close", lang), past, lang, names)]
+    for table, key in zip(tables, ("stalled", "overdue", "past_expected_close")):
+        table.total = counts[key]
     para = L("followup_note", lang, as_of=fctx.as_of.isoformat())
     return Section("followup", 6, L("s6", lang), kpis=kpis, paragraphs=[para], tables=tables)
 
 
 def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", grain: str | None = None,
                  lang: str = "zh", as_of: dt.date | None = None, stalled_days: int = 7,
-                 now: dt.datetime | None = None) -> ReportData:
+                 now: dt.datetime | None = None, list_limit: int | None = None) -> ReportData:
     """The report of ``period`` ('2024-03', '2024-Q1', '2024-W10'; ``grain`` inferred from it when None)
-    for the leads that pass ``ctx_filter`` (its own date range is replaced by the period), in ``lang``."""
+    for the leads that pass ``ctx_filter`` (its own date range is replaced by the period), in ``lang``.
+    ``list_limit`` fetches only the first rows of the follow-up lists (a screen; the files need None)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, got {lang!r}")
     flt = ctx_filter or FunnelFilter()
@@ -321,7 +327,7 @@ def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", 
         _section_3(con, ctx, figs, lang, names),
         _section_4(con, ctx, figs, lang, names),
         _section_5(figs, lang),
-        _section_6(con, fctx, lang, names),
+        _section_6(con, fctx, lang, names, list_limit),
     ]
     followup = sections[-1]
     named = {**figs, "stages": _named(figs.get("stages", []), names)}

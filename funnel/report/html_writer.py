@@ -93,8 +93,8 @@ def _table(t: Table, lang: str) -> str:
     if not t.rows:
         body.append(f'<tr><td colspan="{len(t.columns)}" class="note">{_e(L("none", lang))}</td></tr>')
     notes = [t.note] if t.note else []
-    if len(t.all_rows) > len(t.rows):
-        notes.append(L("list_cut", lang, shown=len(t.rows), total=len(t.all_rows)))
+    if t.row_count > len(t.rows):
+        notes.append(L("list_cut", lang, shown=len(t.rows), total=t.row_count))
     note = "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
     return (f'<div class="table-wrap"><table><caption>{_e(t.title)}</caption><thead><tr>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table></div>{note}')

@@ -188,3 +188,14 @@ def test_cut_for_screen_keeps_the_count_and_drops_the_rows():
     assert table.row_count == 76_000
     table.cut_for_screen(10)
     assert (len(table.rows), table.full_rows, table.row_count, len(table.all_rows)) == (10, None, 76_000, 10)
+
+
+def test_report_with_a_list_limit_keeps_whole_counts(store):
+    whole = build_report(store, FunnelFilter(), period="2024-03", lang="en", now=NOW)
+    cut = build_report(store, FunnelFilter(), period="2024-03", lang="en", now=NOW, list_limit=1)
+    assert any(t.row_count > 1 for t in whole.section("followup").tables)  # the limit really cuts a list
+    for a, b in zip(whole.section("followup").tables, cut.section("followup").tables):
+        assert b.row_count == a.row_count == len(a.all_rows)
+        assert b.all_rows == a.all_rows[:1]
+    assert [k.value for k in whole.section("followup").kpis] == [k.value for k in cut.section("followup").kpis]
+    assert [x.text for x in whole.actions] == [x.text for x in cut.actions]
