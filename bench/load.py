@@ -90,6 +90,7 @@ class Server:
         env = dict(os.environ, LEAD_FUNNEL_DB=str(self.db), LEAD_FUNNEL_SHARED_DIR=str(self.workdir / "shared"),
                    LEAD_FUNNEL_BACKUP_DIR=str(self.workdir / "backups"))
         env.pop("LEAD_FUNNEL_NO_SAMPLE", None)  # an empty database (--sample) gets data/sample/ on first start
+        env.setdefault("MALLOC_ARENA_MAX", "2")  # as scripts/run.sh starts the server
         self._log = open(self.log_path, "w")
         started = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -495,7 +496,8 @@ Browser errors: {"none" if not berr else "; ".join(f"{e['page']}: {e['error']}" 
 Measured by `bench/load.py` on {info['date']}: {cfg['sessions']} concurrent sessions for
 {cfg['duration_s']:.0f} s against one Streamlit server on this machine, on the {report['dataset']}.
 
-**Command**: `{' '.join(['.venv/bin/python', 'bench/load.py', *argv])}`
+**Command**: `{' '.join(['.venv/bin/python', 'bench/load.py', *argv])}` (the server runs with
+`MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', '2')}`, as `scripts/run.sh` starts it)
 
 **Machine**: {info['nproc']} cores, {info['ram_gib']} GiB RAM, {info['cpu']}, Linux {info['kernel']}; Python {info['python']},
 Streamlit {info['streamlit']}, DuckDB {info['duckdb']}. The machine is shared with other jobs: load average
