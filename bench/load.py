@@ -22,7 +22,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import platform
 import random
 import re
 import resource
@@ -370,21 +369,11 @@ def memory_stats(rows: list[dict], load_start: float, load_end: float) -> dict:
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = int(next(ln for ln in open("/proc/meminfo") if ln.startswith("MemTotal")).split()[1]) / 2**20
-    except (OSError, StopIteration):
-        mem = float("nan")
-    import duckdb
     import streamlit
 
-    return {"nproc": os.cpu_count(), "ram_gib": round(mem, 1), "cpu": cpu, "kernel": platform.release(),
-            "python": platform.python_version(), "streamlit": streamlit.__version__, "duckdb": duckdb.__version__,
-            "date": dt.datetime.now().isoformat(timespec="minutes")}
+    from bench.machine import machine as base
+
+    return base() | {"streamlit": streamlit.__version__}
 
 
 def print_table(stats: dict, mem: dict, cold: dict, info: dict) -> None:

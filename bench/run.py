@@ -12,10 +12,8 @@ diff otherwise), then time. Writes bench/out/results.json and docs/performance.m
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -335,25 +333,13 @@ def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = 0
-    for line in open("/proc/meminfo"):
-        if line.startswith("MemTotal:"):
-            mem = int(line.split()[1]) / 1024 / 1024
-    import duckdb
     import pandas as pd
     import pyarrow
 
-    return {"nproc": os.cpu_count(), "ram_gib": round(mem, 1), "cpu": cpu, "python": platform.python_version(),
-            "duckdb": duckdb.__version__, "pandas": pd.__version__, "pyarrow": pyarrow.__version__,
-            "numpy": np.__version__, "load_avg": os.getloadavg(), "date": dt.datetime.now().isoformat(timespec="minutes")}
+    from bench.machine import machine as base
+
+    return base() | {"pandas": pd.__version__, "pyarrow": pyarrow.__version__, "numpy": np.__version__,
+                     "load_avg": os.getloadavg()}
 
 
 MARK_BEGIN, MARK_END = "<!-- analysis:begin -->", "<!-- analysis:end -->"
