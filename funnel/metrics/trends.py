@@ -153,6 +153,18 @@ def period_over_period(con: duckdb.DuckDBPyConnection, ctx: MetricContext, perio
     return _compare(ctx.grain, cur, prev)
 
 
+def _whole_periods(first: dt.date, last: dt.date, grain: str) -> int:
+    """How many whole periods of ``grain`` first..last is made of; 0 when it does not start and end on
+    period boundaries."""
+    if period_start(first, grain) != first:
+        return 0
+    n, start = 0, first
+    while start <= last:
+        start = next_period(start, grain)
+        n += 1
+    return n if start == last + dt.timedelta(days=1) else 0
+
+
 def previous_window(first: dt.date, last: dt.date, grain: str) -> tuple[dt.date, dt.date]:
     """The window just before first..last that a manager compares it with.
 
@@ -160,12 +172,8 @@ def previous_window(first: dt.date, last: dt.date, grain: str) -> tuple[dt.date,
     the same number of periods before it (2023-12-01..2024-02-29); otherwise as many days, ending the day
     before ``first``.
     """
-    if period_start(first, grain) == first and next_period(period_start(last, grain), grain) == last + dt.timedelta(days=1):
-        n = 0
-        start = first
-        while start <= last:
-            start = next_period(start, grain)
-            n += 1
+    n = _whole_periods(first, last, grain)
+    if n:
         prev_first = first
         for _ in range(n):
             prev_first = previous_period(prev_first, grain)
@@ -175,9 +183,8 @@ def previous_window(first: dt.date, last: dt.date, grain: str) -> tuple[dt.date,
 
 
 def _window_label(first: dt.date, last: dt.date, grain: str) -> str:
-    if period_start(first, grain) == first and next_period(first, grain) == last + dt.timedelta(days=1):
-        return period_label(first, grain)
-    return f"{first.isoformat()} – {last.isoformat()}"
+    return period_label(first, grain) if _whole_periods(first, last, grain) == 1 else \
+        f"{first.isoformat()} – {last.isoformat()}"
 
 
 def range_over_range(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict | None:
