@@ -34,31 +34,17 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
     ``list_limit`` caps the lead lists (stalled, overdue, past_expected_close, data_quality.items); their
     full sizes are in ``*_count``. ``categories``: loss keyword map (None: the saved one).
 
-    (Running the independent queries on several cursors at once was tried: no gain on two cores, where
+    (Running these independent queries on several cursors at once was tried: no gain on two cores, where
     DuckDB already keeps both busy; see docs/performance.md.)
     """
-    calls = {
-        "summary": lambda c: cohort_summary(c, ctx),
-        "funnel": lambda c: stage_funnel(c, ctx),
-        "times": lambda c: time_in_stage(c, ctx),
-        "cycle": lambda c: cycle_summary(c, ctx),
-        "time_to_loss": lambda c: time_to_loss(c, ctx),
-        "reasons": lambda c: loss_reasons(c, ctx),
-        "categories": lambda c: loss_categories(c, ctx, categories),
-        "loss_by_stage": lambda c: loss_by_stage(c, ctx),
-        "boards": lambda c: leaderboards(c, ctx),
-        "counts": lambda c: followup_counts(c, ctx),
-        "quality_counts": lambda c: data_quality_counts(c, ctx),
-        "stalled": lambda c: stalled_leads(c, ctx, list_limit),
-        "overdue": lambda c: overdue_leads(c, ctx, list_limit),
-        "past": lambda c: past_expected_close(c, ctx, list_limit),
-        "trends": lambda c: trends(c, ctx),
-        "quality": lambda c: data_quality(c, ctx, list_limit),
-    }
-    r = {name: call(con) for name, call in calls.items()}
-    summary, funnel, times, cycle, boards, counts = (r[k] for k in ("summary", "funnel", "times", "cycle",
-                                                                     "boards", "counts"))
-    quality_counts = r["quality_counts"]
+    summary = cohort_summary(con, ctx)
+    funnel = stage_funnel(con, ctx)
+    times = time_in_stage(con, ctx)
+    cycle = cycle_summary(con, ctx)
+    reasons = loss_reasons(con, ctx)
+    boards = leaderboards(con, ctx)
+    counts = followup_counts(con, ctx)
+    quality_counts = data_quality_counts(con, ctx)
     stages = []
     for f_row, t_row in zip(records(funnel), records(times)):
         tis = None
@@ -91,18 +77,18 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "won_amount": summary["won_amount"], "open_amount": summary["open_amount"],
         "stages": stages,
         "cycle_days": {k: cycle[k] for k in ("n", "n_reported", "q1", "median", "q3", "mean")},
-        "time_to_loss_days": r["time_to_loss"],
-        "loss_reasons": records(r["reasons"]),
-        "loss_top3": loss_top3(r["reasons"]),
-        "loss_categories": records(r["categories"]),
-        "loss_by_stage": records(r["loss_by_stage"]),
+        "time_to_loss_days": time_to_loss(con, ctx),
+        "loss_reasons": records(reasons),
+        "loss_top3": loss_top3(reasons),
+        "loss_categories": records(loss_categories(con, ctx, categories)),
+        "loss_by_stage": records(loss_by_stage(con, ctx)),
         "reps": board("rep"), "managers": board("manager"), "teams": board("team"), "sources": board("source"),
-        "stalled": records(r["stalled"]), "stalled_count": counts["stalled"],
-        "overdue": records(r["overdue"]), "overdue_count": counts["overdue"],
-        "past_expected_close": records(r["past"]),
+        "stalled": records(stalled_leads(con, ctx, list_limit)), "stalled_count": counts["stalled"],
+        "overdue": records(overdue_leads(con, ctx, list_limit)), "overdue_count": counts["overdue"],
+        "past_expected_close": records(past_expected_close(con, ctx, list_limit)),
         "past_expected_close_count": counts["past_expected_close"],
         "bottleneck": py(bottleneck(con, ctx, funnel, times)),
-        "trends": records(r["trends"]),
+        "trends": records(trends(con, ctx)),
         "data_quality": {"counts": quality_counts, "count": sum(quality_counts.values()),
-                         "items": records(r["quality"])},
+                         "items": records(data_quality(con, ctx, list_limit))},
     }
