@@ -292,6 +292,9 @@ def _section_6(con, fctx, lang: str, names: dict[str, str], list_limit: int | No
     return Section("followup", 6, L("s6", lang), kpis=kpis, paragraphs=[para], tables=tables)
 
 
+FIGURE_LIST_LIMIT = 0  # rows of the lead lists kept in ReportData.figures / previous_figures
+
+
 def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", grain: str | None = None,
                  lang: str = "zh", as_of: dt.date | None = None, stalled_days: int = 7,
                  now: dt.datetime | None = None, list_limit: int | None = None) -> ReportData:
@@ -310,8 +313,11 @@ def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", 
     fu_as_of = min(per.end, ctx.as_of)
     fctx = M.resolve_context(con, replace(flt, date_from=None, date_to=per.end), as_of=fu_as_of,
                              grain=per.grain, stalled_days=stalled_days)
-    figs = M.figures(con, ctx)
-    pfigs = M.figures(con, pctx)
+    # Sections 1-5 use the figures' numbers, never their lead lists (section 6 fetches its own, as of the
+    # period's end), so the lists are left empty: at 1M leads the full ones were 170k row dicts (~80 MiB)
+    # held by every cached presentation report (docs/load.md, run 9). Their *_count fields stay whole.
+    figs = M.figures(con, ctx, list_limit=FIGURE_LIST_LIMIT)
+    pfigs = M.figures(con, pctx, list_limit=FIGURE_LIST_LIMIT)
     act = {
         "won": activity.won_in_period(con, flt, per.start, per.end),
         "lost": activity.lost_in_period(con, flt, per.start, per.end),

@@ -127,7 +127,8 @@ class Section:
 @dataclass
 class ReportData:
     """Everything a report shows. ``figures`` / ``previous_figures`` are ``funnel.metrics.figures`` of the
-    period's and the previous period's contexts (SPEC §5 shape); ``activity`` what happened in the period."""
+    period's and the previous period's contexts (SPEC §5 shape) with the lead lists left empty (their
+    ``*_count`` fields whole: the follow-up section holds the lists); ``activity`` what happened in the period."""
 
     lang: str
     title: str
