@@ -70,7 +70,8 @@ def free_port(host: str) -> int:
 class Server:
     """``streamlit run app.py`` on a copy of the database; owned by this process and always stopped."""
 
-    def __init__(self, host: str, port: int, db: Path | None, workdir: Path):
+    def __init__(self, host: str, port: int, db: Path | None, workdir: Path, probe: bool = False,
+                 tracemalloc: bool = False):
         if host not in LOCAL_HOSTS:
             raise SystemExit(f"refusing host {host!r}: the load test runs against this machine only")
         self.host, self.port, self.workdir = host, port, workdir
@@ -82,6 +83,8 @@ class Server:
             if Path(str(db) + ".wal").exists():
                 shutil.copy2(str(db) + ".wal", str(self.db) + ".wal")
         self.log_path = workdir / "server.log"
+        self.probe_path = workdir / "probe.jsonl" if probe else None
+        self.tracemalloc = tracemalloc
         self.proc: subprocess.Popen | None = None
         self.base = f"http://{host}:{port}"
 
@@ -90,6 +93,11 @@ class Server:
                    LEAD_FUNNEL_BACKUP_DIR=str(self.workdir / "backups"))
         env.pop("LEAD_FUNNEL_NO_SAMPLE", None)  # an empty database (--sample) gets data/sample/ on first start
         env.setdefault("MALLOC_ARENA_MAX", "2")  # as scripts/run.sh starts the server
+        if self.probe_path is not None:  # bench/probe/sitecustomize.py: allocator figures every 10 s
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "bench" / "probe"), env.get("PYTHONPATH")]))
+            env["LEAD_FUNNEL_PROBE_OUT"] = str(self.probe_path)
+            if self.tracemalloc:
+                env["LEAD_FUNNEL_PROBE_TRACEMALLOC"] = "1"
         self._log = open(self.log_path, "w")
         started = time.perf_counter()
         self.proc = subprocess.Popen(
@@ -147,12 +155,36 @@ def read_proc(pid: int) -> dict | None:
     return out
 
 
+CACHE_LINE = re.compile(r'^cache_memory_bytes\{(?P<labels>[^}]*)\}\s+(?P<value>[0-9.eE+]+)')
+
+
+def read_cache_bytes(base: str) -> dict[str, float] | None:
+    """Streamlit's own accounting of what its caches and session states hold (``/_stcore/metrics``), in MiB
+    by ``cache_type:cache`` (st_cache_data entries are counted by their pickled size; st_session_state per
+    key). None when the server does not answer in 5 s."""
+    try:
+        with urllib.request.urlopen(base + "/_stcore/metrics?families=cache_memory_bytes", timeout=5) as resp:
+            text = resp.read().decode()
+    except OSError:
+        return None
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        m = CACHE_LINE.match(line)
+        if not m:
+            continue
+        labels = dict(re.findall(r'(\w+)="([^"]*)"', m["labels"]))
+        key = f"{labels.get('cache_type', '?')}:{labels.get('cache', '?')}"
+        out[key] = out.get(key, 0.0) + float(m["value"]) / 2**20
+    return {k: round(v, 3) for k, v in sorted(out.items())}
+
+
 class Sampler(threading.Thread):
     """Reads the server's memory and CPU time every ``interval`` seconds; ``phase`` tags each sample."""
 
-    def __init__(self, pid: int, interval: float, t0: float):
+    def __init__(self, pid: int, interval: float, t0: float, base: str | None = None, caches_every_s: float = 10.0):
         super().__init__(daemon=True)
         self.pid, self.interval, self.t0 = pid, interval, t0
+        self.base, self.caches_every_s, self._caches_at = base, caches_every_s, -1e9
         self.phase = "startup"
         self.rows: list[dict] = []
         self._halt = threading.Event()
@@ -164,9 +196,15 @@ class Sampler(threading.Thread):
 
     def sample(self) -> None:
         info = read_proc(self.pid)
-        if info is not None:
-            self.rows.append({"t": round(time.perf_counter() - self.t0, 3), "phase": self.phase,
-                              "load1": os.getloadavg()[0], **info})
+        if info is None:
+            return
+        now = time.perf_counter()
+        if self.base and now - self._caches_at >= self.caches_every_s:
+            self._caches_at = now
+            caches = read_cache_bytes(self.base)
+            if caches is not None:
+                info["caches_mib"] = caches
+        self.rows.append({"t": round(now - self.t0, 3), "phase": self.phase, "load1": os.getloadavg()[0], **info})
 
     def stop(self) -> None:
         if self._halt.is_set():
@@ -416,6 +454,32 @@ def rss_chart(rows: list[dict], load_start: float, load_end: float, path: Path) 
     return True
 
 
+def memory_breakdown(rss: list[dict], probe: list[dict], load_start: float, every_s: float = 60.0) -> list[dict]:
+    """Where the server's heap (RssAnon) is, about every ``every_s`` seconds: the probe's allocator figures
+    (bench/probe/sitecustomize.py) beside the nearest RSS sample and Streamlit's cache accounting. The probe's
+    clock starts with the server's Python, a few seconds before the harness's t0; the nearest RSS sample at or
+    after it is used. ``other`` = RssAnon minus pymalloc's arenas and glibc's heap: mostly DuckDB's own allocator
+    (jemalloc, linked into DuckDB; its accounted memory included), Arrow's pool, thread stacks."""
+    rows, next_t = [], None
+    with_rss = [r for r in rss if "RssAnon" in r]
+    for p in probe:
+        if "pymalloc_arenas_mib" not in p or (next_t is not None and p["t"] < next_t):
+            continue
+        after = [r for r in with_rss if r["t"] >= p["t"]]
+        if not after:
+            break
+        r = after[0]
+        caches = next((x["caches_mib"] for x in with_rss if x["t"] >= p["t"] and "caches_mib" in x), {})
+        glibc = p.get("malloc_arena_mib", 0.0) + p.get("malloc_mmapped_mib", 0.0)
+        rows.append({"t": r["t"] - load_start, "phase": r["phase"], "rss_anon": r["RssAnon"],
+                     "pymalloc": p["pymalloc_arenas_mib"], "pymalloc_live": p["pymalloc_in_use_mib"],
+                     "glibc": glibc, "glibc_live": p.get("malloc_in_use_mib", 0.0) + p.get("malloc_mmapped_mib", 0.0),
+                     "duckdb": p.get("duckdb_mib"), "other": r["RssAnon"] - p["pymalloc_arenas_mib"] - glibc,
+                     "caches": sum(v for k, v in caches.items() if k.startswith("st_cache_data"))})
+        next_t = p["t"] + every_s
+    return rows
+
+
 def write_doc(report: dict, args, argv: list[str]) -> None:
     old = DOC.read_text() if DOC.exists() else ""
     analysis = ""
@@ -442,6 +506,21 @@ def write_doc(report: dict, args, argv: list[str]) -> None:
     rss_rows = [f"| {r['t'] - load_start:+.0f} | {r['phase']} | {r['VmRSS']:.0f} | {r.get('RssAnon', 0):.0f} | "
                 f"{r.get('threads', 0)} | {r['load1']:.2f} |" for r in picked if "VmRSS" in r]
     chart = f"![server RSS over time]({PNG.name})\n\n" if report.get("chart") else ""
+    breakdown = memory_breakdown(rows, report.get("probe") or [], load_start)
+    breakdown_text = "" if not breakdown else """
+### Where the memory is (`--probe`)
+
+Every 60 s, in MiB: the heap part of RSS, and what each allocator holds against what its live objects use
+(`bench/probe/sitecustomize.py` in the server process): Python's object allocator (pymalloc arenas / bytes in
+live blocks), glibc malloc (heap and mmapped / in use), DuckDB's own accounting (`duckdb_memory()`), the rest
+of RssAnon (mostly DuckDB's allocator, jemalloc: the accounted memory plus what it keeps beyond it; also Arrow's
+pool and thread stacks), and what Streamlit counts in the `st.cache_data` caches (pickled results).
+
+| t s | phase | RssAnon | pymalloc held / live | glibc held / live | DuckDB accounted | rest | st.cache_data |
+|---:|---|---:|---:|---:|---:|---:|---:|
+""" + "\n".join(f"| {b['t']:+.0f} | {b['phase']} | {b['rss_anon']:.0f} | {b['pymalloc']:.0f} / {b['pymalloc_live']:.0f} | "
+               f"{b['glibc']:.0f} / {b['glibc_live']:.0f} | {f(b['duckdb'], 0)} | {b['other']:.0f} | {b['caches']:.1f} |"
+               for b in breakdown) + "\n"
     browser_text = ""
     if "browser" in stats:
         bs = stats["browser"]["by_action"]
@@ -549,7 +628,7 @@ Every {step * cfg['sample_s']:.0f} s (t = seconds since the load started; RssAno
 | t s | phase | RSS MiB | RssAnon MiB | threads | load avg 1 min |
 |---:|---|---:|---:|---:|---:|
 {chr(10).join(rss_rows)}
-
+{breakdown_text}
 {MARK_BEGIN}
 {analysis or "_(analysis: see the reply of the load-test run)_"}
 {MARK_END}
@@ -592,6 +671,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cooldown-s", type=float, default=20.0, help="RSS sampling after the sessions closed")
     ap.add_argument("--out", type=Path, default=OUT_DIR / "load.json", help="raw samples (JSON)")
     ap.add_argument("--doc", action="store_true", help=f"write {DOC.relative_to(ROOT)} (+ {PNG.name})")
+    ap.add_argument("--probe", action="store_true",
+                    help="record the server's allocator figures every 10 s (bench/probe/sitecustomize.py)")
+    ap.add_argument("--tracemalloc", action="store_true",
+                    help="--probe plus the ten source lines holding the most Python memory (slows the server)")
     ap.add_argument("--quick", action="store_true", help="3 sessions, 20 s, the sample data (smoke test)")
     ap.add_argument("--browser-observer", action="store_true",
                     help="also click through the pages in one headless Chromium tab (Playwright) during the load")
@@ -622,14 +705,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
     info = machine() | {"load_avg_start": os.getloadavg()}
     workdir = Path(tempfile.mkdtemp(prefix="lead_funnel_load_"))
-    server = Server(args.host, args.port or free_port(args.host), db, workdir)
+    server = Server(args.host, args.port or free_port(args.host), db, workdir, probe=args.probe or args.tracemalloc,
+                    tracemalloc=args.tracemalloc)
     check_local(server.base)
     sampler = None
     try:
         log(f"starting the server on {server.base} ({'sample data' if db is None else db}) ...")
         t0 = time.perf_counter()
         server.start()
-        sampler = Sampler(server.proc.pid, args.sample_s, t0)
+        sampler = Sampler(server.proc.pid, args.sample_s, t0, server.base)
         sampler.start()
         time.sleep(min(4.0, args.sample_s * 2))  # a few samples of the idle server
         log(f"{args.sessions} sessions for {args.duration_s:.0f} s ...")
@@ -651,6 +735,8 @@ def main(argv: list[str] | None = None) -> int:
         OUT_DIR.mkdir(parents=True, exist_ok=True)
         if server.log_path.exists():
             shutil.copy2(server.log_path, OUT_DIR / "load_server.log")
+        probe_rows = ([json.loads(ln) for ln in server.probe_path.read_text().splitlines() if ln.strip()]
+                      if server.probe_path is not None and server.probe_path.exists() else [])
         shutil.rmtree(workdir, ignore_errors=True)
 
     info["load_avg_end"] = os.getloadavg()
@@ -669,6 +755,7 @@ def main(argv: list[str] | None = None) -> int:
         "chromium_cpu_s": BROWSER_META.get("chromium_cpu_s"),
         "latency": stats, "memory": mem, "server_log_problems": problems[:2000],
         "samples": results, "browser_samples": browser, "rss": sampler.rows,
+        "probe": probe_rows,
     }
     if db is not None and "n1000000" in str(db):
         report["dataset"] = f"1M-lead dataset ({report['dataset']}, bench/datasets.py, seed 20240101)"

@@ -59,7 +59,7 @@ def test_quick_load_run(tmp_path):
     out = tmp_path / "load.json"
     proc = subprocess.run(
         [sys.executable, "bench/load.py", "--quick", "--sessions", "3", "--duration-s", "8", "--ramp-s", "1",
-         "--cooldown-s", "1", "--sample-s", "1", "--out", str(out)],
+         "--cooldown-s", "1", "--sample-s", "1", "--probe", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.exists(), proc.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -78,6 +78,10 @@ def test_quick_load_run(tmp_path):
     assert all("VmRSS" in r and r["VmRSS"] > 0 for r in report["rss"])
     assert {r["phase"] for r in report["rss"]} >= {"load", "after"}
     assert report["memory"]["verdict"] in ("levels off", "climbs")
+    # --probe: the server's allocators (bench/probe/sitecustomize.py) and Streamlit's cache accounting
+    assert report["probe"] and all(r["pymalloc_arenas_mib"] >= r["pymalloc_in_use_mib"] > 0 for r in report["probe"])
+    assert all(r["malloc_arena_mib"] > 0 for r in report["probe"])
+    assert any(isinstance(r.get("caches_mib"), dict) for r in report["rss"])
     errors = [f"{r['action']} {r['page']}: {r['error']}" for r in report["samples"] if not r["ok"]]
     assert not errors, errors
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -106,8 +107,12 @@ class Store:
     backup folder (``backup_dir_for(path)``), so no SQL text, wherever it came from, can reach the disk.
     """
 
+    # Every Store still alive, for diagnostics (bench/probe reads DuckDB's memory accounting through it).
+    live: "weakref.WeakSet[Store]" = weakref.WeakSet()
+
     def __init__(self, path: str | Path | None = None, confine: bool = True,
                  allowed_directories: tuple[str | Path, ...] | None = None):
+        Store.live.add(self)
         self.path = path
         self.confine = confine
         self.allowed_directories = (tuple(allowed_directories) if allowed_directories is not None
