@@ -10,7 +10,8 @@ $LEAD_FUNNEL_PROBE_S seconds (default 10): where the process's memory is, by all
 - Arrow's memory pool (mimalloc in the pyarrow wheels), when pyarrow is loaded;
 - DuckDB's own accounting (``duckdb_memory()``), through a cursor of the app's ``Store`` once there is one.
 With $LEAD_FUNNEL_PROBE_TRACEMALLOC=1 it also records the ten source lines holding the most Python memory
-(tracemalloc slows the server down; use it to find a culprit, not to time anything).
+and, after a warm-up, the call stacks whose memory grew most since then (tracemalloc slows the server
+down; use it to find a culprit, not to time anything).
 """
 
 from __future__ import annotations
@@ -87,12 +88,32 @@ def _sample(libc, t0: float, traced: bool) -> dict:
         pool = pa.default_memory_pool()
         row |= {"arrow_allocated_mib": pool.bytes_allocated() / mib, "arrow_max_mib": pool.max_memory() / mib}
     if traced:
-        import tracemalloc
-
-        current, peak = tracemalloc.get_traced_memory()
-        top = tracemalloc.take_snapshot().statistics("lineno")[:10]
-        row |= {"traced_mib": current / mib, "top": [[str(s.traceback), round(s.size / mib, 2), s.count] for s in top]}
+        row |= _traced_growth(row["t"])
     return row
+
+
+_BASELINE: list = []  # the tracemalloc snapshot taken once the server has warmed up
+
+
+def _traced_growth(t: float) -> dict:
+    """What Python holds most (by source line), and, once $LEAD_FUNNEL_PROBE_BASELINE_S (default 120) have
+    passed, what has grown most since then (by call stack, as deep as tracemalloc records)."""
+    import tracemalloc
+
+    mib = 2 ** 20
+    current, _ = tracemalloc.get_traced_memory()
+    snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__),
+                                                      tracemalloc.Filter(False, __file__)])
+    out = {"traced_mib": current / mib,
+           "top": [[str(s.traceback), round(s.size / mib, 2), s.count] for s in snap.statistics("lineno")[:10]]}
+    if not _BASELINE and t >= float(os.environ.get("LEAD_FUNNEL_PROBE_BASELINE_S", "120")):
+        _BASELINE.append(snap)
+    elif _BASELINE:
+        diff = snap.compare_to(_BASELINE[0], "traceback")[:8]
+        out["growth"] = [[" <- ".join(f"{f.filename.rsplit('site-packages/', 1)[-1]}:{f.lineno}"
+                                      for f in reversed(d.traceback)), round(d.size_diff / mib, 2), d.count_diff]
+                         for d in diff]
+    return out
 
 
 def _run(out: str, every_s: float, traced: bool) -> None:
@@ -112,6 +133,6 @@ if _OUT:
     if _traced:
         import tracemalloc
 
-        tracemalloc.start(1)
+        tracemalloc.start(int(os.environ.get("LEAD_FUNNEL_PROBE_FRAMES", "10")))
     threading.Thread(target=_run, args=(_OUT, float(os.environ.get("LEAD_FUNNEL_PROBE_S", "10")), _traced),
                      name="lead-funnel-probe", daemon=True).start()
