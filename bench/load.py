@@ -160,13 +160,17 @@ CACHE_LINE = re.compile(r'^cache_memory_bytes\{(?P<labels>[^}]*)\}\s+(?P<value>[
 
 def read_cache_bytes(base: str) -> dict[str, float] | None:
     """Streamlit's own accounting of what its caches and session states hold (``/_stcore/metrics``), in MiB
-    by ``cache_type:cache`` (st_cache_data entries are counted by their pickled size; st_session_state per
-    key). None when the server does not answer in 5 s."""
+    by ``cache_type:cache`` (see ``parse_cache_bytes``). None when the server does not answer in 5 s."""
     try:
         with urllib.request.urlopen(base + "/_stcore/metrics?families=cache_memory_bytes", timeout=5) as resp:
-            text = resp.read().decode()
+            return parse_cache_bytes(resp.read().decode())
     except OSError:
         return None
+
+
+def parse_cache_bytes(text: str) -> dict[str, float]:
+    """The ``cache_memory_bytes`` lines of an OpenMetrics text, summed in MiB by ``cache_type:cache``
+    (st_cache_data entries are counted by their pickled size, st_session_state per key)."""
     out: dict[str, float] = {}
     for line in text.splitlines():
         m = CACHE_LINE.match(line)

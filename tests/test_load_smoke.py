@@ -36,6 +36,40 @@ def _has_websockets() -> bool:
 
 
 
+def test_parse_cache_bytes_sums_by_cache_in_mib():
+    from bench.load import parse_cache_bytes
+
+    text = "\n".join([
+        "# TYPE cache_memory_bytes gauge",
+        'cache_memory_bytes{cache_type="st_cache_data",cache="app_pages._common._call"} 1048576',
+        'cache_memory_bytes{cache_type="st_cache_data",cache="app_pages._common._call"} 524288',
+        'cache_memory_bytes{cache_type="st_session_state",cache=""} 2097152',
+        'cache_lookups_total{cache="app_pages._common._call",cache_type="st_cache_data",result="hit"} 99',
+        "# EOF"])
+    # 1 MiB + 0.5 MiB for the one cache; 2 MiB of session state; the lookup counter is not a size
+    assert parse_cache_bytes(text) == {"st_cache_data:app_pages._common._call": 1.5, "st_session_state:": 2.0}
+
+
+def test_memory_breakdown_puts_each_probe_row_beside_the_next_rss_sample():
+    from bench.load import memory_breakdown
+
+    rss = [{"t": 9.0, "phase": "startup", "RssAnon": 50.0},
+           {"t": 12.0, "phase": "load", "RssAnon": 400.0, "caches_mib": {"st_cache_data:a": 2.0,
+                                                                         "st_session_state:": 5.0}},
+           {"t": 75.0, "phase": "load", "RssAnon": 450.0}]
+    probe = [{"t": 10.0, "pymalloc_arenas_mib": 100.0, "pymalloc_in_use_mib": 80.0, "malloc_arena_mib": 60.0,
+              "malloc_mmapped_mib": 2.0, "malloc_in_use_mib": 50.0, "duckdb_mib": 110.0},
+             {"t": 40.0, "pymalloc_arenas_mib": 999.0, "pymalloc_in_use_mib": 1.0},  # < 60 s after: skipped
+             {"t": 70.0, "pymalloc_arenas_mib": 120.0, "pymalloc_in_use_mib": 90.0, "malloc_arena_mib": 70.0,
+              "malloc_mmapped_mib": 0.0, "malloc_in_use_mib": 60.0}]
+    rows = memory_breakdown(rss, probe, load_start=10.0)
+    # probe t=10 -> RSS sample t=12 (t - load_start = +2): other = 400 - 100 - (60 + 2) = 238; only
+    # st.cache_data counts as a cache (2 MiB). probe t=70 -> RSS sample t=75: other = 450 - 120 - 70 = 260.
+    assert [(r["t"], r["rss_anon"], r["glibc"], r["glibc_live"], r["other"], r["caches"]) for r in rows] == [
+        (2.0, 400.0, 62.0, 52.0, 238.0, 2.0), (65.0, 450.0, 70.0, 60.0, 260.0, 0)]
+    assert rows[0]["duckdb"] == 110.0 and rows[1]["duckdb"] is None
+
+
 @pytest.mark.parametrize("host", ["example.com", "10.0.0.1", "0.0.0.0"])
 def test_refuses_a_host_other_than_this_machine(host):
     proc = subprocess.run([sys.executable, "bench/load.py", "--quick", "--host", host], cwd=ROOT,
