@@ -31,6 +31,8 @@ import duckdb
 from funnel.text import MISSING_TOKENS
 
 DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "interval_facts", "entry_facts", "event_problems")
+# Columns added to a derived table after its first release: a store that lacks one is rebuilt on open.
+DERIVED_COLUMNS = (("lead_facts", "close_date"), ("lead_facts", "close_estimated"))
 
 OPEN_STATUSES = ("untouched", "active")
 STATUSES = ("untouched", "active", "won", "lost")
@@ -152,7 +154,22 @@ _FACTS = """
            case when lost_at >= acquired_at then (epoch(lost_at) - epoch(acquired_at)) / 86400.0 end as loss_days,
            expected_close, amount,
            greatest(last_event_at, last_act_at, acquired_at) as last_activity_at,
-           n_activities, n_events
+           n_activities, n_events,
+           -- SPEC §7 close date (won / lost leads only): never before the acquisition; estimated when it
+           -- comes from a fallback (won: reported cycle, then last activity; lost: last activity).
+           case when status = 'won' then cast(greatest(coalesce(
+                    won_at,
+                    case when cycle_days_reported >= 0 and acquired_at is not null
+                         then acquired_at + to_seconds(cast(round(cycle_days_reported * 86400) as bigint)) end,
+                    greatest(last_event_at, last_act_at, acquired_at)), acquired_at) as date)
+                when status = 'lost' then cast(greatest(coalesce(
+                    case when acquired_at is null or lost_at >= acquired_at then lost_at end,
+                    greatest(last_event_at, last_act_at, acquired_at)), acquired_at) as date)
+           end as close_date,
+           case when status = 'won' then won_at is null
+                when status = 'lost' then not coalesce(lost_at is not null and (acquired_at is null or lost_at >= acquired_at),
+                                                     false)
+           end as close_estimated
     from fr
 """
 
@@ -317,7 +334,13 @@ def derived_missing(con: duckdb.DuckDBPyConnection) -> list[str]:
     present = {row[0] for row in con.execute(
         "select table_name from information_schema.tables where table_schema = 'main' "
         "and table_catalog = current_database()").fetchall()}
-    return [name for name in DERIVED_TABLES if name not in present]
+    missing = [name for name in DERIVED_TABLES if name not in present]
+    columns = {tuple(row) for row in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'main' "
+        "and table_catalog = current_database()").fetchall()}
+    missing += [f"{table}.{column}" for table, column in DERIVED_COLUMNS
+                if table in present and (table, column) not in columns]
+    return missing
 
 
 def ensure_derived(con: duckdb.DuckDBPyConnection) -> bool:

@@ -193,6 +193,8 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/metrics/cohort.py", "where"): "FunnelFilter.where: placeholders only",
     ("funnel/metrics/cycle.py", "where"): "FunnelFilter.where",
     ("funnel/metrics/followup.py", "where"): "FunnelFilter.where",
+    ("funnel/metrics/lifecycle.py", "leads_sql"): "the module's own SELECT over FunnelFilter.where",
+    ("funnel/metrics/lifecycle.py", "where"): "FunnelFilter.where",
     ("funnel/metrics/leaderboard.py", "cols"): "dimension names checked against DIMENSIONS",
     ("funnel/metrics/leaderboard.py", "sets"): "dimension names checked against DIMENSIONS",
     ("funnel/metrics/leaderboard.py", "where"): "FunnelFilter.where",
