@@ -2,8 +2,9 @@
 
 For screensharing in the monthly review. It shows the same ``ReportData`` as the HTML / XLSX / PDF report
 (``funnel.report.build_report``) for the sidebar's view: its filter (source, rep, manager, team), as-of
-date, stalled threshold and language. The period is the one of the view's grain that holds the end of
-the view's date range (else the as-of date); ``?period=2024-03`` in the link picks another. Charts are the
+date, stalled threshold and language. The period is the last whole period of the view's grain (one that
+has ended by the as-of date) holding or before the end of the view's date range (``review_period``);
+``?period=2024-03`` in the link picks another. Charts are the
 report's PNG renders (white cards, legible in light and dark themes); all user text is escaped.
 """
 
@@ -17,7 +18,7 @@ import streamlit as st
 from funnel.report import build_report
 from funnel.report.labels import L
 from funnel.report.model import ReportData, fmt_delta, fmt_value
-from funnel.report.periods import parse_period, period_containing
+from funnel.report.periods import parse_period, review_period
 from app_pages import _common as common
 
 SLIDE_KEY = "_presentation_slide"
@@ -46,9 +47,7 @@ def _period_for(v) -> str:
             return parse_period(raw).label
         except ValueError:
             common.info(f"period={common.md_escape(raw)} ✗")
-    flt = v.ctx.filter
-    day = flt.date_to or v.ctx.as_of or dt.date.today()
-    return period_containing(day, v.ctx.grain).label
+    return review_period(v.ctx.as_of, v.ctx.grain, v.ctx.filter.date_to).label
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -82,6 +81,8 @@ def _slide_title(report: ReportData) -> None:
     st.markdown(f"## {common.md_escape(report.subtitle)}")
     for m in report.meta:
         _text(m, muted=True)
+    if report.young:  # the young-cohort sentence of section 1, on the slide every visit starts with
+        st.warning(common.md_escape(report.section("headline").paragraphs[0]))
 
 
 def _slide(report: ReportData, index: int) -> None:

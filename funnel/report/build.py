@@ -22,6 +22,7 @@ import pandas as pd
 from funnel import charts
 from funnel import metrics as M
 from funnel.metrics.context import FunnelFilter
+from funnel.metrics.review import cohort_age, data_span, window_coverage
 from funnel.report import activity
 from funnel.report.actions import suggest_actions
 from funnel.report.labels import L
@@ -63,7 +64,7 @@ def _cut(table: Table) -> Table:
     return table
 
 
-def _sections_1(figs, pfigs, act, period: Period, lang: str, names: dict[str, str], as_of) -> Section:
+def _section_1(figs, pfigs, act, period: Period, lang: str, names: dict[str, str], as_of) -> Section:
     c, p = figs.get("cohort", {}), pfigs.get("cohort", {})
     kpis = [
         Kpi("leads", L("k_leads", lang), c.get("leads"), p.get("leads"), "int"),
@@ -93,6 +94,26 @@ def _sections_1(figs, pfigs, act, period: Period, lang: str, names: dict[str, st
                    Column("leads", L("c_leads", lang), "int"),
                    Column("prev", f"{L('previous', lang)} · {L('c_entries', lang)}", "int")], rows)
     return Section("headline", 1, L("s1", lang), kpis=kpis, paragraphs=paragraphs, tables=[table])
+
+
+def _review_notes(section: Section, con, maturity: dict, coverage: str, prev: Period, lang: str,
+                  as_of: dt.date) -> None:
+    """Section 1 says when the period's cohort is young, and drops the comparison (arrows and previous
+    values) when the data does not wholly cover the previous period."""
+    if coverage != "full":
+        for kpi in section.kpis:
+            kpi.compare = False
+        for table in section.tables:
+            for row in table.rows:
+                if "prev" in row:
+                    row["prev"] = None
+        start = data_span(con)[0]
+        section.paragraphs.insert(0, L("prev_none" if coverage == "none" else "prev_partial", lang,
+                                       prev=prev.title(lang), start=start.isoformat() if start else "—"))
+    if maturity.get("young"):
+        section.paragraphs.insert(0, L("young_note", lang, as_of=as_of.isoformat(),
+                                       age=fmt_value(maturity["median_age_days"], "days"),
+                                       cycle=fmt_value(maturity["median_cycle_days"], "days")))
 
 
 def _section_2(con, ctx, figs, pfigs, lang: str, names: dict[str, str]) -> Section:
@@ -327,9 +348,16 @@ def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", 
         "prev_entries": activity.stage_entries_in_period(con, flt, prev.start, prev.end),
     }
     names = _stage_names(ctx, lang)
+    # Review periods (docs/metrics.md): a cohort too young to judge gives no advice; a previous period the
+    # data does not (wholly) cover gives no comparison.
+    maturity = cohort_age(con, ctx)
+    coverage = window_coverage(con, prev.start, prev.end)
+    compared = pfigs if coverage == "full" else {}
+    first = _section_1(figs, pfigs, act, per, lang, names, ctx.as_of)
+    _review_notes(first, con, maturity, coverage, prev, lang, ctx.as_of)
     sections = [
-        _sections_1(figs, pfigs, act, per, lang, names, ctx.as_of),
-        _section_2(con, ctx, figs, pfigs, lang, names),
+        first,
+        _section_2(con, ctx, figs, compared, lang, names),
         _section_3(con, ctx, figs, lang, names),
         _section_4(con, ctx, figs, lang, names),
         _section_5(figs, lang),
@@ -337,10 +365,15 @@ def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", 
     ]
     followup = sections[-1]
     named = {**figs, "stages": _named(figs.get("stages", []), names)}
-    actions = suggest_actions(named, pfigs, ctx, followup, lang)
-    sections.append(Section("actions", 7, L("s7", lang),
-                            paragraphs=[L("actions_intro", lang) if actions else L("no_actions", lang)],
-                            actions=actions))
+    actions = suggest_actions(named, compared, ctx, followup, lang)
+    if maturity.get("young"):
+        # only what the follow-up lists (as of the period's end) support; nothing from the young cohort
+        actions = [a for a in actions if a.key == "stalled"]
+        intro = L("young_actions", lang, age=fmt_value(maturity["median_age_days"], "days"),
+                  cycle=fmt_value(maturity["median_cycle_days"], "days"))
+    else:
+        intro = L("actions_intro", lang) if actions else L("no_actions", lang)
+    sections.append(Section("actions", 7, L("s7", lang), paragraphs=[intro], actions=actions))
     undated = _get(figs, "cohort", "undated") or 0
     meta = [L("meta_asof", lang, as_of=ctx.as_of.isoformat(), followup=fu_as_of.isoformat()),
             L("meta_filter", lang, filter=cur_f.describe(lang))]
@@ -352,4 +385,5 @@ def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", 
                  prev=prev.title(lang))
     return ReportData(lang=lang, title=L("report_title", lang), subtitle=subtitle, meta=meta, period=per,
                       previous_period=prev, as_of=ctx.as_of, followup_as_of=fu_as_of, filter=cur_f,
-                      figures=figs, previous_figures=pfigs, activity=act, sections=sections)
+                      figures=figs, previous_figures=pfigs, activity=act, sections=sections,
+                      maturity=maturity, previous_coverage=coverage)

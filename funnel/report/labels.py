@@ -155,6 +155,23 @@ TEXT: dict[str, tuple[str, str]] = {
               "Put conversion and cycle time into the sales KPIs: overall conversion {rate} (previous {prev}), median cycle {cycle} days."),
     "a_kpi_basis": ("整体转化率与转化周期中位数", "Overall conversion and median cycle"),
     "fig_ref": ("依据", "Based on"),
+    # review periods (docs/metrics.md): a young cohort, a previous period outside the data
+    "young_note": ("本期线索尚新:截至 {as_of},其获取天数中位数为 {age} 天,低于转化周期中位数 {cycle} 天,"
+                   "成交、转化和流失尚未全部发生,上述数字还会变化,不宜据此评判。",
+                   "This period's leads are still young: at {as_of} their median age is {age} days, below the "
+                   "median cycle time of {cycle} days, so their wins, conversion and losses are not all in yet "
+                   "and these figures will still change; do not judge the period by them."),
+    "young_actions": ("本期线索尚新(获取天数中位数 {age} 天,低于转化周期中位数 {cycle} 天),不据此提出改进建议;"
+                      "请在复盘中查看最近一个已成熟的周期。",
+                      "This period's leads are still young (median age {age} days, below the median cycle time "
+                      "of {cycle} days): no improvement advice is drawn from them; review the latest mature period "
+                      "instead."),
+    "prev_none": ("上期({prev})在数据开始日期 {start} 之前,没有可对比的数据,不显示变化。",
+                  "The previous period ({prev}) lies before the data starts ({start}): there is nothing to compare "
+                  "with, so no change is shown."),
+    "prev_partial": ("上期({prev})只有一部分在数据之内(数据从 {start} 开始),对比会失真,不显示变化。",
+                     "Only part of the previous period ({prev}) lies inside the data (which starts {start}): a "
+                     "comparison would mislead, so no change is shown."),
 }
 
 

@@ -143,6 +143,15 @@ class ReportData:
     previous_figures: dict
     activity: dict
     sections: list[Section]
+    # docs/metrics.md "Review periods": the period cohort's age against the median cycle (``cohort_age``)
+    # and how much of the previous period the data covers ("full" / "partial" / "none")
+    maturity: dict = field(default_factory=dict)
+    previous_coverage: str = "full"
+
+    @property
+    def young(self) -> bool:
+        """True when the period's cohort is too young to judge: no improvement advice is drawn from it."""
+        return bool(self.maturity.get("young"))
 
     @property
     def actions(self) -> list[Action]:

@@ -68,6 +68,16 @@ def period_containing(day: dt.date, grain: str) -> Period:
     raise ValueError(f"grain must be week, month or quarter, got {grain!r}")
 
 
+def review_period(as_of: dt.date, grain: str, day: dt.date | None = None) -> Period:
+    """The period a review opens on: the one holding ``day`` (default: the as-of date), stepped back while it
+    has not ended by the as-of date, so a running period (June, on 2024-06-14) is never the default: May is.
+    A period ending on the as-of date counts as whole."""
+    found = period_containing(min(day or as_of, as_of), grain)
+    while found.end > as_of:
+        found = found.previous()
+    return found
+
+
 def parse_period(text: str, grain: str | None = None) -> Period:
     """'2024-03' / '2024年3月' -> month, '2024-Q1' -> quarter, '2024-W10' -> ISO week 10, '2024-03-15' ->
     the ``grain`` period holding that day (month when no grain). Raises ValueError with the accepted forms."""

@@ -206,6 +206,8 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/metrics/time_in_stage.py", "where"): "FunnelFilter.where",
     ("funnel/metrics/trends.py", "_grain(ctx)"): "ctx.grain checked against GRAINS by MetricContext",
     ("funnel/metrics/trends.py", "where"): "FunnelFilter.where",
+    ("funnel/metrics/review.py", "where"): "FunnelFilter.where / cohort_where: placeholders only",
+    ("funnel/metrics/review.py", "awhere"): "FunnelFilter.where / attribute_where: placeholders only",
     ("funnel/report/activity.py", "where"): "FunnelFilter.where",
     ("funnel/store/backup.py", "path"): "EXPORT DATABASE cannot bind a path: checked by backup._checked",
     ("funnel/store/derived.py", "temp"): "fixed temp-table names of the module",

@@ -61,3 +61,17 @@ def test_stage_entries_in_period(store):
     # acquired: L01-L06; screening: L01 L02 L03 L04 L06; discovery: L01 L03 L04; proposal: L01 L06;
     # won: L01 (03-20) and P01 (03-08); after-sales: none
     assert list(df["entries"]) == [6, 5, 3, 2, 2, 0]
+
+
+@pytest.mark.parametrize("as_of, grain, day, label", [
+    (dt.date(2024, 6, 14), "month", None, "2024-05"),               # June still running -> May
+    (dt.date(2024, 6, 30), "month", None, "2024-06"),               # June's last day: June is whole
+    (dt.date(2024, 6, 14), "quarter", None, "2024-Q1"),
+    (dt.date(2024, 6, 14), "week", None, "2024-W23"),               # Fri of W24 -> W23
+    (dt.date(2024, 6, 14), "month", dt.date(2024, 3, 15), "2024-03"),  # a range ending in March: March
+    (dt.date(2024, 6, 14), "month", dt.date(2024, 9, 30), "2024-05"),  # a range past the as-of: May
+])
+def test_review_period_is_the_last_whole_one(as_of, grain, day, label):
+    from funnel.report.periods import review_period
+
+    assert review_period(as_of, grain, day).label == label

@@ -47,3 +47,30 @@ def test_slides_step_through_the_report(fixture_db):
     assert not any("<img src=x" in m.value for m in at.markdown)
     at.button(key="lf_prev").click().run()
     assert not at.exception
+
+
+def _open(query: dict):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("app_pages/presentation.py").run()
+    assert not at.exception
+    return at
+
+
+def test_default_period_is_the_last_whole_one(fixture_db):
+    # the fixture's as-of is 2024-04-06 (Q01's screening): April is still running, so March opens
+    at = _open({"lang": "zh"})
+    assert any("2024年3月" in m.value for m in at.markdown)
+    assert not any("2024年4月(" in m.value for m in at.markdown)
+
+
+def test_a_young_period_warns_and_gives_no_advice(fixture_db):
+    # April holds Q01 alone (age 4 days at 04-06, median cycle 19 days): young
+    at = _open({"lang": "zh", "period": "2024-04"})
+    assert any("本期线索尚新" in w.value for w in at.warning)
+    for _ in range(7):
+        at.button(key="lf_next").click().run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "不据此提出改进建议" in shown and "优先改进" not in shown

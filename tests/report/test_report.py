@@ -205,3 +205,42 @@ def test_report_with_a_list_limit_keeps_whole_counts(store):
         assert b.all_rows == a.all_rows[:1]
     assert [k.value for k in whole.section("followup").kpis] == [k.value for k in cut.section("followup").kpis]
     assert [x.text for x in whole.actions] == [x.text for x in cut.actions]
+
+
+def test_a_young_period_says_so_and_gives_no_improvement_advice(store):
+    # 2024-04 holds only Q01, acquired 04-02: age 4 days at the as-of 04-06. Median cycle of the won leads:
+    # L01 19 days (03-01 -> 03-20), L06 16 (03-20 -> 04-05), P01 34 (02-03 -> 03-08) -> 19. 4 < 19: young.
+    report = build_report(store, FunnelFilter(), period="2024-04", lang="zh", now=NOW)
+    assert report.maturity == {"leads": 1, "median_age_days": 4.0, "median_cycle_days": 19.0, "young": True}
+    headline = report.section("headline")
+    assert headline.paragraphs[0].startswith("本期线索尚新:截至 2024-04-06,其获取天数中位数为 4 天,低于转化周期中位数 19 天")
+    actions = report.section("actions")
+    assert "不据此提出改进建议" in actions.paragraphs[0]
+    assert {a.key for a in actions.actions} <= {"stalled"}       # nothing from the young cohort
+    assert not any("优先改进" in a.text or "纳入销售考核" in a.text for a in report.actions)
+    # March (median age 29.5 days: 36, 35, 32, 27, 25, 17) is mature and keeps its advice
+    assert report_for_march(store).maturity["young"] is False
+    assert any(a.key == "weakest_step" for a in report_for_march(store).actions)
+
+
+def report_for_march(store):
+    return build_report(store, FunnelFilter(), period="2024-03", lang="en", now=NOW)
+
+
+def test_a_previous_period_outside_the_data_shows_no_change(store):
+    # the data starts 2024-02-03: January lies wholly before it, February only partly
+    feb = build_report(store, FunnelFilter(), period="2024-02", lang="en", now=NOW)
+    assert feb.previous_coverage == "none"
+    assert all(not k.compare and k.delta is None for k in feb.section("headline").kpis)
+    assert "The previous period (January 2024) lies before the data starts (2024-02-03)" in \
+        " ".join(feb.section("headline").paragraphs)
+    html = report_bytes(feb, "html").decode("utf-8")
+    assert "lies before the data starts" in html
+    march = report_for_march(store)
+    assert march.previous_coverage == "partial"
+    assert all(k.delta is None for k in march.section("headline").kpis)
+    assert "Only part of the previous period (February 2024)" in " ".join(march.section("headline").paragraphs)
+    # April's previous period, March, is wholly inside: the change is shown (leads 1 vs 6 -> -5)
+    april = build_report(store, FunnelFilter(), period="2024-04", lang="en", now=NOW)
+    assert april.previous_coverage == "full"
+    assert {k.key: k.delta for k in april.section("headline").kpis}["leads"] == 1 - 6
