@@ -621,19 +621,37 @@ def reason_labels(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def overview_period_over_period() -> dict | None:
-    """What the Overview tiles' arrows compare: with a date range chosen, that range against the window
-    before it (``funnel.metrics.range_over_range``: the same number of whole periods, else of days), so
-    the arrow belongs to the figure on the tile; without one, the period (of the view's grain) holding the
-    as-of date against the one before. None when the earlier window holds no lead (nothing to compare)."""
-    ctx = view().ctx
-    if ctx.filter.date_from is not None and ctx.filter.date_to is not None:
-        pop = metric("range_over_range")
-    else:
-        pop = metric("period_over_period", period_start_day=ctx.as_of)
-    if not pop or not pop.get("previous", {}).get("leads"):
+def overview_window(v: "View | None" = None) -> tuple[dt.date, dt.date, str]:
+    """(first, last, kind) of the acquisition window the Overview tiles show (docs/metrics.md, "Overview
+    tiles"): the sidebar's date range when one is chosen (kind "range"; an open end is the data's first /
+    last acquisition date), else the last whole period of the view's grain before the as-of date (kind
+    "period")."""
+    from funnel.metrics.review import last_whole_period
+
+    v = v or view()
+    flt = v.ctx.filter
+    if flt.date_from is not None or flt.date_to is not None:
+        opts = options()
+        first = flt.date_from or opts.get("min_acquired") or flt.date_to
+        last = flt.date_to or opts.get("max_acquired") or flt.date_from
+        return first, last, "range"
+    first, last = last_whole_period(v.ctx.as_of, v.ctx.grain)
+    return first, last, "period"
+
+
+def overview_comparison() -> dict | None:
+    """``funnel.metrics.window_comparison`` for the Overview's tile window (``overview_window``): the
+    tiles' figures, the window before, whether the data covers it and whether the cohort is young;
+    plus "kind" ("range" / "period"). None when the window is empty of days (from after to)."""
+    import dataclasses
+
+    v = view()
+    first, last, kind = overview_window(v)
+    if first is None or last is None or last < first:
         return None
-    return pop
+    wctx = dataclasses.replace(v.ctx, filter=dataclasses.replace(v.ctx.filter, date_from=first, date_to=last))
+    out = _call("window_comparison", db_key(), v.version, repr(wctx), "[]", wctx, {})
+    return {**out, "kind": kind} if out else None
 
 
 def delta_text(pop: dict, key: str, kind: str) -> str | None:

@@ -12,7 +12,7 @@ v = common.page_header("page_overview")
 common.require_data(v)
 lang = v.lang
 
-summary = common.metric("cohort_summary")
+summary = common.metric("cohort_summary")  # the filter's whole range: the funnel and the stage table
 undated = int(summary.get("undated") or 0)
 if not summary.get("leads"):
     common.info(t("empty_cohort", lang))
@@ -21,25 +21,42 @@ if not summary.get("leads"):
     st.stop()
 
 # --- KPI tiles ------------------------------------------------------------------------------------------
-cycle = common.metric("cycle_summary")
-pop = common.overview_period_over_period()
+# The tiles show one window and their arrows compare that same window with the one just before it
+# (docs/metrics.md, "Overview tiles"): the sidebar's date range, else the last whole period.
+cmp = common.overview_comparison()
+cur = (cmp or {}).get("current") or {}
+maturity = (cmp or {}).get("maturity") or {}
+young = bool(maturity.get("young"))
 tiles = (
-    ("kpi_leads", summary.get("leads"), fmt_num, "leads", "count"),
-    ("kpi_won", summary.get("won"), fmt_num, "won", "count"),
-    ("kpi_conversion", summary.get("overall_conversion"), fmt_pct, "overall_conversion", "ratio"),
-    ("kpi_win_rate", summary.get("win_rate"), fmt_pct, "win_rate", "ratio"),
-    ("kpi_cycle", cycle.get("median"), lambda x: f"{fmt_days(x)} {'天' if lang == 'zh' else 'd'}"
-     if x is not None else fmt_days(x), "median_cycle_days", "days"),
+    ("kpi_leads", "leads", fmt_num, "count"),
+    ("kpi_won", "won", fmt_num, "count"),
+    ("kpi_conversion", "overall_conversion", fmt_pct, "ratio"),
+    ("kpi_win_rate", "win_rate", fmt_pct, "ratio"),
+    ("kpi_cycle", "median_cycle_days", lambda x: f"{fmt_days(x)} {'天' if lang == 'zh' else 'd'}"
+     if x is not None else fmt_days(x), "days"),
 )
 columns = st.columns(len(tiles))
-for column, (label_key, value, fmt, delta_key, kind) in zip(columns, tiles):
-    delta = common.delta_text(pop, delta_key, kind) if pop else None
-    column.metric(t(label_key, lang), fmt(value), delta=delta, border=True,
+for column, (label_key, key, fmt, kind) in zip(columns, tiles):
+    # no arrow against a window the data does not cover; for a young cohort only the lead count compares
+    show = bool(cmp and cmp.get("comparable")) and (key == "leads" or not young)
+    delta = common.delta_text(cmp, key, kind) if show else None
+    column.metric(t(label_key, lang), fmt(cur.get(key)), delta=delta, border=True,
                   delta_color="inverse" if kind == "days" else "normal")
-if pop:
-    ranged = v.ctx.filter.date_from is not None and v.ctx.filter.date_to is not None
-    common.caption(t("kpi_period_range" if ranged else "kpi_period", lang, period=pop["current"]["period"],
-                     previous=pop["previous"]["period"]))
+if cmp:
+    previous = cmp["previous"]["period"]
+    if cmp["kind"] == "period":
+        grain = grain_word(v.ctx.grain, lang)
+        common.caption(t("kpi_window_period", lang, period=cmp["current"]["period"], previous=previous,
+                         as_of=v.ctx.as_of.isoformat(), grain=grain if lang == "zh" else grain.lower()))
+    else:
+        common.caption(t("kpi_window_range", lang, period=cmp["current"]["period"], previous=previous))
+    if not cmp.get("comparable"):
+        common.info(t("kpi_prev_none" if cmp.get("coverage") == "none" else "kpi_prev_partial", lang,
+                      previous=previous, start=cmp.get("data_start") or "—"))
+    if young:
+        st.warning(common.md_escape(t("kpi_young", lang, as_of=v.ctx.as_of.isoformat(),
+                                      age=fmt_days(maturity.get("median_age_days")),
+                                      cycle=fmt_days(maturity.get("median_cycle_days")))))
 
 # --- funnel ---------------------------------------------------------------------------------------------
 funnel = common.metric("stage_funnel")

@@ -82,10 +82,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi_conversion": ("整体转化率", "Overall conversion"),
     "kpi_win_rate": ("赢单率", "Win rate"),
     "kpi_cycle": ("转化周期中位数", "Median cycle"),
-    "kpi_period": ("数字为当前筛选的全部线索;箭头为环比变化:{period}(获取于该期的线索)对比 {previous}。",
-                   "Tiles show all leads of the filter; the arrows are the change of {period} (leads acquired in it) against {previous}."),
-    "kpi_period_range": ("箭头为与前一个同长区间的变化:{period} 对比 {previous}(均按获取日期)。",
-                         "The arrows are the change against the window before: {period} against {previous} (by acquisition date)."),
+    "kpi_window_period": ("核心指标:{period} 获取的线索(截至日期 {as_of} 之前最后一个完整的{grain}),箭头对比上一{grain} {previous}。"
+                          "下方漏斗与表格为筛选范围内的全部线索。",
+                          "Tiles: leads acquired in {period}, the last whole {grain} before the as-of date {as_of}; "
+                          "the arrows compare it with the {grain} before, {previous}. The funnel and table below "
+                          "cover every lead of the filter."),
+    "kpi_window_range": ("核心指标:获取于 {period} 的线索;箭头对比之前同样长的区间 {previous}。",
+                         "Tiles: leads acquired {period}; the arrows compare it with the window of the same length "
+                         "before it, {previous}."),
+    "kpi_prev_none": ("不显示对比箭头:之前的区间 {previous} 在数据开始日期 {start} 之前,没有数据可比。",
+                      "No arrows: the window before, {previous}, lies before the data starts ({start}); there is "
+                      "nothing to compare with."),
+    "kpi_prev_partial": ("不显示对比箭头:之前的区间 {previous} 只有一部分在数据之内(数据从 {start} 开始),对比会失真。",
+                         "No arrows: only part of the window before, {previous}, lies inside the data (which starts "
+                         "{start}); a comparison would mislead."),
+    "kpi_young": ("这批线索尚新:截至 {as_of},其获取天数中位数为 {age} 天,低于转化周期中位数 {cycle} 天,成交、转化率和周期"
+                  "尚未全部发生,因此只显示线索数的变化,不宜据此评判。",
+                  "These leads are still young: at {as_of} their median age is {age} days, below the median cycle "
+                  "time of {cycle} days, so their wins, conversion and cycle are not all in yet; only the change in "
+                  "leads is shown, and they should not be judged by these figures."),
     "funnel_title": ("销售漏斗:各阶段到达数与阶段转化率", "Sales funnel: leads reaching each stage and step conversion"),
     "funnel_caption": ("{leads} 条线索中有 {won} 条到达「{won_stage}」,整体转化率 {conversion};赢单率 {win_rate}(成交 {won} / 成交+流失 {closed})。",
                        "{won} of {leads} leads reached “{won_stage}”: overall conversion {conversion}; win rate {win_rate} (won {won} / won+lost {closed})."),

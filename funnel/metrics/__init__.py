@@ -16,7 +16,8 @@ from funnel.metrics.leaderboard import leaderboard, leaderboards
 from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3
 from funnel.metrics.quality import data_quality, data_quality_counts
 from funnel.metrics.render import render_text
-from funnel.metrics.review import cohort_age, data_span, last_whole_period, window_coverage
+from funnel.metrics.review import (cohort_age, data_span, last_whole_period, window_comparison,
+                                   window_coverage)
 from funnel.metrics.time_in_stage import completed_intervals, time_in_stage
 from funnel.metrics.trends import (period_activity, period_context, period_label, period_over_period, period_start,
                                    previous_window, range_over_range, stage_entries, trends)
@@ -30,5 +31,5 @@ __all__ = [
     "stalled_leads", "stalled_count", "followup_counts", "overdue_leads", "past_expected_close",
     "trends", "stage_entries", "period_over_period", "period_activity", "period_context", "period_label",
     "period_start", "previous_window", "range_over_range", "cohort_age", "data_span", "last_whole_period",
-    "window_coverage", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",
+    "window_comparison", "window_coverage", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",
 ]

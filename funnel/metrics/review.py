@@ -87,3 +87,20 @@ def window_coverage(con: duckdb.DuckDBPyConnection, first: dt.date, last: dt.dat
 def window_context(ctx: MetricContext, first: dt.date, last: dt.date) -> MetricContext:
     """ctx with the acquisition range set to first..last (other filters kept)."""
     return dataclasses.replace(ctx, filter=dataclasses.replace(ctx.filter, date_from=first, date_to=last))
+
+
+def window_comparison(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict | None:
+    """The KPI figures of ctx.filter's acquisition window against the window before it, and whether that
+    comparison may be shown: ``range_over_range`` ({"grain", "current", "previous", "change"}) plus
+    "coverage" (``window_coverage`` of the previous window), "comparable" (coverage is "full") and
+    "maturity" (``cohort_age`` of the current window). None when the filter's window is not closed."""
+    from funnel.metrics.trends import range_over_range
+
+    out = range_over_range(con, ctx)
+    if out is None:
+        return None
+    prev = out["previous"]
+    coverage = window_coverage(con, dt.date.fromisoformat(prev["start"]), dt.date.fromisoformat(prev["end"]))
+    first, _last = data_span(con)
+    return {**out, "coverage": coverage, "comparable": coverage == "full",
+            "data_start": first.isoformat() if first else None, "maturity": cohort_age(con, ctx)}

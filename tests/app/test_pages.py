@@ -81,28 +81,76 @@ def test_every_page_renders(sample_db, app_env, page, lang):
 
 
 def test_overview_tiles_equal_the_metrics(sample_db, app_env):
+    # no date range chosen: the tiles show the last whole month before the as-of date (the sample's as-of is
+    # 2024-12-31, December's last day, so December), the funnel below every lead of the filter
     app_env(sample_db)
     at = _open("overview", locale="zh-CN")
     _assert_clean(at, "overview")
     con, ctx, metrics = _expected(sample_db)
-    summary = metrics.cohort_summary(con, ctx)
+    assert ctx.as_of == dt.date(2024, 12, 31)
+    december = metrics.resolve_context(con, FunnelFilter(dt.date(2024, 12, 1), dt.date(2024, 12, 31)))
+    summary = metrics.cohort_summary(con, december)
     tiles = _metric_values(at)
     assert tiles["线索数"] == fmt_num(summary["leads"])
     assert tiles["成交"] == fmt_num(summary["won"])
     assert tiles["整体转化率"] == fmt_pct(summary["overall_conversion"])
     assert tiles["赢单率"] == fmt_pct(summary["win_rate"])
-    # the funnel chart carries the stage funnel's reached counts
+    captions = " ".join(_unescape(c.value) for c in at.caption)
+    assert "核心指标:2024-12 获取的线索(截至日期 2024-12-31 之前最后一个完整的月),箭头对比上一月 2024-11" in captions
+    # the funnel chart carries the stage funnel's reached counts of the whole filter
+    summary = metrics.cohort_summary(con, ctx)
     funnel = metrics.stage_funnel(con, ctx)
     charts = at.get("vega_lite_chart")
     assert charts, "no chart on the overview"
     drawn = _chart_data(charts[0])
     assert [int(x) for x in drawn["_reached"]] == [int(x) for x in funnel["reached"]]
     # the caption states the numbers in words
-    captions = " ".join(_unescape(c.value) for c in at.caption)
     assert f"{fmt_num(summary['won'])} 条到达" in captions
     assert int(funnel["reached"].iloc[0]) == summary["leads"]
     if summary.get("undated"):
         assert any(f"另有 {fmt_num(summary['undated'])} 条线索没有获取时间" in _unescape(i.value) for i in at.info)
+
+
+def test_a_young_month_warns_and_shows_only_the_lead_arrow(sample_db, app_env):
+    # December's leads are young at 2024-12-31 (median age about 15 days, median cycle 35 days): the tiles
+    # say so, and only the lead count keeps its arrow (no red conversion arrow from a cohort not yet closed)
+    app_env(sample_db)
+    at = _open("overview", {"lang": "en"}, locale="en-US")
+    _assert_clean(at, "overview young")
+    con, ctx, metrics = _expected(sample_db)
+    from funnel.metrics.review import cohort_age
+
+    age = cohort_age(con, metrics.resolve_context(con, FunnelFilter(dt.date(2024, 12, 1), dt.date(2024, 12, 31))))
+    assert age["young"] is True and age["median_cycle_days"] == 35.0
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["Leads"] and not any(deltas[k] for k in ("Won", "Overall conversion", "Win rate", "Median cycle"))
+    assert any("These leads are still young" in _unescape(w.value) and "below the median cycle time of 35 days"
+               in _unescape(w.value) for w in at.warning)
+
+
+def test_an_as_of_inside_a_month_shows_the_month_before(sample_db, app_env):
+    # as-of 2024-11-15: November is still running, so the tiles show October against September
+    app_env(sample_db)
+    at = _open("overview", {"lang": "en", "as_of": "2024-11-15"}, locale="en-US")
+    _assert_clean(at, "overview mid-month")
+    captions = " ".join(_unescape(c.value) for c in at.caption)
+    assert "Tiles: leads acquired in 2024-10, the last whole month before the as-of date 2024-11-15" in captions
+    assert "with the month before, 2024-09" in captions
+
+
+def test_a_comparison_window_before_the_data_shows_no_arrow(sample_db, app_env):
+    # Feb-Apr 2024 against Nov 2023 - Jan 2024: the data starts 2024-01-01, so the earlier window holds only
+    # January. The old tile read "Leads 340 +235"; now no arrow, and a sentence says why.
+    app_env(sample_db)
+    at = _open("overview", {"from": "2024-02-01", "to": "2024-04-30", "lang": "en"}, locale="en-US")
+    _assert_clean(at, "overview before data")
+    assert not any(m.delta for m in at.metric)
+    infos = " ".join(_unescape(i.value) for i in at.info)
+    assert "No arrows: only part of the window before, 2023-11-01 – 2024-01-31, lies inside the data " \
+           "(which starts 2024-01-01)" in infos
+    at = _open("overview", {"from": "2024-01-01", "to": "2024-03-31", "lang": "zh"})
+    infos = " ".join(_unescape(i.value) for i in at.info)
+    assert "不显示对比箭头:之前的区间 2023-10-01 – 2023-12-31 在数据开始日期 2024-01-01 之前" in infos
 
 
 def test_overview_arrows_compare_the_chosen_range_with_the_window_before(sample_db, app_env):
@@ -119,7 +167,10 @@ def test_overview_arrows_compare_the_chosen_range_with_the_window_before(sample_
     assert leads_tile.value == fmt_num(rr["current"]["leads"])  # the tile and the arrow's "current" agree
     assert leads_tile.delta == f"{rr['change']['leads']:+,.0f}"
     captions = " ".join(_unescape(c.value) for c in at.caption)
-    assert "2024-Q2 against 2024-Q1" in captions
+    assert "Tiles: leads acquired 2024-Q2; the arrows compare it with the window of the same length before it, " \
+           "2024-Q1" in captions
+    # Q2's leads are old enough at 2024-12-31 and Q1 lies inside the data: every tile has its arrow
+    assert all(m.delta for m in at.metric)
 
 
 def test_filter_from_the_link_is_applied_and_kept(sample_db, app_env):

@@ -71,3 +71,21 @@ def test_window_coverage(build):
     assert window_coverage(con, D(2023, 11, 1), D(2023, 12, 31)) == "none"     # wholly before
     assert window_coverage(con, D(2023, 12, 15), D(2024, 1, 14)) == "partial"  # starts before
     assert window_coverage(con, D(2024, 1, 1), D(2024, 1, 31)) == "full"
+
+
+def test_window_comparison_flags_a_window_before_the_data(build):
+    from funnel.metrics.review import window_comparison
+
+    con = _data(build)
+    # Feb-Apr 2024 (three whole months) against Nov 2023 - Jan 2024, which starts before the data (01-01)
+    ctx = build.ctx("2024-06-30", filter=FunnelFilter(date_from=D(2024, 2, 1), date_to=D(2024, 4, 30)))
+    out = window_comparison(con, ctx)
+    assert (out["previous"]["start"], out["previous"]["end"]) == ("2023-11-01", "2024-01-31")
+    assert out["coverage"] == "partial" and out["comparable"] is False and out["data_start"] == "2024-01-01"
+    # June against May: May lies inside the data; June's cohort is young (median age 20 < 35)
+    ctx = build.ctx("2024-06-30", filter=FunnelFilter(date_from=D(2024, 6, 1), date_to=D(2024, 6, 30)))
+    out = window_comparison(con, ctx)
+    assert out["current"]["period"] == "2024-06" and out["previous"]["period"] == "2024-05"
+    assert out["comparable"] is True and out["maturity"]["young"] is True
+    assert out["current"]["leads"] == 3 and out["change"]["leads"] == 3 - 0
+    assert window_comparison(con, build.ctx("2024-06-30")) is None  # no window chosen
