@@ -7,6 +7,7 @@ import streamlit as st
 from funnel import charts
 from funnel.i18n import fmt_days, fmt_num, fmt_pct, grain_word, t
 from app_pages import _common as common
+from app_pages._report_download import report_downloads
 
 v = common.page_header("page_overview")
 common.require_data(v)
@@ -90,3 +91,6 @@ common.download_table(shown, "stages", "stages")
 
 if undated:
     common.info(t("undated_note", lang, n=fmt_num(undated)))
+
+# --- the report for a period, as files -------------------------------------------------------------------
+report_downloads()

@@ -101,6 +101,15 @@ LABELS: dict[str, tuple[str, str]] = {
                   "These leads are still young: at {as_of} their median age is {age} days, below the median cycle "
                   "time of {cycle} days, so their wins, conversion and cycle are not all in yet; only the change in "
                   "leads is shown, and they should not be judged by these figures."),
+    "report_section": ("报告", "Report"),
+    "report_period": ("报告周期", "Report period"),
+    "report_caption": ("线索转化分析报告:{period} 获取的线索({filter}),截至 {as_of};与命令行 python -m funnel report 生成的内容相同,点击按钮时生成。",
+                       "The lead conversion analysis report of {period} ({filter}), as of {as_of}; the same as "
+                       "python -m funnel report makes, built when you click."),
+    "report_no_period": ("还没有已结束的周期可出报告。", "No period has ended yet to report on."),
+    "report_html": ("下载 HTML 报告", "HTML report"),
+    "report_xlsx": ("下载 XLSX 报告", "XLSX report"),
+    "report_pdf": ("下载 PDF 报告", "PDF report"),
     "funnel_title": ("销售漏斗:各阶段到达数与阶段转化率", "Sales funnel: leads reaching each stage and step conversion"),
     "funnel_caption": ("{leads} 条线索中有 {won} 条到达「{won_stage}」,整体转化率 {conversion};赢单率 {win_rate}(成交 {won} / 成交+流失 {closed})。",
                        "{won} of {leads} leads reached “{won_stage}”: overall conversion {conversion}; win rate {win_rate} (won {won} / won+lost {closed})."),

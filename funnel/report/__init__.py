@@ -43,8 +43,13 @@ def report_bytes(report: ReportData, fmt: str) -> bytes:
 
 def report_filename(report: ReportData, fmt: str) -> str:
     """A download name such as 线索转化分析报告_2024-03.pdf / lead-conversion-report_2024-03.pdf."""
-    stem = "线索转化分析报告" if report.lang == "zh" else "lead-conversion-report"
-    return f"{stem}_{report.period.label}.{fmt}"
+    return download_name(report.period.label, report.lang, fmt)
+
+
+def download_name(period_label: str, lang: str, fmt: str) -> str:
+    """``report_filename`` before the report is built (a download button needs its name up front)."""
+    stem = "线索转化分析报告" if lang == "zh" else "lead-conversion-report"
+    return f"{stem}_{period_label}.{fmt}"
 
 
 def write_report(report: ReportData, out_path: str | Path) -> Path:
@@ -72,5 +77,5 @@ def run_report(con, period: str, grain: str | None, lang: str, out_path: str | P
     return write_report(report, out_path)
 
 
-__all__ = ["FORMATS", "MIME_TYPES", "Period", "ReportData", "build_report", "parse_period", "report_bytes",
+__all__ = ["FORMATS", "MIME_TYPES", "Period", "ReportData", "build_report", "download_name", "parse_period", "report_bytes",
            "report_filename", "run_report", "write_report"]
