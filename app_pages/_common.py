@@ -522,12 +522,24 @@ def download_table(df, name: str, key: str) -> None:
                        icon=":material/download:")
 
 
+def screen_sized(chart):
+    """The chart with its height kept for the plot, the page's width filled: Streamlit's default autosize
+    ("fit", padding included) squeezes axis labels, titles and legends into the chart's height, which drew
+    the Pareto's bars ~100 px tall under its rotated labels and dropped 3 of 6 stage names from the
+    loss-by-stage bars. "fit-x" fits only the width. Concatenated charts keep Streamlit's default."""
+    import altair as alt
+
+    if isinstance(chart, (alt.HConcatChart, alt.VConcatChart, alt.ConcatChart)):
+        return chart
+    return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
 def show_chart(chart, name: str, key: str) -> None:
     """The chart, then PNG and SVG download buttons (rendered offline with the CJK font when clicked)."""
     from funnel.charts import chart_to_png, chart_to_svg
 
     lang = view().lang
-    st.altair_chart(chart, width="stretch", key=f"{key}_chart")
+    st.altair_chart(screen_sized(chart), width="stretch", key=f"{key}_chart")
     c1, c2, _ = st.columns([1, 1, 4])
     c1.download_button(t("download_png", lang), data=lambda: chart_to_png(chart), file_name=f"{name}.png",
                        mime="image/png", key=f"{key}_png", on_click="ignore", icon=":material/image:")
@@ -542,8 +554,36 @@ def localized(df: pd.DataFrame, columns: dict[str, str], v: View | None = None) 
     return df[present].rename(columns={c: t(columns[c], v.lang) for c in present})
 
 
+PCT_FORMAT = "%.1f%%"  # one decimal on every row (Streamlit's "percent" drew 15% beside 21.43%), as the tiles
+
+
 def pct_column(label: str):
-    return st.column_config.NumberColumn(label, format="percent")
+    """A ratio column (0..1) shown as a percentage with one decimal; ``table`` scales it for the screen."""
+    return st.column_config.NumberColumn(label, format=PCT_FORMAT)
+
+
+def _percent_for_screen(df: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """Ratio columns configured by ``pct_column`` times 100 (the format prints, it does not scale)."""
+    cols = [c for c, cfg in config.items() if c in df.columns and isinstance(cfg, dict)
+            and (cfg.get("type_config") or {}).get("format") == PCT_FORMAT]
+    if not cols:
+        return df
+    out = df.copy()
+    for c in cols:
+        out[c] = pd.to_numeric(out[c], errors="coerce") * 100
+    return out
+
+
+def date_columns(df: pd.DataFrame) -> dict:
+    """Column configs for the frame's timestamp columns: a date (2024-05-01) when every value is at
+    midnight (dates stored as timestamps, which drew "2024-05-01 00:00:00"), else date and minute."""
+    out = {}
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]):
+            values = df[c].dropna()
+            whole = bool((values.dt.normalize() == values).all())
+            out[c] = st.column_config.DatetimeColumn(format="YYYY-MM-DD" if whole else "YYYY-MM-DD HH:mm")
+    return out
 
 
 def table(df: pd.DataFrame, column_config: dict | None = None, key: str | None = None, height="auto") -> None:
@@ -551,7 +591,9 @@ def table(df: pd.DataFrame, column_config: dict | None = None, key: str | None =
     numbers with thousands separators (259,411) as on the tiles."""
     config = {c: st.column_config.NumberColumn(format="localized") for c in df.columns
               if pd.api.types.is_integer_dtype(df[c])}
+    config.update(date_columns(df))
     config.update(column_config or {})
+    df = _percent_for_screen(df, config)
     st.dataframe(df, hide_index=True, width="stretch", column_config=config, placeholder=i18n.DASH,
                  key=key, height=height)
 

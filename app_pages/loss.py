@@ -27,7 +27,7 @@ chart = charts.pareto_chart(reasons, lang=lang, title=t("pareto_title", lang)).c
     labelOverlap=False, labelAngle=-40, labelLimit=140)
 common.show_chart(chart, "loss_reasons_pareto", "pareto")
 top = reasons.head(3)
-top3 = "、".join(f"{r['reason']}({fmt_pct(r['share'])})" for _, r in top.iterrows()) if lang == "zh" else \
+top3 = "、".join(f"{r['reason']}\uff08{fmt_pct(r['share'])}\uff09" for _, r in top.iterrows()) if lang == "zh" else \
     "; ".join(f"{r['reason']} ({fmt_pct(r['share'])})" for _, r in top.iterrows())
 reach80 = int((reasons["cumulative_share"] < 0.8 - 1e-9).sum()) + 1
 common.caption(t("pareto_caption", lang, lost=fmt_num(reasons["count"].sum()), top3=top3,

@@ -8,6 +8,7 @@ import re
 import pandas as pd
 import streamlit as st
 
+from funnel import i18n
 from funnel.i18n import t
 from funnel.stages import KINDS, Stage, StageConfig
 from funnel.store.config import (bump_data_version, get_setting, load_loss_categories, load_stage_config,
@@ -77,17 +78,17 @@ stage_rows = pd.DataFrame([{"order": s.order, "key": s.key, "name_zh": s.name_zh
                             "expected_days": s.expected_days, "kind": s.kind, "definition": s.definition}
                            for s in config.stages])
 edited = st.data_editor(
-    stage_rows, key="stages_editor", num_rows="dynamic", hide_index=True, width="stretch",
+    stage_rows, key="stages_editor", num_rows="dynamic", hide_index=True, width="stretch", placeholder=i18n.DASH,
     column_config={
         "order": st.column_config.NumberColumn(t("col_order", lang), min_value=0, step=1),
         "key": st.column_config.TextColumn(t("col_key", lang), required=True),
         "name_zh": st.column_config.TextColumn(t("col_name_zh", lang), required=True),
         "name_en": st.column_config.TextColumn(t("col_name_en", lang), required=True),
         "expected_days": st.column_config.NumberColumn(t("col_expected_days", lang), min_value=0, step=1),
-        "kind": st.column_config.SelectboxColumn(t("col_kind", lang), options=list(KINDS), required=True),
+        "kind": st.column_config.SelectboxColumn(t("col_kind", lang), options=list(KINDS), required=True,
+                                                 format_func=lambda k: t(f"kind_{k}", lang)),
         "definition": st.column_config.TextColumn(t("col_definition", lang), width="large"),
     })
-common.caption(" · ".join(f"{k} = {t('kind_' + k, lang)}" for k in KINDS))
 if st.button(t("settings_save_stages", lang), key="save_stages", type="primary"):
     try:
         # The order column decides the order (rows without a number go last, in editor order).
@@ -107,7 +108,7 @@ st.subheader(t("settings_synonyms", lang))
 common.caption(t("settings_synonyms_caption", lang))
 synonym_rows = pd.DataFrame(sorted(config.synonyms.items()), columns=["synonym", "stage_key"])
 edited_syn = st.data_editor(
-    synonym_rows, key="synonyms_editor", num_rows="dynamic", hide_index=True, width="stretch",
+    synonym_rows, key="synonyms_editor", num_rows="dynamic", hide_index=True, width="stretch", placeholder=i18n.DASH,
     column_config={
         "synonym": st.column_config.TextColumn(t("col_synonym", lang), required=True),
         "stage_key": st.column_config.SelectboxColumn(t("col_stage", lang), options=list(config.keys), required=True,
@@ -129,6 +130,7 @@ common.caption(t("settings_categories_caption", lang))
 category_rows = pd.DataFrame(sorted(load_loss_categories(con).items()), columns=["keyword", "category"])
 edited_cat = st.data_editor(
     category_rows, key="categories_editor", num_rows="dynamic", hide_index=True, width="stretch",
+    placeholder=i18n.DASH,
     column_config={"keyword": st.column_config.TextColumn(t("col_keyword", lang), required=True),
                    "category": st.column_config.TextColumn(t("col_category", lang), required=True)})
 if st.button(t("settings_save_categories", lang), key="save_categories"):

@@ -16,6 +16,8 @@ the pixels.
 
 from __future__ import annotations
 
+from funnel.text import zh_punct
+
 import json
 import math
 import os
@@ -67,6 +69,7 @@ _LABELS = {
         "stage_entries": "Stage entries per period", "guide80": "80%",
     },
 }
+_LABELS["zh"] = {key: zh_punct(text) for key, text in _LABELS["zh"].items()}  # full-width ，（）in Chinese
 
 
 class CJKFontMissingError(RuntimeError):

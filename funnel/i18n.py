@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+from funnel.text import en_plural, zh_punct
+
 DASH = "—"
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -68,7 +70,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "empty_cohort": ("当前筛选没有选中任何线索。请放宽日期范围或清除筛选。",
                      "The current filters select no leads. Widen the date range or clear filters."),
     "undated_note": ("另有 {n} 条线索没有获取时间,未计入以上数字(它们无法归入日期范围)。",
-                     "{n} more leads have no acquisition date and are not counted above (they cannot be placed in a date range)."),
+                     "Not counted above: {n} more leads without an acquisition date, which no date range can hold."),
     "one_rep_note": ("当前筛选只有一行,无法做对比。", "Only one row in the current filter; there is nothing to compare."),
     "unassigned": ("(未填写)", "(not given)"),
     # downloads
@@ -300,7 +302,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "skipped_unchanged": ("内容未变,已跳过", "unchanged, skipped"),
     # settings page
     "settings_stages": ("阶段", "Stages"),
-    "settings_stages_caption": ("可重命名、调整顺序、增加或删除阶段并设置预期天数。必须且只能有一个“成交”类型(won)的阶段。保存后重新计算所有数字。",
+    "settings_stages_caption": ("可重命名、调整顺序、增加或删除阶段并设置预期天数。必须且只能有一个类型为“成交”的阶段。保存后重新计算所有数字。",
                                 "Rename, reorder, add or remove stages and set expected days. Exactly one stage must be of kind “won”. Saving recomputes every figure."),
     "settings_save_stages": ("保存阶段设置", "Save stages"),
     "settings_saved": ("已保存,所有数字已重新计算。", "Saved; every figure was recomputed."),
@@ -316,9 +318,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "settings_language": ("默认语言(链接和浏览器未指定时)", "Default language (when neither the link nor the browser says)"),
     "settings_stalled_default": ("默认停滞天数", "Default stalled days"),
     "settings_save_general": ("保存默认值", "Save defaults"),
-    "kind_open": ("进行中", "open"),
+    "kind_open": ("销售阶段", "sales stage"),
     "kind_won": ("成交", "won"),
-    "kind_post_won": ("成交后", "post-won"),
+    "kind_post_won": ("成交后", "after won"),
     "err_stage_key": ("第 {row} 行:键不能为空,且只能包含字母、数字和下划线。", "Row {row}: the key must not be empty and may hold letters, digits and _ only."),
     "err_stage_names": ("第 {row} 行:中文名和英文名都必须填写。", "Row {row}: both the Chinese and the English name are needed."),
     "err_stage_days": ("第 {row} 行:预期天数必须是非负数。", "Row {row}: expected days must be a number of 0 or more."),
@@ -345,13 +347,19 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# Chinese sentences take full-width punctuation (funnel.text.zh_punct), whatever the catalogue above spells.
+LABELS = {key: (zh_punct(zh), en) for key, (zh, en) in LABELS.items()}
+
+
 def t(key: str, lang: str = "zh", **values: object) -> str:
     """The label ``key`` in ``lang`` with placeholders filled; an unknown key is returned as is."""
     pair = LABELS.get(key)
     if pair is None:
         return key
     text = pair[0] if lang == "zh" else pair[1]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**values) if lang == "zh" else en_plural(text.format(**values))  # "1 lead has"
 
 
 def _undefined(value: object) -> bool:

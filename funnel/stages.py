@@ -36,11 +36,11 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("discovery", 3, "需求深度挖掘", "Needs discovery",
           "明确核心痛点、采购时间表、竞争对比 / Pain, timeline and competitors clarified", 15, "open"),
     Stage("proposal", 4, "方案呈现与谈判", "Proposal & negotiation",
-          "提供定制化方案,就价格、服务、交付达成初步共识 / Proposal agreed in principle", 14, "open"),
+          "提供定制化方案\uff0c就价格、服务、交付达成初步共识 / Proposal agreed in principle", 14, "open"),
     Stage("won", 5, "成交签约", "Won",
-          "合同审批、款项支付,确认合作生效 / Contract signed, first payment received", None, "won"),
+          "合同审批、款项支付\uff0c确认合作生效 / Contract signed, first payment received", None, "won"),
     Stage("after_sales", 6, "售后跟进", "After-sales",
-          "保证客户顺利使用产品,挖掘二次销售 / Customer onboarded, upsell and referrals", None, "post_won"),
+          "保证客户顺利使用产品\uff0c挖掘二次销售 / Customer onboarded, upsell and referrals", None, "post_won"),
 )
 
 # Names seen in real files -> stage key. Keys are compared after fold(); the stage keys and the configured

@@ -3,6 +3,7 @@ completed time, named in words (Chinese and English)."""
 
 from __future__ import annotations
 
+
 import duckdb
 import pandas as pd
 
@@ -47,13 +48,13 @@ def bottleneck(con: duckdb.DuckDBPyConnection, ctx: MetricContext, funnel: pd.Da
                      "n": int(times.iloc[i]["n"])}
     zh, en = [], []
     if step:
-        zh.append(f"转化最低的环节是「{step['from_name_zh']}→{step['to_name_zh']}」,转化率 {_fmt_pct(step['conversion'])}")
+        zh.append(f"转化最低的环节是「{step['from_name_zh']}→{step['to_name_zh']}」\uff0c转化率 {_fmt_pct(step['conversion'])}")
         en.append(f"The weakest step is {step['from_name_en']} → {step['to_name_en']} at "
                   f"{_fmt_pct(step['conversion'])} conversion")
     if stage:
-        zh.append(f"耗时最长的阶段是「{stage['name_zh']}」,中位数 {stage['median_days']:.1f} 天")
+        zh.append(f"耗时最长的阶段是「{stage['name_zh']}」\uff0c中位数 {stage['median_days']:.1f} 天")
         en.append(f"the slowest stage is {stage['name_en']} with a median of {stage['median_days']:.1f} days")
-    sentence_zh = (";".join(zh) + "。") if zh else "数据不足,无法判断瓶颈。"
+    sentence_zh = ("\uff1b".join(zh) + "。") if zh else "数据不足\uff0c无法判断瓶颈。"  # full-width ；，
     sentence_en = ("; ".join(en) + ".") if en else "Not enough data to name a bottleneck."
     sentence_en = sentence_en[0].upper() + sentence_en[1:]
     return {"step": step, "stage": stage, "sentence_zh": sentence_zh, "sentence_en": sentence_en}

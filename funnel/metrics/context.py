@@ -62,7 +62,7 @@ class FunnelFilter:
                                            ("销售经理", "manager", self.managers), ("团队", "team", self.teams)):
             if values:
                 parts.append(f"{label_zh} {'、'.join(values)}" if zh else f"{label_en} {', '.join(values)}")
-        return ",".join(parts) if zh else " ".join(parts)
+        return "\uff0c".join(parts) if zh else " ".join(parts)  # full-width comma in Chinese
 
 
 @dataclass(frozen=True)

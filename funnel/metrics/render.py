@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from funnel.text import zh_punct
+
 LABELS = {
     "en": {"as_of": "As of", "cohort": "Cohort", "leads": "leads", "won": "won", "lost": "lost", "open": "open",
            "undated": "undated (not in cohort)", "overall": "Overall conversion", "win_rate": "Win rate",
@@ -23,6 +25,7 @@ LABELS = {
            "bottleneck": "瓶颈", "quality": "数据质量问题", "more": "……另有 {n} 条", "none": "无", "source": "来源",
            "overdue": "阶段超期", "past_close": "超过预计转化时间", "filter": "筛选"},
 }
+LABELS["zh"] = {key: zh_punct(text) for key, text in LABELS["zh"].items()}  # full-width ，（）in Chinese
 
 
 def _pct(x) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from funnel.text import en_plural, zh_punct
+
 TEXT: dict[str, tuple[str, str]] = {
     "report_title": ("线索转化分析报告", "Lead conversion analysis report"),
     "subtitle": ("{period}(获取日期 {start} – {end}),对比上期 {prev}", "{period} (acquired {start} – {end}), compared with {prev}"),
     "meta_asof": ("截至日期 {as_of};跟进数据截至 {followup}", "As of {as_of}; follow-up as of {followup}"),
     "meta_filter": ("范围:{filter}", "Scope: {filter}"),
-    "meta_undated": ("另有 {n} 条线索缺少获取时间,未计入任何周期。", "{n} leads have no acquisition date and are in no period."),
+    "meta_undated": ("另有 {n} 条线索缺少获取时间,未计入任何周期。", "Not in any period: {n} leads without an acquisition date."),
     "generated": ("生成于 {when}", "Generated {when}"),
     "current": ("本期", "This period"),
     "previous": ("上期", "Previous"),
@@ -38,7 +40,7 @@ TEXT: dict[str, tuple[str, str]] = {
                       "本期流失 {lost} 条(其中 {lost_early} 条来自更早获取的线索)。",
                       "Activity in the period is dated by the event, whatever the acquisition date: {won} deals won "
                       "({won_early} from leads acquired earlier), {lost} leads lost ({lost_early} acquired earlier)."),
-    "undated_lost_note": ("{n} 条流失线索没有流失日期,无法归入任何周期。", "{n} lost leads have no loss date and fit no period."),
+    "undated_lost_note": ("{n} 条流失线索没有流失日期,无法归入任何周期。", "Not in any period: {n} lost leads without a loss date."),
     "t_entries": ("本期各阶段进入次数", "Stage entries dated in the period"),
     # tables
     "c_stage": ("阶段", "Stage"),
@@ -175,8 +177,14 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
+# Chinese sentences take full-width punctuation (funnel.text.zh_punct), whatever the catalogue above spells.
+TEXT = {key: (zh_punct(zh), en) for key, (zh, en) in TEXT.items()}
+
+
 def L(key: str, lang: str = "zh", **values: object) -> str:
     """The text ``key`` in ``lang`` with ``{placeholders}`` filled."""
     zh, en = TEXT[key]
     text = zh if lang == "zh" else en
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    return text.format(**values) if lang == "zh" else en_plural(text.format(**values))  # "1 lead has"

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 
 import pytest
@@ -74,7 +76,10 @@ def _expected_summary(db_path, flt: FunnelFilter):
 
     con = connect(db_path)
     ctx = metrics.resolve_context(con, flt)
-    return metrics.cohort_summary(con, ctx), metrics.leaderboard(con, ctx, by="rep")
+    # the Overview tiles show the last whole month before the as-of date (docs/metrics.md, "Overview tiles")
+    first, last = metrics.last_whole_period(ctx.as_of, ctx.grain)
+    tiles = metrics.resolve_context(con, replace(flt, date_from=first, date_to=last))
+    return metrics.cohort_summary(con, tiles), metrics.leaderboard(con, ctx, by="rep")
 
 
 def _tiles(at) -> dict[str, str]:

@@ -108,3 +108,50 @@ def test_no_pages_folder_beside_app():
     # in AppTest after switch_page): the page file runs alone, without app.py's sidebar and error handling, and
     # every file of the folder is listed as a page. Page scripts belong in app_pages/.
     assert not (ROOT / "pages").exists(), "move the page scripts from pages/ to app_pages/ (see app.py)"
+
+
+def test_zh_punct_makes_chinese_punctuation_full_width():
+    from funnel.text import zh_punct
+
+    # \uff0c = ，  \uff1a = ：  \uff08 \uff09 = （ ）  \uff1b = ；
+    assert zh_punct("当前筛选只有一行,无法做对比。") == "当前筛选只有一行\uff0c无法做对比。"
+    assert zh_punct("{file}:{msg}") == "{file}\uff1a{msg}"
+    assert zh_punct("无效(可用 week/month/quarter),已使用 {x}。") == "无效\uff08可用 week/month/quarter\uff09\uff0c已使用 {x}。"
+    assert zh_punct("天(n={n},进行中 {k})") == "天\uff08n={n}\uff0c进行中 {k}\uff09"
+    # ASCII between ASCII stays: times, thousands, URLs, code
+    assert zh_punct("09:00 1,998 http://x st.login()") == "09:00 1,998 http://x st.login()"
+
+
+def test_chinese_labels_use_full_width_punctuation():
+    import funnel.charts as charts
+    import funnel.metrics.render as render
+    from funnel.report import labels
+
+    half = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef「」“”{}]\s*[,;:!?()]|[,;:!?()]\s*[\u4e00-\u9fff「」“”]")
+    texts = {f"i18n.{k}": zh for k, (zh, _en) in i18n.LABELS.items()}
+    texts |= {f"report.{k}": zh for k, (zh, _en) in labels.TEXT.items()}
+    texts |= {f"charts.{k}": zh for k, zh in charts._LABELS["zh"].items()}
+    texts |= {f"render.{k}": zh for k, zh in render.LABELS["zh"].items()}
+    bad = {k: v for k, v in texts.items() if half.search(v)}
+    assert not bad, bad
+    assert i18n.t("one_rep_note", "zh") == "当前筛选只有一行\uff0c无法做对比。"
+
+
+def test_a_count_of_one_reads_in_the_singular():
+    from funnel.report.labels import L
+    from funnel.text import en_plural
+
+    assert en_plural("1 open leads have an expected close date") == "1 open lead has an expected close date"
+    assert en_plural("21 days, 1.5 days, 1 days, 0 leads") == "21 days, 1.5 days, 1 day, 0 leads"
+    assert i18n.t("fu_past_close_caption", "en", n=1, as_of="2024-06-30") == \
+        "1 open lead has an expected close date before 2024-06-30."
+    assert i18n.t("fu_past_close_caption", "en", n=2, as_of="2024-06-30").startswith("2 open leads have")
+    assert i18n.t("undated_note", "en", n=1) == \
+        "Not counted above: 1 more lead without an acquisition date, which no date range can hold."
+    assert L("a_stalled_basis", "en", n=1, max=9) == "Stalled: 1 lead, longest idle 9 days"
+
+
+def test_docs_named_in_the_streamlit_config_exist():
+    text = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    named = re.findall(r"docs/[\w./-]+\.md", text)
+    assert named and all((ROOT / n).exists() for n in named), named

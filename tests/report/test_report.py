@@ -213,7 +213,8 @@ def test_a_young_period_says_so_and_gives_no_improvement_advice(store):
     report = build_report(store, FunnelFilter(), period="2024-04", lang="zh", now=NOW)
     assert report.maturity == {"leads": 1, "median_age_days": 4.0, "median_cycle_days": 19.0, "young": True}
     headline = report.section("headline")
-    assert headline.paragraphs[0].startswith("本期线索尚新:截至 2024-04-06,其获取天数中位数为 4 天,低于转化周期中位数 19 天")
+    assert headline.paragraphs[0].startswith(  # \uff1a \uff0c: full-width ： ，
+        "本期线索尚新\uff1a截至 2024-04-06\uff0c其获取天数中位数为 4 天\uff0c低于转化周期中位数 19 天")
     actions = report.section("actions")
     assert "不据此提出改进建议" in actions.paragraphs[0]
     assert {a.key for a in actions.actions} <= {"stalled"}       # nothing from the young cohort

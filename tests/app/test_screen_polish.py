@@ -1,0 +1,91 @@
+"""What was seen wrong on screen (issue 12), each pinned by the element the page sends: chart specs
+(``.proto.spec``: Streamlit's default "fit" autosize squeezed labels into the chart's height), table column
+configs (``.proto.columns``), the Settings editor's options and placeholder."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from app_helpers import new_app
+
+from funnel.metrics.context import FunnelFilter
+
+
+def _open(page: str, lang: str = "en"):
+    at = new_app(query={"lang": lang}, locale="en-US" if lang == "en" else "zh-CN")
+    at.run()
+    if page != "overview":
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception
+    return at
+
+
+def _specs(at) -> dict[str, dict]:
+    out = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec.get("title")
+        out[title.get("text") if isinstance(title, dict) else title] = spec
+    return out
+
+
+def _columns(frame) -> dict:
+    return json.loads(frame.proto.columns)
+
+
+def test_loss_charts_keep_their_height_for_the_plot(sample_db, app_env):
+    # "fit" squeezed the rotated reason labels and the title into 240 px (bars ~100 px tall) and left 6 stage
+    # bars ~10 px each, so Vega dropped 3 of 6 labels. "fit-x" fits only the width.
+    app_env(sample_db)
+    specs = _specs(_open("loss"))
+    pareto, by_stage = specs["Loss reasons (Pareto)"], specs["Losses by stage"]
+    assert pareto["autosize"]["type"] == by_stage["autosize"]["type"] == "fit-x"
+    assert pareto["height"] >= 240
+    # six stages, 30 px each (the bar chart's own rule): every label has room
+    assert by_stage["height"] >= 6 * 30
+
+
+def test_trend_legend_lists_every_stage_with_room_for_it(sample_db, app_env):
+    app_env(sample_db)
+    specs = _specs(_open("trends", "zh"))
+    entries = next(s for title, s in specs.items() if "阶段进入次数" in (title or ""))
+    assert entries["autosize"]["type"] == "fit-x"  # the legend is no longer clipped by the chart's height
+    domain = entries["encoding"]["color"]["scale"]["domain"]
+    assert domain == ["线索获取", "初步筛选", "需求深度挖掘", "方案呈现与谈判", "成交签约", "售后跟进"]
+
+
+def test_percentages_have_one_decimal_on_every_row(sample_db, app_env):
+    # Streamlit's "percent" format drew 15% beside 21.43%; now every row has one decimal (the tiles' style)
+    import funnel.metrics as metrics
+    from funnel.store.db import connect
+
+    app_env(sample_db)
+    at = _open("loss")
+    frame = at.dataframe[0]
+    config = _columns(frame)
+    assert config["Share"]["type_config"]["format"] == config["Cumulative share"]["type_config"]["format"] == "%.1f%%"
+    con = connect(sample_db)
+    reasons = metrics.loss_reasons(con, metrics.resolve_context(con, FunnelFilter()))
+    # the screen holds percent numbers (21.0 for 0.21); the download keeps the ratio
+    assert abs(frame.value["Share"].iloc[0] - reasons["share"].iloc[0] * 100) < 1e-9
+
+
+def test_dates_show_without_a_midnight_time(sample_db, app_env):
+    app_env(sample_db)
+    at = _open("followup")
+    config = _columns(at.dataframe[0])
+    dated = {k: v for k, v in config.items() if v.get("type_config", {}).get("type") == "datetime"}
+    assert dated and all(v["type_config"]["format"] == "YYYY-MM-DD" for v in dated.values()), config
+
+
+def test_settings_stage_editor_names_kinds_and_shows_a_dash_for_no_value(sample_db, app_env):
+    app_env(sample_db)
+    at = _open("settings", "zh")
+    editor = at.dataframe[0]
+    assert editor.proto.placeholder == "—"  # not "None" for a stage without expected days
+    options = _columns(editor)["kind"]["type_config"]["options"]
+    assert [o["label"] for o in options] == ["销售阶段", "成交", "成交后"]
+    assert [o["value"] for o in options] == ["open", "won", "post_won"]
+    captions = " ".join(c.value for c in at.caption)
+    assert not re.search(r"open = |post_won", captions)
