@@ -105,9 +105,10 @@ LABELS: dict[str, tuple[str, str]] = {
                   "leads is shown, and they should not be judged by these figures."),
     "report_section": ("报告", "Report"),
     "report_period": ("报告周期", "Report period"),
-    "report_caption": ("线索转化分析报告:{period} 获取的线索({filter}),截至 {as_of};与命令行 python -m funnel report 生成的内容相同,点击按钮时生成。",
-                       "The lead conversion analysis report of {period} ({filter}), as of {as_of}; the same as "
-                       "python -m funnel report makes, built when you click."),
+    "report_caption": ("线索转化分析报告:{period},范围:{filter},截至 {as_of};与命令行 python -m funnel report 生成的内容相同,点击按钮时生成。",
+                       "The lead conversion analysis report of {period}, scope: {filter}, as of {as_of}; the same "
+                       "as python -m funnel report makes, built when you click."),
+    "report_all_leads": ("全部线索", "all leads"),
     "report_no_period": ("还没有已结束的周期可出报告。", "No period has ended yet to report on."),
     "report_html": ("下载 HTML 报告", "HTML report"),
     "report_xlsx": ("下载 XLSX 报告", "XLSX report"),

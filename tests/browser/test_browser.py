@@ -171,3 +171,33 @@ def test_a_copied_link_reopens_the_same_view(server, browser):
         raise
     finally:
         context.close()
+
+
+def test_report_download_on_the_overview_produces_a_file(server, browser, tmp_path):
+    """The Overview's report buttons hand the browser a real file: a PDF that starts with %PDF and an HTML
+    report of the picked period (the sample's as-of is 2024-12-31, so December 2024 opens)."""
+    context = browser.new_context(locale="en-US", viewport={"width": 1440, "height": 2400}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server['base']}/?lang=en", wait_until="domcontentloaded")
+        _settle(page)
+        files = {}
+        for label, suffix in (("PDF report", "pdf"), ("HTML report", "html")):
+            button = page.locator("[data-testid=stDownloadButton] button", has_text=label).first
+            button.wait_for(timeout=30_000)
+            with page.expect_download(timeout=120_000) as info:
+                button.click()
+            download = info.value
+            assert download.suggested_filename == f"lead-conversion-report_2024-12.{suffix}"
+            target = tmp_path / download.suggested_filename
+            download.save_as(target)
+            files[suffix] = target.read_bytes()
+        assert files["pdf"].startswith(b"%PDF") and len(files["pdf"]) > 10_000
+        html = files["html"].decode("utf-8")
+        assert "Lead conversion analysis report" in html and "December 2024" in html
+        assert page.locator("[data-testid=stException]").count() == 0
+    except Exception:
+        print("---- server log ----\n" + server["log"].read_text())
+        raise
+    finally:
+        context.close()
