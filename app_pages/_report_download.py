@@ -36,14 +36,12 @@ def report_periods(first_day, as_of, grain: str) -> list[Period]:
 def _builder(period: str, fmt: str):
     """The bytes of the report, built when called (after the click, outside the script run)."""
     v = common.view()
-    path, flt, lang = common.db_key(), v.ctx.filter, v.lang
-    as_of, stalled, grain = v.ctx.as_of, v.ctx.stalled_days, v.ctx.grain
+    path, ctx, lang = common.db_key(), v.ctx, v.lang
 
     def build() -> bytes:
         from funnel.report import build_report, report_bytes
 
-        report = build_report(common._store(path).cursor(), flt, period=period, grain=grain, lang=lang,
-                              as_of=as_of, stalled_days=stalled)
+        report = build_report(common._store(path).cursor(), ctx, period=period, grain=ctx.grain, lang=lang)
         return report_bytes(report, fmt)
 
     return build

@@ -51,11 +51,8 @@ def _period_for(v) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _report(db_key: str, version: str, filter_key: str, period: str, lang: str, as_of: dt.date,
-            stalled_days: int, _filter) -> ReportData:
-    report = build_report(common.store().cursor(), _filter, period=period, lang=lang, as_of=as_of,
-                          list_limit=TABLE_ROWS,
-                          stalled_days=stalled_days)
+def _report(db_key: str, version: str, ctx_key: str, period: str, lang: str, _ctx) -> ReportData:
+    report = build_report(common.store().cursor(), _ctx, period=period, lang=lang, list_limit=TABLE_ROWS)
     # Charts render to PNG when their slide is first shown (ChartItem.png() keeps the result in this
     # cached report), not all at once here: the title slide, where every visit starts, needs none.
     for section in report.sections:
@@ -65,10 +62,9 @@ def _report(db_key: str, version: str, filter_key: str, period: str, lang: str, 
 
 
 def report_for_view(v, period: str | None = None) -> ReportData:
-    """The report of the view (cached by data version + filter + period + language); for download buttons."""
+    """The report of the view (cached by data version + context + period + language); for download buttons."""
     period = period or _period_for(v)
-    return _report(common.db_key(), v.version, repr(v.ctx.filter), period, v.lang, v.ctx.as_of,
-                   v.ctx.stalled_days, v.ctx.filter)
+    return _report(common.db_key(), v.version, repr(v.ctx), period, v.lang, v.ctx)
 
 
 def _text(text: str, muted: bool = False) -> None:

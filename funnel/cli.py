@@ -209,13 +209,15 @@ def _cmd_metrics(args) -> int:
 
 
 def _cmd_report(args) -> int:
+    from funnel.metrics import resolve_context
     from funnel.report import run_report
 
     con = _open_for_reading(args)
     out = args.out or Path(f"lead-funnel-report-{args.period}.html")
     try:
-        written = run_report(con, args.period, args.grain, args.lang, out, filter=_filter(args),
-                             as_of=args.as_of)
+        ctx = resolve_context(con, _filter(args), as_of=args.as_of, stalled_days=args.stalled_days,
+                              skip_rule=args.skip_rule)
+        written = run_report(con, ctx, args.period, args.grain, args.lang, out)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED

@@ -104,3 +104,21 @@ def test_python_dash_m_funnel_runs_as_a_process(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["cohort"]["leads"] > 0
+
+
+def test_report_honours_stalled_days_and_skip_rule(sample_db, tmp_path, capsys, monkeypatch):
+    # The report's figures come from the one resolved context: --stalled-days and --skip-rule reach them.
+    import funnel.report as report_module
+
+    written = []
+    real_write = report_module.write_report
+    monkeypatch.setattr(report_module, "write_report", lambda report, out: written.append(report) or
+                        real_write(report, out))
+    out = tmp_path / "r.html"
+    assert main(["report", "--db", str(sample_db), "--period", "2024-03", "--lang", "en", "--out", str(out),
+                 "--stalled-days", "3", "--skip-rule", "strict"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "more than 3 days" in html and "more than 7 days" not in html
+    (report,) = written
+    assert report.figures["stalled_days"] == 3 and report.figures["skip_rule"] == "strict"
+    assert report.previous_figures["skip_rule"] == "strict"

@@ -1,19 +1,19 @@
 """The monthly report (线索转化分析报告): build once, write as HTML, XLSX or PDF, or present on screen.
 
-    report = build_report(con, FunnelFilter(sources=("转介绍",)), period="2024-03", lang="zh")
+    ctx = resolve_context(con, FunnelFilter(sources=("转介绍",)), stalled_days=10)
+    report = build_report(con, ctx, period="2024-03", lang="zh")
     write_report(report, "report.pdf")          # .html / .xlsx / .pdf
     report_bytes(report, "xlsx")                # for a download button
-    run_report(con, "2024-03", None, "zh", "out.html")   # what `python -m funnel report` calls
+    run_report(con, ctx, "2024-03", None, "zh", "out.html")   # what `python -m funnel report` calls
 
 See docs/report.md for the sections and the figures behind each.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
-from funnel.metrics.context import FunnelFilter
+from funnel.metrics.context import MetricContext
 from funnel.report.build import build_report
 from funnel.report.model import ReportData
 from funnel.report.periods import Period, parse_period
@@ -68,13 +68,9 @@ def write_report(report: ReportData, out_path: str | Path) -> Path:
     return path
 
 
-def run_report(con, period: str, grain: str | None, lang: str, out_path: str | Path,
-               filter: FunnelFilter = FunnelFilter(), as_of: dt.date | None = None,  # noqa: A002
-               stalled_days: int = 7) -> Path:
+def run_report(con, ctx: MetricContext, period: str, grain: str | None, lang: str, out_path: str | Path) -> Path:
     """build_report + write_report, for the command line. ``grain`` None infers it from ``period``."""
-    report = build_report(con, filter, period=period, grain=grain, lang=lang, as_of=as_of,
-                          stalled_days=stalled_days)
-    return write_report(report, out_path)
+    return write_report(build_report(con, ctx, period=period, grain=grain, lang=lang), out_path)
 
 
 __all__ = ["FORMATS", "MIME_TYPES", "Period", "ReportData", "build_report", "download_name", "parse_period", "report_bytes",

@@ -2,8 +2,8 @@
 happened inside the period whatever the acquisition date, the follow-up lists as of the period's end,
 and suggested actions, as a format-neutral ``ReportData``.
 
-Three metric contexts, all through ``funnel.metrics.resolve_context`` with the caller's filter:
-- current: acquisition date range = the period; as-of = the caller's (default: the data's latest date);
+Three metric contexts, all the caller's resolved ``MetricContext`` with another filter (and as-of date):
+- current: acquisition date range = the period; as-of = the caller's;
 - previous: acquisition date range = the period before; same as-of;
 - follow-up: leads acquired up to the period's end; as-of = the period's end, or the as-of when earlier.
 Every figure of sections 1–5 is ``funnel.metrics.figures`` (SPEC §5) of the current / previous context;
@@ -21,7 +21,7 @@ import pandas as pd
 
 from funnel import charts
 from funnel import metrics as M
-from funnel.metrics.context import FunnelFilter
+from funnel.metrics.context import MetricContext
 from funnel.metrics.review import cohort_age, data_span, window_coverage
 from funnel.report import activity
 from funnel.report.actions import suggest_actions
@@ -316,24 +316,24 @@ def _section_6(con, fctx, lang: str, names: dict[str, str], list_limit: int | No
 FIGURE_LIST_LIMIT = 0  # rows of the lead lists kept in ReportData.figures / previous_figures
 
 
-def build_report(con, ctx_filter: FunnelFilter | None = None, period: str = "", grain: str | None = None,
-                 lang: str = "zh", as_of: dt.date | None = None, stalled_days: int = 7,
+def build_report(con, ctx: MetricContext, period: str = "", grain: str | None = None, lang: str = "zh",
                  now: dt.datetime | None = None, list_limit: int | None = None) -> ReportData:
     """The report of ``period`` ('2024-03', '2024-Q1', '2024-W10'; ``grain`` inferred from it when None)
-    for the leads that pass ``ctx_filter`` (its own date range is replaced by the period), in ``lang``.
-    ``list_limit`` fetches only the first rows of the follow-up lists (a screen; the files need None)."""
+    for the leads that pass ``ctx.filter`` (its own date range is replaced by the period), in ``lang``.
+    ``ctx`` is the one resolved context (``resolve_context``): its as-of date, stalled threshold, skip rule
+    and stages hold for every figure. ``list_limit`` fetches only the first rows of the follow-up lists
+    (a screen; the files need None)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be zh or en, got {lang!r}")
-    flt = ctx_filter or FunnelFilter()
+    flt = ctx.filter
     per = parse_period(period, grain)
     prev = per.previous()
     cur_f = replace(flt, date_from=per.start, date_to=per.end)
     prev_f = replace(flt, date_from=prev.start, date_to=prev.end)
-    ctx = M.resolve_context(con, cur_f, as_of=as_of, grain=per.grain, stalled_days=stalled_days)
-    pctx = M.resolve_context(con, prev_f, as_of=ctx.as_of, grain=per.grain, stalled_days=stalled_days)
     fu_as_of = min(per.end, ctx.as_of)
-    fctx = M.resolve_context(con, replace(flt, date_from=None, date_to=per.end), as_of=fu_as_of,
-                             grain=per.grain, stalled_days=stalled_days)
+    pctx = replace(ctx, filter=prev_f, grain=per.grain)
+    fctx = replace(ctx, filter=replace(flt, date_from=None, date_to=per.end), as_of=fu_as_of, grain=per.grain)
+    ctx = replace(ctx, filter=cur_f, grain=per.grain)
     # Sections 1-5 use the figures' numbers, never their lead lists (section 6 fetches its own, as of the
     # period's end), so the lists are left empty: at 1M leads the full ones were 170k row dicts (~80 MiB)
     # held by every cached presentation report (docs/load.md, run 9). Their *_count fields stay whole.

@@ -37,7 +37,7 @@ def store():
 
 @pytest.fixture(scope="module")
 def report_zh(store):
-    return build_report(store, FunnelFilter(), period="2024-03", lang="zh", now=NOW)
+    return build_report(store, M.resolve_context(store), period="2024-03", lang="zh", now=NOW)
 
 
 def _figures(con, flt, start, end, as_of):
@@ -47,7 +47,7 @@ def _figures(con, flt, start, end, as_of):
 
 @pytest.mark.parametrize("flt", [FunnelFilter(), FunnelFilter(sources=("转介绍", "官网"))])
 def test_figures_equal_the_metrics_of_the_period_and_the_previous_one(store, flt):
-    report = build_report(store, flt, period="2024-03", lang="en", now=NOW)
+    report = build_report(store, M.resolve_context(store, flt), period="2024-03", lang="en", now=NOW)
     as_of = report.as_of
     expected = _figures(store, flt, dt.date(2024, 3, 1), dt.date(2024, 3, 31), as_of)
     previous = _figures(store, flt, dt.date(2024, 2, 1), dt.date(2024, 2, 29), as_of)
@@ -147,11 +147,11 @@ def test_pdf_without_cjk_font_fails_loudly(report_zh, monkeypatch):
 
 
 def test_english_report_and_run_report(store, tmp_path):
-    out = run_report(store, "2024-03", None, "en", tmp_path / "report.html")
+    out = run_report(store, M.resolve_context(store), "2024-03", None, "en", tmp_path / "report.html")
     text = out.read_text("utf-8")
     assert "Lead conversion analysis report" in text and "Suggested actions" in text
     with pytest.raises(ValueError, match=r"\.html, \.xlsx or \.pdf"):
-        run_report(store, "2024-03", None, "en", tmp_path / "report.docx")
+        run_report(store, M.resolve_context(store), "2024-03", None, "en", tmp_path / "report.docx")
 
 
 def test_every_action_names_its_figure(report_zh):
@@ -161,7 +161,7 @@ def test_every_action_names_its_figure(report_zh):
 
 
 def test_empty_period_still_makes_a_report(store):
-    report = build_report(store, FunnelFilter(), period="2023-01", lang="zh", now=NOW)
+    report = build_report(store, M.resolve_context(store), period="2023-01", lang="zh", now=NOW)
     kpis = {k.key: k for k in report.section("headline").kpis}
     assert kpis["leads"].value == 0 and kpis["overall_conversion"].value is None
     for fmt in ("html", "xlsx", "pdf"):
@@ -197,8 +197,8 @@ def test_cut_for_screen_keeps_the_count_and_drops_the_rows():
 
 
 def test_report_with_a_list_limit_keeps_whole_counts(store):
-    whole = build_report(store, FunnelFilter(), period="2024-03", lang="en", now=NOW)
-    cut = build_report(store, FunnelFilter(), period="2024-03", lang="en", now=NOW, list_limit=1)
+    whole = build_report(store, M.resolve_context(store), period="2024-03", lang="en", now=NOW)
+    cut = build_report(store, M.resolve_context(store), period="2024-03", lang="en", now=NOW, list_limit=1)
     assert any(t.row_count > 1 for t in whole.section("followup").tables)  # the limit really cuts a list
     for a, b in zip(whole.section("followup").tables, cut.section("followup").tables):
         assert b.row_count == a.row_count == len(a.all_rows)
@@ -210,7 +210,7 @@ def test_report_with_a_list_limit_keeps_whole_counts(store):
 def test_a_young_period_says_so_and_gives_no_improvement_advice(store):
     # 2024-04 holds only Q01, acquired 04-02: age 4 days at the as-of 04-06. Median cycle of the won leads:
     # L01 19 days (03-01 -> 03-20), L06 16 (03-20 -> 04-05), P01 34 (02-03 -> 03-08) -> 19. 4 < 19: young.
-    report = build_report(store, FunnelFilter(), period="2024-04", lang="zh", now=NOW)
+    report = build_report(store, M.resolve_context(store), period="2024-04", lang="zh", now=NOW)
     assert report.maturity == {"leads": 1, "median_age_days": 4.0, "median_cycle_days": 19.0, "young": True}
     headline = report.section("headline")
     assert headline.paragraphs[0].startswith(  # \uff1a \uff0c: full-width ： ，
@@ -225,12 +225,12 @@ def test_a_young_period_says_so_and_gives_no_improvement_advice(store):
 
 
 def report_for_march(store):
-    return build_report(store, FunnelFilter(), period="2024-03", lang="en", now=NOW)
+    return build_report(store, M.resolve_context(store), period="2024-03", lang="en", now=NOW)
 
 
 def test_a_previous_period_outside_the_data_shows_no_change(store):
     # the data starts 2024-02-03: January lies wholly before it, February only partly
-    feb = build_report(store, FunnelFilter(), period="2024-02", lang="en", now=NOW)
+    feb = build_report(store, M.resolve_context(store), period="2024-02", lang="en", now=NOW)
     assert feb.previous_coverage == "none"
     assert all(not k.compare and k.delta is None for k in feb.section("headline").kpis)
     assert "The previous period (January 2024) lies before the data starts (2024-02-03)" in \
@@ -242,6 +242,6 @@ def test_a_previous_period_outside_the_data_shows_no_change(store):
     assert all(k.delta is None for k in march.section("headline").kpis)
     assert "Only part of the previous period (February 2024)" in " ".join(march.section("headline").paragraphs)
     # April's previous period, March, is wholly inside: the change is shown (leads 1 vs 6 -> -5)
-    april = build_report(store, FunnelFilter(), period="2024-04", lang="en", now=NOW)
+    april = build_report(store, M.resolve_context(store), period="2024-04", lang="en", now=NOW)
     assert april.previous_coverage == "full"
     assert {k.key: k.delta for k in april.section("headline").kpis}["leads"] == 1 - 6
