@@ -30,12 +30,12 @@ import streamlit as st
 from funnel import access, i18n
 from funnel.exports import to_csv_bytes, to_xlsx_bytes
 from funnel.i18n import t
-from funnel.metrics.context import GRAINS, FunnelFilter, MetricContext
+from funnel.filters import DIMENSIONS, FunnelFilter
+from funnel.metrics.context import GRAINS, MetricContext
 from funnel.store.db import Store, StoreBusyError, default_db_path
-from funnel.ui_state import filter_to_query_params, lang_from_locale, parse_query_params
+from funnel.ui_state import VIEW_PARAMS, filter_to_query_params, lang_from_locale, parse_query_params
 
 DEFAULT_STALLED_DAYS = 7
-VIEW_PARAMS = ("from", "to", "grain", "source", "rep", "manager", "team", "as_of", "stalled", "lang")
 UPLOAD_MAX_MB = 50
 
 
@@ -355,12 +355,11 @@ def _url_dict() -> dict[str, list[str]]:
 
 def _init_state(opts: dict) -> None:
     """First run of a session: read the link. Bad values fall back to the default and leave a note."""
-    known = {name: opts.get(name, []) for name in ("sources", "reps", "managers", "teams")}
+    known = {d.field: opts.get(d.field, []) for d in DIMENSIONS}
     parsed = parse_query_params(_url_dict(), known=known if opts.get("lead_count") else None)
     st.session_state["_state"] = {
         "date_from": parsed.filter.date_from, "date_to": parsed.filter.date_to, "grain": parsed.grain,
-        "sources": list(parsed.filter.sources), "reps": list(parsed.filter.reps),
-        "managers": list(parsed.filter.managers), "teams": list(parsed.filter.teams),
+        **{d.field: list(parsed.filter.values(d)) for d in DIMENSIONS},
         "as_of": parsed.as_of, "stalled": parsed.stalled_days, "lang": parsed.lang,
     }
     st.session_state["_url_notes"] = parsed.notes
@@ -406,13 +405,15 @@ def render_sidebar(show_widgets: bool = True) -> View:
         state["grain"] = sb.radio(t("grain", lang), GRAINS, key="w_grain", horizontal=True,
                                   format_func=lambda g: i18n.grain_word(g, lang))
 
-        for name in ("sources", "reps", "managers", "teams"):
+        for dim in DIMENSIONS:
+            name = dim.field
             choices = opts.get(name, [])
             if not choices:
                 state[name] = []
                 continue
             st.session_state.setdefault(f"w_{name}", [v for v in state[name] if v in choices])
-            state[name] = sb.multiselect(t(name, lang), choices, key=f"w_{name}", placeholder=t("all", lang))
+            state[name] = sb.multiselect(t(dim.label_key, lang), choices, key=f"w_{name}",
+                                         placeholder=t("all", lang))
 
         default_as_of = _default_as_of(state)
         st.session_state.setdefault("w_as_of", state["as_of"])
@@ -428,8 +429,7 @@ def render_sidebar(show_widgets: bool = True) -> View:
     if show_widgets and who.role in ("admin", "manager"):
         _account_box(who, scope, lang)
 
-    chosen = FunnelFilter(date_from=state["date_from"], date_to=state["date_to"], sources=tuple(state["sources"]),
-                          reps=tuple(state["reps"]), managers=tuple(state["managers"]), teams=tuple(state["teams"]))
+    chosen = FunnelFilter.of(state["date_from"], state["date_to"], state)
     # Server-side, after the link and the sidebar were read: a signed-in manager's filter only ever narrows.
     flt = access.restrict_filter(chosen, allowed)
     stalled_days = state["stalled"] if state["stalled"] is not None else stalled_default

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel import charts
+from funnel.filters import BOARD_DIMENSIONS
 from funnel.i18n import fmt_num, fmt_pct, t
 from app_pages import _common as common
 
@@ -17,8 +18,7 @@ if not summary.get("leads"):
     common.info(t("empty_cohort", lang))
     st.stop()
 
-TABS = (("rep", "team_tab_rep", "col_rep"), ("manager", "team_tab_manager", "col_manager"),
-        ("team", "team_tab_team", "col_team"), ("source", "team_tab_source", "col_source"))
+TABS = tuple((d.column, d.tab_key, d.column_key) for d in BOARD_DIMENSIONS)
 boards = common.metric("leaderboards")  # the four boards from one scan of the cohort (one cache entry)
 for tab, (by, tab_key, name_key) in zip(st.tabs([t(k, lang) for _, k, _ in TABS]), TABS):
     with tab:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from funnel.metrics.context import FunnelFilter
+from funnel.filters import ACCESS_DIMENSION, FunnelFilter
 from funnel.text import clean_person, fold
 
 # Roles: "everyone" = sign-in is off (the dashboard as it always was); "admin" and "manager" are signed-in
@@ -157,5 +157,5 @@ def restrict_filter(flt: FunnelFilter, allowed: frozenset[str] | None) -> Funnel
         return flt
     if not allowed:
         raise ValueError("no visible rep: nothing may be shown")
-    kept = tuple(r for r in flt.reps if r in allowed)
-    return replace(flt, reps=kept or tuple(sorted(allowed)))
+    kept = tuple(r for r in flt.values(ACCESS_DIMENSION) if r in allowed)
+    return replace(flt, **{ACCESS_DIMENSION.field: kept or tuple(sorted(allowed))})

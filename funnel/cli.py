@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from funnel.filters import DIMENSIONS, FunnelFilter
 from funnel.ingest.batch import ImportError_
 from funnel.store.db import StoreBusyError, connect, default_db_path
 
@@ -62,10 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--max-mb", type=_positive_int, default=DEFAULT_MAX_MB, metavar="MB",
                        help=f"size limit of each --input file in MiB (default {DEFAULT_MAX_MB})")
         p.add_argument("--as-of", type=_date, help="as-of date (default: the latest date in the data)")
-        p.add_argument("--source", action="append", default=[], help="source channel (repeatable)")
-        p.add_argument("--rep", action="append", default=[], help="sales rep (repeatable)")
-        p.add_argument("--manager", action="append", default=[], help="sales manager (repeatable)")
-        p.add_argument("--team", action="append", default=[], help="team (repeatable)")
+        for dim in DIMENSIONS:
+            p.add_argument(dim.flag, dest=dim.field, action="append", default=[], help=dim.cli_help)
         p.add_argument("--stalled-days", type=_positive_int, default=7, help="idle days before a lead is stalled")
         p.add_argument("--skip-rule", choices=("passed", "strict"), default="passed",
                        help="skipped stages count as passed (default) or only stages with an event count")
@@ -182,10 +181,7 @@ def _open_for_reading(args):
 
 
 def _filter(args, date_from=None, date_to=None):
-    from funnel.metrics.context import FunnelFilter
-
-    return FunnelFilter(date_from=date_from, date_to=date_to, sources=tuple(args.source), reps=tuple(args.rep),
-                        managers=tuple(args.manager), teams=tuple(args.team))
+    return FunnelFilter.of(date_from, date_to, {d.field: getattr(args, d.field) for d in DIMENSIONS})
 
 
 def _cmd_metrics(args) -> int:

@@ -9,6 +9,8 @@ A copied link reopens the same view: every sidebar choice lives in the query str
 | `grain`   | period grain                     | `grain=week|month|quarter`   | `month`            |
 | `source`  | source channel (repeatable)      | `source=行业展会&source=官网` | all                |
 | `rep`, `manager`, `team` | same, repeatable  | `rep=李明`                   | all                |
+
+(One parameter per filter dimension: ``Dimension.param`` of ``funnel.filters.DIMENSIONS``.)
 | `as_of`   | as-of date                       | `as_of=2024-06-30`           | latest data date   |
 | `stalled` | stalled threshold in days        | `stalled=10`                 | settings (7)       |
 | `lang`    | label language                   | `lang=zh|en`                 | browser / settings |
@@ -24,12 +26,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from funnel.metrics.context import GRAINS, FunnelFilter
+from funnel.filters import DIMENSIONS, FunnelFilter
+from funnel.metrics.context import GRAINS
 
 LANGS = ("zh", "en")
 DEFAULT_GRAIN = "month"
 MAX_STALLED_DAYS = 3650
-MULTI_PARAMS = (("source", "sources"), ("rep", "reps"), ("manager", "managers"), ("team", "teams"))
+VIEW_PARAMS = ("from", "to", "grain", *(d.param for d in DIMENSIONS), "as_of", "stalled", "lang")  # all it owns
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def parse_query_params(params: Mapping[str, object],
                        known: Mapping[str, Iterable[str]] | None = None) -> ParsedView:
     """Read the view from query parameters (values are a string or a list of strings, as repeated keys give).
 
-    ``known`` optionally maps ``sources``/``reps``/``managers``/``teams`` to the values present in the data;
+    ``known`` optionally maps dimension fields (``sources``, ``reps`` ...) to the values present in the data;
     a value not among them is dropped with a note (the view would otherwise be silently empty).
     Unknown parameter names are ignored.
     """
@@ -134,7 +137,8 @@ def parse_query_params(params: Mapping[str, object],
             notes.append(ParamNote("lang", raw_lang, "bad_lang"))
 
     multi: dict[str, tuple[str, ...]] = {}
-    for param, field_name in MULTI_PARAMS:
+    for dim in DIMENSIONS:
+        param, field_name = dim.param, dim.field
         values: list[str] = []
         allowed = set(known[field_name]) if known is not None and field_name in known else None
         for value in _values(params, param):
@@ -163,10 +167,10 @@ def filter_to_query_params(flt: FunnelFilter, grain: str = DEFAULT_GRAIN, as_of:
         out["to"] = flt.date_to.isoformat()
     if grain != DEFAULT_GRAIN:
         out["grain"] = grain
-    for param, field_name in MULTI_PARAMS:
-        values = list(getattr(flt, field_name))
+    for dim in DIMENSIONS:
+        values = list(flt.values(dim))
         if values:
-            out[param] = values if len(values) > 1 else values[0]
+            out[dim.param] = values if len(values) > 1 else values[0]
     if as_of is not None:
         out["as_of"] = as_of.isoformat()
     if stalled_days is not None:

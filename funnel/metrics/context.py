@@ -1,6 +1,6 @@
-"""The filter and the metric context: every default resolved once, so no metric guesses one of its own.
+"""The metric context: every default resolved once, so no metric guesses one of its own.
 
-``FunnelFilter`` is what the user picks (sidebar, URL, command line). ``MetricContext`` adds the resolved
+``FunnelFilter`` (``funnel.filters``, re-exported here) is what the user picks (sidebar, URL, command line). ``MetricContext`` adds the resolved
 as-of date, the period grain, the stalled threshold, the skip rule and the stage configuration. Both are
 frozen and hashable, so they can key caches.
 """
@@ -10,59 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from funnel.filters import FunnelFilter
 from funnel.stages import StageConfig
 
 GRAINS = ("week", "month", "quarter")
 SKIP_RULES = ("passed", "strict")
-
-
-@dataclass(frozen=True)
-class FunnelFilter:
-    """Acquisition date range (inclusive, whole days) and attribute filters; an empty tuple means 'all'."""
-
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-    sources: tuple[str, ...] = ()
-    reps: tuple[str, ...] = ()
-    managers: tuple[str, ...] = ()
-    teams: tuple[str, ...] = ()
-
-    def where(self, alias: str = "f", dated_only: bool = True) -> tuple[str, list]:
-        """SQL condition over lead_facts (aliased ``alias``) and its bound parameters.
-
-        With ``dated_only`` the cohort rule applies (acquired_at known and in range); without it only the
-        attribute filters apply (used to count the undated leads apart).
-        """
-        clauses: list[str] = []
-        params: list = []
-        if dated_only:
-            clauses.append(f"{alias}.acquired_at is not null")
-            if self.date_from is not None:
-                clauses.append(f"{alias}.acquired_at >= ?")
-                params.append(dt.datetime.combine(self.date_from, dt.time()))
-            if self.date_to is not None:
-                clauses.append(f"{alias}.acquired_at < ?")
-                params.append(dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time()))
-        for column, values in (("source", self.sources), ("rep", self.reps), ("manager", self.managers),
-                               ("team", self.teams)):
-            if values:
-                clauses.append(f"{alias}.{column} in ({', '.join('?' for _ in values)})")
-                params.extend(values)
-        return (" and ".join(clauses) or "true"), params
-
-    def describe(self, lang: str = "en") -> str:
-        """The filter as a human sentence, e.g. 'leads acquired 2024-03-01 – 2024-03-31 from 行业展会'."""
-        zh = lang == "zh"
-        parts = ["线索" if zh else "leads"]
-        if self.date_from or self.date_to:
-            start = self.date_from.isoformat() if self.date_from else "…"
-            end = self.date_to.isoformat() if self.date_to else "…"
-            parts.append(f"获取于 {start} – {end}" if zh else f"acquired {start} – {end}")
-        for label_zh, label_en, values in (("来源", "from", self.sources), ("销售代表", "rep", self.reps),
-                                           ("销售经理", "manager", self.managers), ("团队", "team", self.teams)):
-            if values:
-                parts.append(f"{label_zh} {'、'.join(values)}" if zh else f"{label_en} {', '.join(values)}")
-        return "\uff0c".join(parts) if zh else " ".join(parts)  # full-width comma in Chinese
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from funnel.metrics.cohort import cohort_summary, stage_funnel
 from funnel.metrics.context import MetricContext
 from funnel.metrics.cycle import cycle_summary, time_to_loss
 from funnel.metrics.followup import followup_counts, overdue_leads, past_expected_close, stalled_leads
+from funnel.filters import BOARD_DIMENSIONS
 from funnel.metrics.leaderboard import leaderboards
 from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3
 from funnel.metrics.quality import data_quality, data_quality_counts
@@ -17,13 +18,6 @@ from funnel.metrics.time_in_stage import time_in_stage
 from funnel.metrics.trends import trends
 
 SCHEMA_VERSION = 1
-
-
-def _filter_dict(ctx: MetricContext) -> dict:
-    f = ctx.filter
-    return {"date_from": py(f.date_from), "date_to": py(f.date_to), "sources": list(f.sources),
-            "reps": list(f.reps), "managers": list(f.managers), "teams": list(f.teams),
-            "description_en": f.describe("en"), "description_zh": f.describe("zh")}
 
 
 def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int | None = None,
@@ -69,7 +63,7 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
     return {
         "schema_version": SCHEMA_VERSION,
         "as_of": ctx.as_of.isoformat(),
-        "filter": _filter_dict(ctx),
+        "filter": ctx.filter.as_json(),
         "grain": ctx.grain, "stalled_days": ctx.stalled_days, "skip_rule": ctx.skip_rule,
         "cohort": {k: summary[k] for k in ("leads", "won", "lost", "open", "undated")},
         "overall_conversion": summary["overall_conversion"],
@@ -82,7 +76,7 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "loss_top3": loss_top3(reasons),
         "loss_categories": records(loss_categories(con, ctx, categories)),
         "loss_by_stage": records(loss_by_stage(con, ctx)),
-        "reps": board("rep"), "managers": board("manager"), "teams": board("team"), "sources": board("source"),
+        **{d.field: board(d.column) for d in BOARD_DIMENSIONS},
         "stalled": records(stalled_leads(con, ctx, list_limit)), "stalled_count": counts["stalled"],
         "overdue": records(overdue_leads(con, ctx, list_limit)), "overdue_count": counts["overdue"],
         "past_expected_close": records(past_expected_close(con, ctx, list_limit)),

@@ -9,11 +9,12 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from funnel.filters import BOARD_DIMENSIONS, BY_COLUMN
 from funnel.metrics._common import cohort_where, ratio, wilson_interval
 from funnel.metrics.context import MetricContext
 from funnel.metrics.followup import stalled_before
 
-DIMENSIONS = ("rep", "manager", "team", "source")
+BOARDS = tuple(d.column for d in BOARD_DIMENSIONS)  # one board per filter dimension
 COLUMNS = ["leads", "won", "lost", "open", "conversion", "conversion_ci", "conversion_ci_low",
            "conversion_ci_high", "win_rate", "median_cycle_days", "stalled", "activities_per_lead", "won_amount"]
 
@@ -30,11 +31,11 @@ def leaderboard(con: duckdb.DuckDBPyConnection, ctx: MetricContext, by: str = "r
 
 
 def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
-                 dims: tuple[str, ...] = DIMENSIONS) -> dict[str, pd.DataFrame]:
+                 dims: tuple[str, ...] = BOARDS) -> dict[str, pd.DataFrame]:
     """Several leaderboards in one scan (GROUPING SETS): {dimension: leaderboard frame}."""
     for by in dims:
-        if by not in DIMENSIONS:
-            raise ValueError(f"by must be one of {DIMENSIONS}, got {by!r}")
+        if by not in BY_COLUMN:
+            raise ValueError(f"by must be one of {BOARDS}, got {by!r}")
     where, params = cohort_where(ctx)
     # Counts and sums add up, so one scan groups by every dimension at once (a few hundred groups) and
     # Python rolls them up; medians do not add up, so a second scan takes them over the won leads only.

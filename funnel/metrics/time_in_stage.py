@@ -26,7 +26,7 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
     """
     where, params = cohort_where(ctx)
     flt = ctx.filter
-    if flt.sources or flt.reps or flt.managers or flt.teams:
+    if flt.has_attributes:
         i_where = f"i.lead_key in (select f.lead_key from lead_facts f where {where})"
         i_params = params
     else:  # date-only filter: interval_facts repeats acquired_at, no join needed

@@ -86,7 +86,7 @@ def stage_entries(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
     """
     flt = ctx.filter
     clauses, params = [], []
-    if flt.sources or flt.reps or flt.managers or flt.teams:
+    if flt.has_attributes:
         where, a_params = attribute_where(ctx)
         clauses.append(f"e.lead_key in (select f.lead_key from lead_facts f where {where})")
         params += a_params

@@ -7,16 +7,17 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
+from funnel.filters import DIMENSIONS, FunnelFilter
+
 
 def filter_options(con: duckdb.DuckDBPyConnection, reps: Iterable[str] | None = None) -> dict:
     """Distinct values offered by the filters, and the acquisition date span of the data.
 
-    Returns ``{"sources": [...], "reps": [...], "managers": [...], "teams": [...], "min_acquired": date | None,
-    "max_acquired": date | None}``; names sorted, empty values left out. With ``reps`` (a signed-in
+    Returns one sorted list per filter dimension, keyed by its field (``{"sources": [...], "reps": [...],
+    "managers": [...], "teams": [...]}``, see ``funnel.filters.DIMENSIONS``) and ``"min_acquired"``,
+    ``"max_acquired"`` (date | None); names sorted, empty values left out. With ``reps`` (a signed-in
     manager's visible reps, see ``funnel.access``) only the leads of those reps are looked at.
     """
-    from funnel.metrics.context import FunnelFilter
-
     where, params = FunnelFilter(reps=tuple(reps)).where("lead_facts", dated_only=False) if reps is not None \
         else ("true", [])
     if reps is not None and not params:
@@ -30,12 +31,11 @@ def filter_options(con: duckdb.DuckDBPyConnection, reps: Iterable[str] | None = 
         return [r[0] for r in rows]
 
     if not _has_table(con, "lead_facts"):
-        return {"sources": [], "reps": [], "managers": [], "teams": [], "min_acquired": None, "max_acquired": None}
+        return {**{d.field: [] for d in DIMENSIONS}, "min_acquired": None, "max_acquired": None}
     low, high = con.execute(
         f"select min(acquired_at)::date, max(acquired_at)::date from lead_facts where {where}", params  # noqa: S608
     ).fetchone()
-    return {"sources": distinct("source"), "reps": distinct("rep"), "managers": distinct("manager"),
-            "teams": distinct("team"), "min_acquired": low, "max_acquired": high}
+    return {**{d.field: distinct(d.column) for d in DIMENSIONS}, "min_acquired": low, "max_acquired": high}
 
 
 def roster_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None, str | None]]:
