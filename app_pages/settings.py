@@ -1,5 +1,5 @@
 """Settings: stages (rename, reorder, add, remove, expected days), stage synonyms, loss-reason categories,
-default language and stalled days. Every save is one transaction; derived tables are rebuilt with it."""
+default language and stalled days. Every save is one ``funnel.store.settings.save_settings`` call."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ import streamlit as st
 from funnel import i18n
 from funnel.i18n import t
 from funnel.stages import KINDS, Stage, StageConfig
-from funnel.store.config import (bump_data_version, get_setting, load_loss_categories, load_stage_config,
-                                 save_loss_categories, save_stage_config, set_setting)
-from funnel.store.db import write_transaction
-from funnel.store.derived import refresh_derived
+from funnel.store.config import get_setting, load_loss_categories, load_stage_config
+from funnel.store.settings import save_settings
 from app_pages import _common as common
 
 v = common.page_header("page_settings")
@@ -56,13 +54,10 @@ def stages_from_editor(frame: pd.DataFrame, synonyms: dict[str, str]) -> StageCo
     return StageConfig(tuple(stages), kept)
 
 
-def transaction(write) -> bool:
-    """Run ``write(con)`` and rebuild the derived tables in one transaction; roll back on any error."""
+def save(**changes) -> bool:
+    """``save_settings(con, **changes)``; a failure is shown as a sentence (nothing was saved)."""
     try:
-        with write_transaction(con):
-            write(con)
-            refresh_derived(con)
-            bump_data_version(con)
+        save_settings(con, **changes)
         return True
     except Exception as err:  # noqa: BLE001 - shown as a sentence, nothing half-saved
         st.error(common.md_escape(t("settings_invalid", lang, msg=str(err))))
@@ -99,7 +94,7 @@ if st.button(t("settings_save_stages", lang), key="save_stages", type="primary")
     except ValueError as err:
         st.error(common.md_escape(t("settings_invalid", lang, msg=str(err))))
     else:
-        if transaction(lambda c: save_stage_config(c, new_config, bump=False)):
+        if save(stages=new_config):
             st.success(t("settings_saved", lang))
             st.rerun()
 
@@ -120,7 +115,7 @@ if st.button(t("settings_save_synonyms", lang), key="save_synonyms"):
     bad = [(s, k) for s, k in pairs.items() if k not in config.keys]
     if bad:
         st.error(common.md_escape(t("err_stage_unknown_key", lang, synonym=bad[0][0], key=bad[0][1])))
-    elif transaction(lambda c: save_stage_config(c, StageConfig(config.stages, pairs), bump=False)):
+    elif save(stages=StageConfig(config.stages, pairs)):
         st.success(t("settings_saved", lang))
         st.rerun()
 
@@ -136,7 +131,7 @@ edited_cat = st.data_editor(
 if st.button(t("settings_save_categories", lang), key="save_categories"):
     pairs = {str(r["keyword"]).strip(): str(r["category"]).strip() for r in edited_cat.to_dict("records")
              if not _blank(r.get("keyword")) and not _blank(r.get("category"))}
-    if transaction(lambda c: save_loss_categories(c, pairs)):
+    if save(loss_categories=pairs):
         st.success(t("settings_saved", lang))
         st.rerun()
 
@@ -153,15 +148,6 @@ except ValueError:
 stalled = st.number_input(t("settings_stalled_default", lang), min_value=0, max_value=3650, step=1,
                           value=current_stalled, key="default_stalled")
 if st.button(t("settings_save_general", lang), key="save_general"):
-    def write(c):
-        set_setting(c, "language", language)
-        set_setting(c, "stalled_days", str(int(stalled)))
-    try:
-        with write_transaction(con):
-            write(con)
-            bump_data_version(con)
-    except Exception as err:  # noqa: BLE001
-        st.error(common.md_escape(t("settings_invalid", lang, msg=str(err))))
-    else:
+    if save(values={"language": language, "stalled_days": str(int(stalled))}):
         st.success(t("settings_saved", lang))
         st.rerun()

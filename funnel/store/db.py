@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
+from funnel.store.config import ensure_default_config
+from funnel.store.derived import ensure_derived
 from funnel.store.schema import BASE_DDL
+from funnel.store.transaction import WRITE_LOCK, write_transaction  # noqa: F401 - their old home
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "lead_funnel.duckdb"
@@ -92,9 +94,6 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     (idempotent)."""
     for ddl in BASE_DDL:
         con.execute(ddl)
-    from funnel.store.config import ensure_default_config
-    from funnel.store.derived import ensure_derived
-
     ensure_default_config(con)
     # A store written by an earlier version may lack a derived table this version reads: rebuild them.
     ensure_derived(con)
@@ -151,23 +150,3 @@ class Store:
 
     def close(self) -> None:
         self.reset()
-
-
-# One writer at a time within the process. Two threads (two dashboard sessions writing at once, each with
-# its own cursor on the one DuckDB instance) would both rebuild the derived tables and DuckDB aborts the
-# second commit with "Catalog write-write conflict". Reentrant, so a holder may call another writer.
-WRITE_LOCK = threading.RLock()
-
-
-@contextmanager
-def write_transaction(con: duckdb.DuckDBPyConnection):
-    """``with write_transaction(con):`` holds WRITE_LOCK and runs the block in one transaction: commit when it
-    ends, rollback (and re-raise) when it raises, so nothing is ever half written."""
-    with WRITE_LOCK:
-        con.execute("begin transaction")
-        try:
-            yield con
-        except BaseException:
-            con.execute("rollback")
-            raise
-        con.execute("commit")

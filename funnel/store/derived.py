@@ -26,8 +26,12 @@ acquisition (undated leads: every dated event is valid, they are outside every c
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 
+from funnel.store.config import load_stage_config
+from funnel.store.transaction import write_transaction
 from funnel.text import MISSING_TOKENS
 
 DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "interval_facts", "entry_facts", "event_problems")
@@ -285,10 +289,6 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
     Runs inside the caller's transaction (never begins or commits). Set-based SQL only. ``timings``, when
     given, receives the seconds each step took.
     """
-    import time
-
-    from funnel.store.config import load_stage_config
-
     config = load_stage_config(con)
     con.execute(_STAGES)
     rows = con.execute("select key, stage_order, stage_rank, expected_days from _fd_stages order by stage_rank").fetchall()
@@ -348,8 +348,6 @@ def ensure_derived(con: duckdb.DuckDBPyConnection) -> bool:
     version). Needs a read-write connection. Returns True when it rebuilt."""
     if not derived_missing(con):
         return False
-    from funnel.store.db import write_transaction  # db imports this module when it opens a store
-
     with write_transaction(con):
         refresh_derived(con)
     return True

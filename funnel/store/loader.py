@@ -22,7 +22,7 @@ import pandas as pd
 from funnel.ingest import parse_files
 from funnel.ingest.batch import ParsedFile
 from funnel.store.config import bump_data_version, load_stage_config
-from funnel.store.db import write_transaction
+from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
 
 Source = Path | tuple[str, bytes]

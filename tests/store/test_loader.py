@@ -178,3 +178,29 @@ def test_lead_upsert_equals_on_conflict_reference(second):
         stored.append(c.execute("select * from leads order by lead_id").fetchall())
         c.close()
     assert stored[0] == stored[1]
+
+
+def test_save_settings_writes_rebuilds_and_bumps_in_one_transaction(monkeypatch):
+    from funnel.stages import StageConfig
+    from funnel.store.config import data_version, get_setting, load_stage_config
+    from funnel.store.db import connect
+    from funnel.store.settings import save_settings
+
+    con = connect(None)
+    before = data_version(con)
+    config = load_stage_config(con)
+    renamed = StageConfig(tuple(s if s.key != "screening" else s.__class__(s.key, s.order, "筛选", "Screen",
+                                                                            s.definition, s.expected_days, s.kind)
+                                for s in config.stages), config.synonyms)
+    after = save_settings(con, stages=renamed, values={"stalled_days": "9"})
+    assert after != before and data_version(con) == after
+    assert load_stage_config(con).get("screening").name_en == "Screen" and get_setting(con, "stalled_days") == "9"
+    import funnel.store.settings as settings_module
+
+    def broken(_con):
+        raise RuntimeError("rebuild failed")
+
+    monkeypatch.setattr(settings_module, "refresh_derived", broken)
+    with pytest.raises(RuntimeError):
+        save_settings(con, stages=config, values={"stalled_days": "3"})
+    assert get_setting(con, "stalled_days") == "9" and data_version(con) == after  # nothing half-saved
