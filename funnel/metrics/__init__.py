@@ -9,8 +9,7 @@ from funnel.metrics.cohort import cohort_summary, stage_funnel
 from funnel.metrics.context import FunnelFilter, MetricContext, latest_event_date, resolve_context
 from funnel.metrics.cycle import cycle_distribution, cycle_summary, time_to_loss
 from funnel.metrics.figures import figures
-from funnel.metrics.followup import (followup_counts, overdue_count, overdue_leads, past_expected_close,
-                                     past_expected_close_count, stalled_count, stalled_leads)
+from funnel.metrics.followup import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from funnel.metrics._common import wilson_interval
 from funnel.metrics.leaderboard import leaderboard, leaderboards
 from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3
@@ -18,17 +17,17 @@ from funnel.metrics.quality import data_quality, data_quality_counts
 from funnel.metrics.render import render_text
 from funnel.metrics.review import (cohort_age, data_span, last_whole_period, window_comparison,
                                    window_coverage)
-from funnel.metrics.time_in_stage import completed_intervals, time_in_stage
+from funnel.metrics.time_in_stage import time_in_stage
 from funnel.metrics.trends import (period_activity, period_context, period_label, period_over_period, period_start,
                                    previous_window, range_over_range, stage_entries, trends)
 
 __all__ = [
     "FunnelFilter", "MetricContext", "resolve_context", "latest_event_date",
-    "cohort_summary", "stage_funnel", "time_in_stage", "completed_intervals",
+    "cohort_summary", "stage_funnel", "time_in_stage",
     "cycle_summary", "cycle_distribution", "time_to_loss",
     "loss_reasons", "loss_categories", "loss_by_stage", "loss_top3",
-    "leaderboard", "leaderboards", "wilson_interval", "overdue_count", "past_expected_close_count",
-    "stalled_leads", "stalled_count", "followup_counts", "overdue_leads", "past_expected_close",
+    "leaderboard", "leaderboards", "wilson_interval",
+    "stalled_leads", "followup_counts", "overdue_leads", "past_expected_close",
     "trends", "stage_entries", "period_over_period", "period_activity", "period_context", "period_label",
     "period_start", "previous_window", "range_over_range", "cohort_age", "data_span", "last_whole_period",
     "window_comparison", "window_coverage", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",

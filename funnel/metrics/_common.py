@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import warnings
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from funnel.metrics.context import MetricContext
+from funnel.plain import plain, plain_rows
 
 UNSPECIFIED = "未填写 / unspecified"
 OTHER = "其他 / other"
@@ -51,84 +50,13 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
 
 
 def py(value):
-    """A JSON-serialisable Python value: numpy scalars -> int/float, NaN/NaT/inf -> None, dates -> ISO."""
-    if value is None:
-        return None
-    if isinstance(value, (list, tuple)):
-        return [py(v) for v in value]
-    if isinstance(value, dict):
-        return {k: py(v) for k, v in value.items()}
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, pd.Timestamp):
-        value = None if value is pd.NaT else value.to_pydatetime()
-        if value is None:
-            return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            value = value.item()
-        except (ValueError, AttributeError):
-            pass
-    if value is pd.NaT:
-        return None
-    if isinstance(value, float):
-        return None if (math.isnan(value) or math.isinf(value)) else value
-    if isinstance(value, dt.datetime):
-        return value.isoformat() if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0) \
-            else value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
-def _none_where(values: list, missing: np.ndarray) -> list:
-    for index in np.flatnonzero(missing):
-        values[index] = None
-    return values
-
-
-def _column_values(series: pd.Series) -> list:
-    """One column as JSON-safe Python values, vectorised where the dtype allows (a 76k-row lead list is
-    converted in C, not value by value)."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        if getattr(series.dt, "tz", None) is not None:
-            return [py(v) for v in series.tolist()]
-        stamps = series.to_numpy(dtype="datetime64[us]")
-        missing = np.isnat(stamps)
-        seconds = stamps.astype("datetime64[s]")
-        text = np.datetime_as_string(seconds, unit="s")
-        midnight = seconds.astype("datetime64[D]") == stamps
-        dates = np.datetime_as_string(seconds.astype("datetime64[D]"), unit="D")
-        return _none_where(np.where(midnight, dates, text).tolist(), missing)
-    if pd.api.types.is_bool_dtype(series) and not series.isna().any():
-        return series.astype(bool).tolist()
-    if pd.api.types.is_integer_dtype(series) and not series.isna().any():
-        return series.astype("int64").tolist()
-    if pd.api.types.is_float_dtype(series) and not isinstance(series.dtype, pd.ArrowDtype):
-        numbers = series.to_numpy(dtype="float64", na_value=np.nan)
-        return _none_where(numbers.tolist(), ~np.isfinite(numbers))
-    if pd.api.types.is_string_dtype(series) and not isinstance(series.dtype, np.dtype):
-        return _none_where(series.tolist(), series.isna().to_numpy())  # pandas' str dtype: str or missing
-    return [py(v) for v in series.tolist()]
+    """A JSON-serialisable Python value (``funnel.plain.plain``: dates as ISO text)."""
+    return plain(value)
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    """A small DataFrame as a list of JSON-safe dicts."""
-    columns = list(frame.columns)
-    values = [_column_values(frame[c]) for c in columns]
-    return [dict(zip(columns, row)) for row in zip(*values)] if columns else [{} for _ in range(len(frame))]
-
-
-def query_df(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> pd.DataFrame:
-    """Run a query and return its (small) result as a DataFrame."""
-    return con.execute(sql, params or []).df()
+    """A small DataFrame as a list of JSON-safe dicts (``funnel.plain.plain_rows``)."""
+    return plain_rows(frame)
 
 
 def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:

@@ -44,15 +44,6 @@ def stalled_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int
     return fetch_rows(con, sql, bound)
 
 
-def stalled_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
-    """How many leads stalled_leads lists."""
-    where, params = cohort_where(ctx)
-    return int(con.execute(
-        f"""select count(*) from lead_facts f where {where} and f.status in ('untouched', 'active')
-            and f.last_activity_at < ?""",
-        [*params, stalled_before(ctx)]).fetchone()[0])
-
-
 def overdue_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int | None = None) -> pd.DataFrame:
     """One row per open cohort lead whose time in its current stage (as-of minus current_entered_at)
     exceeds that stage's expected_days.
@@ -89,23 +80,6 @@ def past_expected_close(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limi
               order by days_past desc, lead_id"""
     sql, bound = _limit(sql, [ctx.as_of_at, *params, ctx.as_of_at], limit)
     return fetch_rows(con, sql, bound)
-
-
-def overdue_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
-    """How many leads overdue_leads lists."""
-    where, params = cohort_where(ctx)
-    return int(con.execute(
-        f"""select count(*) from lead_facts f where {where} and f.status in ('untouched', 'active')
-            and (epoch(cast(? as timestamp)) - epoch(f.current_entered_at)) / 86400.0 > f.current_expected_days""",
-        [*params, ctx.as_of_at]).fetchone()[0])
-
-
-def past_expected_close_count(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
-    """How many leads past_expected_close lists."""
-    where, params = cohort_where(ctx)
-    return int(con.execute(
-        f"""select count(*) from lead_facts f where {where} and f.status in ('untouched', 'active')
-            and f.expected_close < ?""", [*params, ctx.as_of_at]).fetchone()[0])
 
 
 def followup_counts(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict[str, int]:
