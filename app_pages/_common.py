@@ -31,6 +31,7 @@ from funnel import access, i18n
 from funnel.exports import to_csv_bytes, to_xlsx_bytes
 from funnel.i18n import t
 from funnel.filters import DIMENSIONS, FunnelFilter
+from funnel.metrics import window_comparison
 from funnel.metrics.context import GRAINS, MetricContext
 from funnel.store.db import Store, StoreBusyError, default_db_path
 from funnel.ui_state import VIEW_PARAMS, filter_to_query_params, lang_from_locale, parse_query_params
@@ -99,27 +100,25 @@ def data_version() -> str:
 # ------------------------------------------------------------------------------------------ cached calls
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _call(name: str, path: str, version: str, ctx_key: str, kwargs_key: str, _ctx, _kwargs: dict):
-    import funnel.metrics as metrics
-
-    return getattr(metrics, name)(_store(path).cursor(), _ctx, **_kwargs)
+def _call(fn_key: str, path: str, version: str, ctx_key: str, kwargs_key: str, _fn, _ctx, _kwargs: dict):
+    return _fn(_store(path).cursor(), _ctx, **_kwargs)
 
 
-def metric(name: str, **kwargs):
-    """``funnel.metrics.<name>(con, ctx, **kwargs)`` for this page's context, cached by data version."""
-    ctx = view().ctx
-    return _call(name, db_key(), view().version, repr(ctx), repr(sorted(kwargs.items())), ctx, kwargs)
+def metric(fn, ctx: MetricContext | None = None, **kwargs):
+    """``fn(con, ctx, **kwargs)`` (a ``funnel.metrics`` function) for this page's context (or ``ctx``),
+    cached by data version, context and arguments: DataFrames are never hashed."""
+    ctx = ctx or view().ctx
+    return _call(f"{fn.__module__}.{fn.__qualname__}", db_key(), view().version, repr(ctx),
+                 repr(sorted(kwargs.items())), fn, ctx, kwargs)
 
 
-def metric_later(name: str, **kwargs):
-    """A callable that computes ``funnel.metrics.<name>`` for this page's context when called, uncached:
+def metric_later(fn, **kwargs):
+    """A callable that computes ``fn(con, ctx, **kwargs)`` for this page's context when called, uncached:
     for downloads generated on click (outside the script run, so the view is captured now)."""
     ctx, path = view().ctx, db_key()
 
     def compute():
-        import funnel.metrics as metrics
-
-        return getattr(metrics, name)(_store(path).cursor(), ctx, **kwargs)
+        return fn(_store(path).cursor(), ctx, **kwargs)
 
     return compute
 
@@ -618,9 +617,7 @@ def info(text: str) -> None:
 def with_stage_names(df: pd.DataFrame, column: str = "stage") -> pd.DataFrame:
     """A copy with ``name``: the configured name of the stage key in ``column``, in the view's language."""
     out = df.copy()
-    key_col = column if column in out.columns else ("key" if "key" in out.columns else None)
-    if key_col is not None:
-        out["name"] = [stage_name(k) for k in out[key_col]]
+    out["name"] = [stage_name(k) for k in out[column]]
     return out
 
 
@@ -636,30 +633,12 @@ def line_chart(df: pd.DataFrame, value: str, title: str, value_title: str, grain
     return period_line_chart(df, value, title, value_title, grain=grain, lang=view().lang)
 
 
-def ci_bounds(row) -> tuple:
-    """(low, high) of a leaderboard row's 95% interval, whichever way the frame holds it."""
-    for low, high in (("conversion_ci_low", "conversion_ci_high"), ("ci_low", "ci_high")):
-        if low in row and high in row:
-            return row[low], row[high]
-    pair = row.get("conversion_ci") if hasattr(row, "get") else None
-    if pair is None or (isinstance(pair, float) and pair != pair):
-        return None, None
-    try:
-        return pair[0], pair[1]
-    except (TypeError, IndexError, KeyError):
-        return None, None
-
-
 def reason_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Loss reasons with the 'unspecified' bucket labelled in the view's language."""
     out = df.copy()
-    if "reason" in out.columns:
-        unspecified = t("unspecified", view().lang)
-        out["reason"] = [unspecified if (r is None or (isinstance(r, float) and r != r) or str(r).strip() == ""
-                                         or str(r).startswith("未填写")) else r for r in out["reason"]]
-    if "category" in out.columns:
-        out["category"] = [bilingual(c, view().lang) if c is not None else t("other", view().lang)
-                           for c in out["category"]]
+    unspecified = t("unspecified", view().lang)
+    out["reason"] = [unspecified if (r is None or (isinstance(r, float) and r != r) or str(r).strip() == ""
+                                     or str(r).startswith("未填写")) else r for r in out["reason"]]
     return out
 
 
@@ -692,7 +671,7 @@ def overview_comparison() -> dict | None:
     if first is None or last is None or last < first:
         return None
     wctx = dataclasses.replace(v.ctx, filter=dataclasses.replace(v.ctx.filter, date_from=first, date_to=last))
-    out = _call("window_comparison", db_key(), v.version, repr(wctx), "[]", wctx, {})
+    out = metric(window_comparison, ctx=wctx)
     return {**out, "kind": kind} if out else None
 
 

@@ -6,20 +6,21 @@ import streamlit as st
 
 from funnel import charts
 from funnel.i18n import fmt_days, fmt_num, t
+from funnel.metrics import cohort_summary, cycle_distribution, cycle_summary, time_in_stage
 from app_pages import _common as common
 
 v = common.page_header("page_cycle")
 common.require_data(v)
 lang = v.lang
 
-summary = common.metric("cohort_summary")
+summary = common.metric(cohort_summary)
 if not summary.get("leads"):
     common.info(t("empty_cohort", lang))
     st.stop()
 
 # --- time in stage --------------------------------------------------------------------------------------
-times = common.with_stage_names(common.metric("time_in_stage"))
-completed = times[times["n"].fillna(0) > 0] if "n" in times.columns else times.iloc[0:0]
+times = common.with_stage_names(common.metric(time_in_stage))
+completed = times[times["n"].fillna(0) > 0]
 if completed.empty:
     common.info(t("tis_empty", lang))
 else:
@@ -37,11 +38,11 @@ common.download_table(shown, "time_in_stage", "tis_dl")
 
 # --- cycle ------------------------------------------------------------------------------------------------
 st.subheader(t("cycle_title", lang))
-cycle = common.metric("cycle_summary")
+cycle = common.metric(cycle_summary)
 if not cycle.get("n"):
     common.info(t("cycle_empty", lang))
 else:
-    dist = common.metric("cycle_distribution")
+    dist = common.metric(cycle_distribution)
     chart = charts.cycle_histogram(dist, lang=lang, title=t("cycle_title", lang))
     common.show_chart(chart, "cycle_distribution", "cycle")
     common.caption(t("cycle_caption", lang, n=fmt_num(cycle.get("n")), median=fmt_days(cycle.get("median")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel.i18n import fmt_num, t
+from funnel.metrics import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from app_pages import _common as common
 
 v = common.page_header("page_followup")
@@ -23,9 +24,9 @@ COLUMNS = {"lead_id": "col_lead_id", "customer": "col_customer", "rep": "col_rep
 # browser per render (docs/load.md).
 LIST_ROWS = 1_000
 SECTIONS = (  # (list function, its key in followup_counts, tab title, caption, caption extras)
-    ("stalled_leads", "stalled", "fu_stalled", "fu_stalled_caption", {"days": v.ctx.stalled_days}),
-    ("overdue_leads", "overdue", "fu_overdue", "fu_overdue_caption", {}),
-    ("past_expected_close", "past_expected_close", "fu_past_close", "fu_past_close_caption", {}),
+    (stalled_leads, "stalled", "fu_stalled", "fu_stalled_caption", {"days": v.ctx.stalled_days}),
+    (overdue_leads, "overdue", "fu_overdue", "fu_overdue_caption", {}),
+    (past_expected_close, "past_expected_close", "fu_past_close", "fu_past_close_caption", {}),
 )
 
 
@@ -39,18 +40,19 @@ def prepare(frame):
     return common.localized(frame, COLUMNS, v)
 
 
-counts = common.metric("followup_counts")
+counts = common.metric(followup_counts)
 tabs = st.tabs([t(title, lang) for _, _, title, _, _ in SECTIONS])
-for tab, (name, count_key, title, caption, extra) in zip(tabs, SECTIONS):
+for tab, (list_of, count_key, title, caption, extra) in zip(tabs, SECTIONS):
+    name = list_of.__name__
     with tab:
         total = counts[count_key]
         common.caption(t(caption, lang, n=fmt_num(total), as_of=as_of, **extra))
         if not total:
             common.info(t("fu_none", lang))
             continue
-        shown = prepare(common.metric(name, limit=LIST_ROWS))
+        shown = prepare(common.metric(list_of, limit=LIST_ROWS))
         if total > len(shown):
             common.caption(t("fu_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
         common.table(shown, key=f"{name}_table", height=min(560, 38 + 35 * len(shown)))
-        full = common.metric_later(name)
+        full = common.metric_later(list_of)
         common.download_table(lambda full=full: prepare(full()), name, f"{name}_dl")

@@ -6,18 +6,19 @@ import streamlit as st
 
 from funnel import charts
 from funnel.i18n import fmt_num, fmt_pct, t
+from funnel.metrics import cohort_summary, loss_by_stage, loss_categories, loss_reasons
 from app_pages import _common as common
 
 v = common.page_header("page_loss")
 common.require_data(v)
 lang = v.lang
 
-summary = common.metric("cohort_summary")
+summary = common.metric(cohort_summary)
 if not summary.get("leads"):
     common.info(t("empty_cohort", lang))
     st.stop()
 
-reasons = common.reason_labels(common.metric("loss_reasons"))
+reasons = common.reason_labels(common.metric(loss_reasons))
 if reasons.empty:
     common.info(t("loss_empty", lang))
     st.stop()
@@ -48,15 +49,15 @@ common.download_table(shown, "loss_reasons", "reasons_dl")
 
 # --- loss by stage ------------------------------------------------------------------------------------------
 st.subheader(t("loss_by_stage_title", lang))
-by_stage = common.with_stage_names(common.metric("loss_by_stage"))
-count_col = "lost" if "lost" in by_stage.columns else ("count" if "count" in by_stage.columns else None)
-if count_col and len(by_stage) and by_stage[count_col].sum() > 0:
+by_stage = common.with_stage_names(common.metric(loss_by_stage))
+count_col = "lost"
+if len(by_stage) and by_stage[count_col].sum() > 0:
     worst = by_stage.sort_values(count_col, ascending=False).iloc[0]
     chart = common.bar_chart(by_stage, "name", count_col, t("loss_by_stage_title", lang), t("col_stage", lang),
                              t("col_lost", lang))
     common.show_chart(chart, "loss_by_stage", "loss_stage")
     common.caption(t("loss_by_stage_caption", lang, stage=worst["name"], n=fmt_num(worst[count_col])))
-shown = common.localized(by_stage, {"name": "col_stage", count_col or "lost": "col_lost", "share": "col_share",
+shown = common.localized(by_stage, {"name": "col_stage", count_col: "col_lost", "share": "col_share",
                                     "loss_rate": "col_loss_rate"})
 common.table(shown, key="loss_stage_table", column_config={
     t(k, lang): common.pct_column(t(k, lang)) for k in ("col_share", "col_loss_rate")})
@@ -64,9 +65,9 @@ common.download_table(shown, "loss_by_stage", "loss_stage_dl")
 
 # --- categories -----------------------------------------------------------------------------------------
 st.subheader(t("loss_categories_title", lang))
-categories = common.metric("loss_categories")
+categories = common.metric(loss_categories)
 if len(categories):
-    cat_col = "category" if "category" in categories.columns else categories.columns[0]
+    cat_col = "reason"  # the category, in the Pareto frame's reason column
     categories = categories.copy()
     categories[cat_col] = categories[cat_col].map(
         lambda c: t("other", lang) if c in (None, "", "other") else common.bilingual(c, lang))

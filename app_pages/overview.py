@@ -6,6 +6,7 @@ import streamlit as st
 
 from funnel import charts
 from funnel.i18n import fmt_days, fmt_num, fmt_pct, grain_word, t
+from funnel.metrics import bottleneck, cohort_summary, stage_funnel
 from app_pages import _common as common
 from app_pages._report_download import report_downloads
 
@@ -13,7 +14,7 @@ v = common.page_header("page_overview")
 common.require_data(v)
 lang = v.lang
 
-summary = common.metric("cohort_summary")  # the filter's whole range: the funnel and the stage table
+summary = common.metric(cohort_summary)  # the filter's whole range: the funnel and the stage table
 undated = int(summary.get("undated") or 0)
 if not summary.get("leads"):
     common.info(t("empty_cohort", lang))
@@ -60,7 +61,7 @@ if cmp:
                                       cycle=fmt_days(maturity.get("median_cycle_days")))))
 
 # --- funnel ---------------------------------------------------------------------------------------------
-funnel = common.metric("stage_funnel")
+funnel = common.metric(stage_funnel)
 named = common.with_stage_names(funnel)
 # A taller chart than the builder's default, so every stage name on the axis has room (none is dropped).
 chart = charts.funnel_chart(named, lang=lang, title=t("funnel_title", lang)).properties(height=44 * len(named))
@@ -76,8 +77,8 @@ for _, row in named.iterrows():
         break
 
 # --- bottleneck -----------------------------------------------------------------------------------------
-bottleneck = common.metric("bottleneck")
-sentence = bottleneck.get(f"sentence_{lang}") if bottleneck else None
+named_bottleneck = common.metric(bottleneck)
+sentence = named_bottleneck.get(f"sentence_{lang}") if named_bottleneck else None
 common.info(sentence or t("bottleneck_none", lang))
 
 # --- drop-off and open per stage ------------------------------------------------------------------------

@@ -7,23 +7,24 @@ import streamlit as st
 from funnel import charts
 from funnel.filters import BOARD_DIMENSIONS
 from funnel.i18n import fmt_num, fmt_pct, t
+from funnel.metrics import cohort_summary, leaderboards
 from app_pages import _common as common
 
 v = common.page_header("page_team")
 common.require_data(v)
 lang = v.lang
 
-summary = common.metric("cohort_summary")
+summary = common.metric(cohort_summary)
 if not summary.get("leads"):
     common.info(t("empty_cohort", lang))
     st.stop()
 
 TABS = tuple((d.column, d.tab_key, d.column_key) for d in BOARD_DIMENSIONS)
-boards = common.metric("leaderboards")  # the four boards from one scan of the cohort (one cache entry)
+boards = common.metric(leaderboards)  # the four boards from one scan of the cohort (one cache entry)
 for tab, (by, tab_key, name_key) in zip(st.tabs([t(k, lang) for _, k, _ in TABS]), TABS):
     with tab:
         board = boards[by]
-        name_col = by if by in board.columns else ("name" if "name" in board.columns else board.columns[0])
+        name_col = by
         if len(board):
             board = board.copy()
             board[name_col] = board[name_col].map(lambda x: t("unassigned", lang) if x is None or x != x else x)
@@ -35,12 +36,12 @@ for tab, (by, tab_key, name_key) in zip(st.tabs([t(k, lang) for _, k, _ in TABS]
         chart = charts.leaderboard_ci_chart(board, lang=lang, title=f"{t(tab_key, lang)} · {t('team_ci_title', lang)}")
         common.show_chart(chart, f"leaderboard_{by}", f"board_{by}")
         first = board.iloc[0]
-        low, high = common.ci_bounds(first)
+        low, high = first["conversion_ci_low"], first["conversion_ci_high"]
         common.caption(t("team_caption", lang, name=first[name_col], conversion=fmt_pct(first.get("conversion")),
                          low=fmt_pct(low), high=fmt_pct(high), won=fmt_num(first.get("won")),
                          leads=fmt_num(first.get("leads"))))
         table = board.round({"activities_per_lead": 1, "median_cycle_days": 1})
-        table["ci_low"], table["ci_high"] = zip(*[common.ci_bounds(r) for _, r in table.iterrows()])
+        table["ci_low"], table["ci_high"] = table["conversion_ci_low"], table["conversion_ci_high"]
         shown = common.localized(table, {name_col: name_key, "leads": "col_leads", "won": "col_won", "lost": "col_lost",
                                          "open": "col_open", "conversion": "col_conversion", "ci_low": "col_ci_low",
                                          "ci_high": "col_ci_high", "win_rate": "col_win_rate",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from funnel import charts
 from funnel.i18n import fmt_days, fmt_num, fmt_pct, grain_word, t
+from funnel.metrics import stage_entries, trends
 from app_pages import _common as common
 
 v = common.page_header("page_trends")
@@ -13,7 +14,7 @@ common.require_data(v)
 lang = v.lang
 grain = grain_word(v.ctx.grain, lang)
 
-trend = common.metric("trends")
+trend = common.metric(trends)
 if trend.empty:
     common.info(t("trend_empty", lang))
     st.stop()
@@ -25,7 +26,7 @@ common.caption(t("trend_caption", lang, n=fmt_num(len(trend)), grain=grain,
                  period=charts.period_label(last["period_start"], v.ctx.grain), leads=fmt_num(last.get("leads")),
                  won=fmt_num(last.get("won")), conversion=fmt_pct(last.get("conversion")),
                  cycle=fmt_days(last.get("median_cycle_days"))))
-if "median_cycle_days" in trend.columns and trend["median_cycle_days"].notna().any():
+if trend["median_cycle_days"].notna().any():
     chart = common.line_chart(trend, "median_cycle_days", t("trend_cycle_title", lang, grain=grain),
                               t("metric_cycle", lang), v.ctx.grain)
     common.show_chart(chart, "median_cycle", "trend_cycle")
@@ -38,7 +39,7 @@ common.table(shown, key="trend_table", column_config={t("col_conversion", lang):
 common.download_table(shown, "trends", "trend_dl")
 
 st.subheader(t("trend_entries_title", lang, grain=grain))
-entries = common.metric("stage_entries")
+entries = common.metric(stage_entries)
 if entries.empty:
     common.info(t("trend_empty", lang))
 else:

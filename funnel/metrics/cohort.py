@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from funnel.metrics._common import attribute_where, cohort_where, ratio
+from funnel.metrics.columns import STAGE_FUNNEL
 from funnel.metrics.context import MetricContext
 
 
@@ -119,8 +120,6 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataF
             "open_amount": open_amount[rank],
             "conversion_from_start": ratio(reached[rank], reached[1]),
         })
-    frame = pd.DataFrame(rows, columns=["stage", "name_zh", "name_en", "order", "kind", "reached",
-                                        "step_conversion", "dropped", "open", "in_progress", "open_amount",
-                                        "conversion_from_start"])
+    frame = pd.DataFrame(rows, columns=list(STAGE_FUNNEL))
     frame.attrs["won_rank"] = won_rank
     return frame

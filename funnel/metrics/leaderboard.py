@@ -11,12 +11,11 @@ import pandas as pd
 
 from funnel.filters import BOARD_DIMENSIONS, BY_COLUMN
 from funnel.metrics._common import cohort_where, ratio, wilson_interval
+from funnel.metrics.columns import leaderboard_columns
 from funnel.metrics.context import MetricContext
 from funnel.metrics.followup import stalled_before
 
 BOARDS = tuple(d.column for d in BOARD_DIMENSIONS)  # one board per filter dimension
-COLUMNS = ["leads", "won", "lost", "open", "conversion", "conversion_ci", "conversion_ci_low",
-           "conversion_ci_high", "win_rate", "median_cycle_days", "stalled", "activities_per_lead", "won_amount"]
 
 
 def leaderboard(con: duckdb.DuckDBPyConnection, ctx: MetricContext, by: str = "rep") -> pd.DataFrame:
@@ -83,5 +82,5 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
     for d in dims:
         rows_d = sorted(out[d], key=lambda r: (-(r["conversion_ci_low"] if r["conversion_ci_low"] is not None else -1.0),
                                                r[d] is None, r[d] or ""))
-        frames[d] = pd.DataFrame(rows_d, columns=[d, *COLUMNS])
+        frames[d] = pd.DataFrame(rows_d, columns=list(leaderboard_columns(d)))
     return frames

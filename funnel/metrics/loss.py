@@ -10,10 +10,9 @@ import duckdb
 import pandas as pd
 
 from funnel.metrics._common import OTHER, UNSPECIFIED, cohort_where, ratio, records
+from funnel.metrics.columns import LOSS_BY_STAGE
 from funnel.metrics.context import MetricContext
 from funnel.text import fold
-
-COLUMNS = ["reason", "count", "share", "cumulative_share"]
 
 
 def _pareto(con: duckdb.DuckDBPyConnection, grouped_sql: str, params: list) -> pd.DataFrame:
@@ -110,5 +109,4 @@ def loss_by_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
         out.append({"stage": stage.key, "name_zh": stage.name_zh, "name_en": stage.name_en, "order": stage.order,
                     "lost": lost, "share": ratio(lost, total_lost), "loss_rate": ratio(lost, reached_at[rank]),
                     "top_reason": r[3] if r else None})
-    return pd.DataFrame(out, columns=["stage", "name_zh", "name_en", "order", "lost", "share", "loss_rate",
-                                      "top_reason"])
+    return pd.DataFrame(out, columns=list(LOSS_BY_STAGE))

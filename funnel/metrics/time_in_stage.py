@@ -12,10 +12,8 @@ import duckdb
 import pandas as pd
 
 from funnel.metrics._common import cohort_where
+from funnel.metrics.columns import TIME_IN_STAGE
 from funnel.metrics.context import MetricContext
-
-COLUMNS = ["stage", "name_zh", "name_en", "order", "n", "q1", "median", "q3", "mean", "min", "max", "spans",
-           "in_progress", "in_progress_median_days"]
 
 
 def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
@@ -58,23 +56,4 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
         ip, ip_med = prog.get(rank, (0, None))
         rows.append([stage.key, stage.name_zh, stage.name_en, stage.order, n, q[0], q[1], q[2], mean, low, high,
                      spans_of.get(rank, 0), ip, ip_med])
-    return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def completed_intervals(con: duckdb.DuckDBPyConnection, ctx: MetricContext, stage: str | None = None,
-                        limit: int | None = None) -> pd.DataFrame:
-    """One row per completed interval of a cohort lead (for boxplots and drill-down): lead_id, rep, stage,
-    started_at, ended_at, days. Optionally one stage only. Ordered by stage order, then days."""
-    where, params = cohort_where(ctx)
-    extra = ""
-    if stage is not None:
-        extra = " and i.stage = ?"
-        params = [*params, stage]
-    sql = f"""select f.lead_id, f.rep, i.stage, i.stage_order, i.started_at, i.ended_at, i.days
-              from interval_facts i join lead_facts f on f.lead_key = i.lead_key
-              where i.kind = 'completed' and {where}{extra}
-              order by i.stage_order, i.days, f.lead_id"""
-    if limit is not None:
-        sql += " limit ?"
-        params = [*params, int(limit)]
-    return con.execute(sql, params).df()
+    return pd.DataFrame(rows, columns=list(TIME_IN_STAGE))

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from funnel.metrics._common import attribute_where, cohort_where, ratio
+from funnel.metrics.columns import STAGE_ENTRIES, TRENDS
 from funnel.metrics.context import MetricContext
 
 
@@ -74,8 +75,7 @@ def trends(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
     out = [{"period_start": p, "period": period_label(p, ctx.grain), "leads": n, "won": w, "lost": lo, "open": o,
             "conversion": ratio(w, n), "win_rate": ratio(w, w + lo), "median_cycle_days": med}
            for p, n, w, lo, o, med in rows]
-    return pd.DataFrame(out, columns=["period_start", "period", "leads", "won", "lost", "open", "conversion",
-                                      "win_rate", "median_cycle_days"])
+    return pd.DataFrame(out, columns=list(TRENDS))
 
 
 def stage_entries(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
@@ -108,7 +108,7 @@ def stage_entries(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
     stages = ctx.stages.stages  # entry_facts.stage_rank = position in the configured order, from 1
     return pd.DataFrame([(p, period_label(p, ctx.grain), stages[r - 1].key, stages[r - 1].order, n)
                          for p, r, n in rows],
-                        columns=["period_start", "period", "stage", "stage_order", "entries"])
+                        columns=list(STAGE_ENTRIES))
 
 
 def period_context(ctx: MetricContext, start: dt.date) -> MetricContext:
