@@ -12,6 +12,7 @@ import pandas as pd
 from funnel.metrics._common import attribute_where, cohort_where, ratio
 from funnel.metrics.columns import STAGE_ENTRIES, TRENDS
 from funnel.metrics.context import MetricContext
+from funnel.periods import next_period, period_label, period_start, previous_period
 
 
 def _grain(ctx: MetricContext) -> str:
@@ -19,41 +20,6 @@ def _grain(ctx: MetricContext) -> str:
     if ctx.grain not in ("week", "month", "quarter"):
         raise ValueError(f"unknown grain {ctx.grain!r}")
     return ctx.grain
-
-
-def period_start(day: dt.date, grain: str) -> dt.date:
-    """The first day of the period (week from Monday, month, quarter) holding ``day``."""
-    if grain == "week":
-        return day - dt.timedelta(days=day.weekday())
-    if grain == "month":
-        return day.replace(day=1)
-    if grain == "quarter":
-        return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    raise ValueError(f"unknown grain {grain!r}")
-
-
-def next_period(start: dt.date, grain: str) -> dt.date:
-    """The first day of the period after the one starting at ``start``."""
-    if grain == "week":
-        return start + dt.timedelta(days=7)
-    months = 1 if grain == "month" else 3
-    month = start.month - 1 + months
-    return dt.date(start.year + month // 12, month % 12 + 1, 1)
-
-
-def previous_period(start: dt.date, grain: str) -> dt.date:
-    """The first day of the period before the one starting at ``start``."""
-    return period_start(start - dt.timedelta(days=1), grain)
-
-
-def period_label(start: dt.date, grain: str) -> str:
-    """2024-W09 (ISO week), 2024-03, 2024-Q1."""
-    if grain == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if grain == "month":
-        return f"{start.year}-{start.month:02d}"
-    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
 def trends(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:

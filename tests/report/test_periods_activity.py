@@ -8,7 +8,7 @@ import pytest
 
 from funnel.metrics.context import FunnelFilter
 from funnel.report import activity
-from funnel.report.periods import parse_period
+from funnel.periods import parse_period
 
 D = dt.date
 
