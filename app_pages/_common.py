@@ -28,6 +28,7 @@ import pandas as pd
 import streamlit as st
 
 from funnel import access, i18n
+from funnel.formats import fmt_delta, is_undefined
 from funnel.exports import to_csv_bytes, to_xlsx_bytes
 from funnel.i18n import t
 from funnel.filters import DIMENSIONS, FunnelFilter
@@ -676,16 +677,11 @@ def overview_comparison() -> dict | None:
 
 
 def delta_text(pop: dict, key: str, kind: str) -> str | None:
-    """The change of one KPI from the previous period, in words a tile shows ('+12', '+1.5 pp', '-3 天')."""
+    """One KPI's change from the previous period as a tile shows it (funnel.formats.fmt_delta)."""
     diff = pop.get("change", {}).get(key)
-    if i18n._undefined(diff):
+    if is_undefined(diff):
         return None
-    diff = float(diff)
-    if kind == "ratio":
-        return f"{diff * 100:+.1f} pp"
-    if kind == "days":
-        return f"{diff:+.1f} {'天' if view().lang == 'zh' else 'd'}"
-    return f"{diff:+,.0f}"
+    return fmt_delta(diff, "pct" if kind == "ratio" else kind, view().lang)
 
 
 def bilingual(text: object, lang: str) -> str:

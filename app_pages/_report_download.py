@@ -15,7 +15,7 @@ import streamlit as st
 
 from funnel.i18n import t
 from funnel.report import MIME_TYPES, download_name
-from funnel.report.periods import Period, period_containing, review_period
+from funnel.periods import Period, period_containing, review_period
 from app_pages import _common as common
 
 MAX_PERIODS = 60  # newest first; enough for five years of months

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel import charts
-from funnel.i18n import fmt_days, fmt_num, t
+from funnel.formats import fmt_days, fmt_num
+from funnel.i18n import t
 from funnel.metrics import cohort_summary, cycle_distribution, cycle_summary, time_in_stage
 from app_pages import _common as common
 

@@ -8,7 +8,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from funnel.i18n import fmt_num, t
+from funnel.formats import fmt_num
+from funnel.i18n import t
 from funnel.ingest import load_profile
 from funnel.ingest.batch import ImportError_
 from funnel.store.config import load_stage_config

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from funnel.i18n import fmt_num, t
+from funnel.formats import fmt_num
+from funnel.i18n import t
 from funnel.metrics import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from app_pages import _common as common
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel import charts
-from funnel.i18n import fmt_num, fmt_pct, t
+from funnel.formats import fmt_num, fmt_pct
+from funnel.i18n import t
 from funnel.metrics import cohort_summary, loss_by_stage, loss_categories, loss_reasons
 from app_pages import _common as common
 

@@ -18,7 +18,7 @@ import streamlit as st
 from funnel.report import build_report
 from funnel.report.labels import L
 from funnel.report.model import ReportData, fmt_delta, fmt_value
-from funnel.report.periods import parse_period, review_period
+from funnel.periods import parse_period, review_period
 from app_pages import _common as common
 
 SLIDE_KEY = "_presentation_slide"

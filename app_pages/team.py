@@ -6,7 +6,8 @@ import streamlit as st
 
 from funnel import charts
 from funnel.filters import BOARD_DIMENSIONS
-from funnel.i18n import fmt_num, fmt_pct, t
+from funnel.formats import fmt_num, fmt_pct
+from funnel.i18n import t
 from funnel.metrics import cohort_summary, leaderboards
 from app_pages import _common as common
 

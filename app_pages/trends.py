@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from funnel import charts
-from funnel.i18n import fmt_days, fmt_num, fmt_pct, grain_word, t
+from funnel.formats import fmt_days, fmt_num, fmt_pct
+from funnel.i18n import grain_word, t
 from funnel.metrics import stage_entries, trends
 from app_pages import _common as common
 

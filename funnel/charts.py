@@ -16,8 +16,6 @@ the pixels.
 
 from __future__ import annotations
 
-from funnel.text import zh_punct
-
 import json
 import math
 import os
@@ -28,6 +26,10 @@ from pathlib import Path
 
 import altair as alt
 import pandas as pd
+
+from funnel import periods
+from funnel.formats import fmt_pct as _pct
+from funnel.i18n import LABELS, t
 
 # CSS font family list: WenQuanYi (Debian fonts-wqy-microhei), then Noto / Source Han (fonts-noto-cjk),
 # then the platform fonts a browser would have (Windows, macOS), then sans-serif.
@@ -44,41 +46,13 @@ _CJK_TEXT = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]"
 
 PALETTE = {"bar": "#4C78A8", "accent": "#E45756", "line": "#F58518", "muted": "#9D9D9D", "good": "#54A24B"}
 
-_LABELS = {
-    "zh": {
-        "stage": "阶段", "reached": "到达线索数", "step_conversion": "步骤转化率", "days": "天数",
-        "in_progress": "进行中", "completed": "已完成区间", "cycle_days": "转化周期(天)", "leads": "线索数",
-        "reason": "流失原因", "count": "流失数", "cumulative_share": "累计占比", "conversion": "转化率",
-        "period": "周期", "won": "成交数", "entries": "进入次数", "median_cycle_days": "周期中位数(天)",
-        "team_rate": "团队转化率", "ci": "95% 置信区间", "rep": "销售代表", "median": "中位数",
-        "q1": "下四分位", "q3": "上四分位", "min": "最小", "max": "最大", "n": "样本",
-        "funnel": "线索转化漏斗", "time_in_stage": "各阶段停留天数(已完成区间)", "cycle": "转化周期分布",
-        "pareto": "流失原因帕累托", "leaderboard": "销售代表转化率(95% 置信区间)", "trend": "线索与转化趋势",
-        "stage_entries": "各阶段进入次数", "guide80": "80%",
-    },
-    "en": {
-        "stage": "Stage", "reached": "Leads reached", "step_conversion": "Step conversion", "days": "Days",
-        "in_progress": "In progress", "completed": "Completed intervals", "cycle_days": "Cycle (days)",
-        "leads": "Leads", "reason": "Loss reason", "count": "Lost leads", "cumulative_share": "Cumulative share",
-        "conversion": "Conversion", "period": "Period", "won": "Won", "entries": "Entries",
-        "median_cycle_days": "Median cycle (days)", "team_rate": "Team conversion", "ci": "95% interval",
-        "rep": "Sales rep", "median": "Median", "q1": "Q1", "q3": "Q3", "min": "Min", "max": "Max", "n": "n",
-        "funnel": "Lead conversion funnel", "time_in_stage": "Days in stage (completed intervals)",
-        "cycle": "Cycle time distribution", "pareto": "Loss reasons (Pareto)",
-        "leaderboard": "Conversion by rep (95% interval)", "trend": "Leads and conversion over time",
-        "stage_entries": "Stage entries per period", "guide80": "80%",
-    },
-}
-_LABELS["zh"] = {key: zh_punct(text) for key, text in _LABELS["zh"].items()}  # full-width ，（）in Chinese
-
-
 class CJKFontMissingError(RuntimeError):
     """A chart with Chinese text was to be rendered but no CJK font is installed."""
 
 
 def label(key: str, lang: str = "zh") -> str:
-    """An axis / chart label in ``lang`` (zh or en)."""
-    return _LABELS.get(lang, _LABELS["en"]).get(key, key)
+    """An axis / chart label in ``lang`` (zh or en): the ``chart.`` keys of ``funnel.i18n``."""
+    return t(f"chart.{key}", lang) if f"chart.{key}" in LABELS else key
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -99,12 +73,6 @@ def _configure(chart, lang: str):
 
 def _title(title: str | None, key: str, lang: str) -> str:
     return label(key, lang) if title is None else title
-
-
-def _pct(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "—"
-    return f"{float(value) * 100:.1f}%"
 
 
 def _num(value) -> float | None:
@@ -299,13 +267,7 @@ def leaderboard_ci_chart(board: pd.DataFrame, lang: str = "zh", title: str | Non
 
 def period_label(value, grain: str = "month") -> str:
     """A period start as people write it: 2024-03 (month), 2024-Q1 (quarter), 2024-W10 (ISO week)."""
-    ts = pd.Timestamp(value)
-    if grain == "quarter":
-        return f"{ts.year}-Q{(ts.month - 1) // 3 + 1}"
-    if grain == "week":
-        iso = ts.isocalendar()
-        return f"{iso[0]}-W{iso[1]:02d}"
-    return ts.strftime("%Y-%m")
+    return periods.period_label(pd.Timestamp(value).date(), grain)
 
 
 def trend_chart(trend: pd.DataFrame, lang: str = "zh", title: str | None = None, grain: str = "month"):

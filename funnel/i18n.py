@@ -1,4 +1,5 @@
-"""Chinese and English labels of the dashboard, and number formats that never show NaN / inf / None.
+"""The one label catalog: every word the dashboard, the charts, the report, the presentation and the command
+line show, in Chinese and English (SPEC §8 fixes one term per concept). Numbers as text: ``funnel.formats``.
 
 ``t(key, lang, **values)`` returns the label in ``lang`` ("zh" or "en") with ``{name}`` placeholders
 filled. Every key has both languages (a test checks it). Stage names are not here: they come from the
@@ -7,13 +8,14 @@ stage configuration (``Stage.name(lang)``).
 
 from __future__ import annotations
 
-import math
-
 from funnel.text import en_plural, zh_punct
 
 DASH = "—"
 
 LABELS: dict[str, tuple[str, str]] = {
+    # units (funnel.formats)
+    "pp": ("个百分点", "pp"),
+    "days_unit": ("天", "days"),
     # app and navigation
     "app_title": ("线索转化漏斗", "Lead Funnel"),
     "page_data": ("数据导入", "Data"),
@@ -39,7 +41,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "teams": ("团队", "Team"),
     "all": ("全部", "All"),
     "as_of": ("截至日期", "As-of date"),
-    "as_of_help": ("默认为数据中最近一次发生事件的日期;在途时长和停滞天数都计算到这一天。",
+    "as_of_help": ("默认为数据中最近一次发生事件的日期;进行中的时长和停滞天数都计算到这一天。",
                    "Defaults to the latest date something happened in the data; in-progress and idle days run to it."),
     "as_of_default": ("截至日期(默认 {date})", "As-of date (default {date})"),
     "use_today": ("使用今天", "Use today"),
@@ -116,20 +118,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "funnel_title": ("销售漏斗:各阶段到达数与阶段转化率", "Sales funnel: leads reaching each stage and step conversion"),
     "funnel_caption": ("{leads} 条线索中有 {won} 条到达「{won_stage}」,整体转化率 {conversion};赢单率 {win_rate}(成交 {won} / 成交+流失 {closed})。",
                        "{won} of {leads} leads reached “{won_stage}”: overall conversion {conversion}; win rate {win_rate} (won {won} / won+lost {closed})."),
-    "stage_table_title": ("各阶段流失与在途", "Drop-off and open leads per stage"),
-    "stage_table_caption": ("到达数 = 进入下一阶段 + 在此阶段流失 + 仍停留在此阶段(跟进中/未跟进)。",
+    "stage_table_title": ("各阶段流失于此与未结束线索", "Drop-off and open leads per stage"),
+    "stage_table_caption": ("到达数 = 进入下一阶段 + 在此阶段流失 + 仍停留在此阶段(未结束)。",
                             "Reached = went on to the next stage + lost at this stage + still open at this stage."),
     "bottleneck_none": ("数据不足,无法判断瓶颈。", "Not enough data to name a bottleneck."),
+    "bottleneck_step": ("阶段转化率最低的是「{from_stage}→{to_stage}」,为 {rate}",
+                        "the weakest step is {from_stage} → {to_stage} at {rate} conversion"),
+    "bottleneck_stage": ("耗时最长的阶段是「{stage}」,中位数 {days} 天", "the slowest stage is {stage} with a median of {days} days"),
     "no_stage_reached": ("没有线索到达「{stage}」。", "No lead reached “{stage}”."),
     # column names
     "col_stage": ("阶段", "Stage"),
-    "col_reached": ("到达数", "Reached"),
+    "col_reached": ("到达", "Reached"),
     "col_step_conversion": ("阶段转化率", "Step conversion"),
     "col_conversion_from_start": ("相对首阶段", "Of all leads"),
-    "col_dropped": ("流失", "Dropped"),
-    "col_open": ("在途", "Open"),
-    "col_in_progress": ("进行中区间", "In progress"),
-    "col_n": ("完成区间数", "Completed intervals"),
+    "col_dropped": ("流失于此", "Dropped"),
+    "col_open": ("未结束", "Open"),
+    "col_in_progress": ("进行中", "In progress"),
+    "col_n": ("已完成区间", "Completed intervals"),
     "col_q1": ("下四分位(天)", "Q1 (days)"),
     "col_median": ("中位数(天)", "Median (days)"),
     "col_q3": ("上四分位(天)", "Q3 (days)"),
@@ -141,7 +146,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_share": ("占比", "Share"),
     "col_cumulative_share": ("累计占比", "Cumulative share"),
     "col_loss_rate": ("该阶段流失率", "Loss rate at stage"),
-    "col_entered_at": ("进入本阶段", "Entered stage"),
+    "col_entered_at": ("进入阶段时间", "Entered stage"),
     "col_lead_id": ("线索编号", "Lead ID"),
     "col_customer": ("客户名称", "Customer"),
     "col_rep": ("销售代表", "Rep"),
@@ -149,7 +154,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_team": ("团队", "Team"),
     "col_source": ("来源渠道", "Source"),
     "col_idle_days": ("停滞天数", "Idle days"),
-    "col_days_in_stage": ("本阶段天数", "Days in stage"),
+    "col_days_in_stage": ("阶段停留天数", "Days in stage"),
     "col_days_overdue": ("超期天数", "Days overdue"),
     "col_days_past": ("逾期天数", "Days past"),
     "col_expected_close": ("预计转化时间", "Expected close"),
@@ -162,7 +167,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_ci_high": ("95%区间上限", "95% CI high"),
     "col_win_rate": ("赢单率", "Win rate"),
     "col_median_cycle": ("周期中位数(天)", "Median cycle (days)"),
-    "col_stalled": ("停滞", "Stalled"),
+    "col_stalled": ("异常跟进", "Stalled"),
     "col_activities_per_lead": ("人均动作数", "Activities per lead"),
     "col_period": ("周期", "Period"),
     "col_file": ("文件", "File"),
@@ -210,7 +215,7 @@ LABELS: dict[str, tuple[str, str]] = {
                             "{n} of them only had the reported “cycle (days)” column, which was used as written."),
     "cycle_empty": ("当前筛选没有成交线索,无法计算转化周期。", "No won leads in the current filter: no cycle time to show."),
     # loss page
-    "pareto_title": ("流失原因帕累托图", "Loss reasons (Pareto)"),
+    "pareto_title": ("流失原因(帕累托)", "Loss reasons (Pareto)"),
     "pareto_caption": ("{lost} 条流失线索。前三大原因:{top3}。累计占比达到 80% 需要 {k} 个原因。",
                        "{lost} lost leads. Top 3 reasons: {top3}. {k} reasons make up 80% of losses."),
     "top3_title": ("流失原因 TOP-3", "Top 3 loss reasons"),
@@ -233,12 +238,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "team_no_roster": ("数据中没有团队信息(上传花名册文件可补充销售经理和团队)。",
                        "The data has no team information (upload a roster file to add managers and teams)."),
     # follow-up page
-    "fu_stalled": ("停滞线索", "Stalled leads"),
+    "fu_stalled": ("异常跟进线索", "Stalled leads"),
     "fu_overdue": ("阶段超期", "Overdue in stage"),
-    "fu_past_close": ("超过预计转化时间", "Past expected close"),
-    "fu_stalled_caption": ("{n} 条在途线索超过 {days} 天没有任何动作(截至 {as_of})。", "{n} open leads had no action for more than {days} days (as of {as_of})."),
-    "fu_overdue_caption": ("{n} 条在途线索在当前阶段停留超过该阶段的预期天数。", "{n} open leads stayed in their current stage longer than its expected days."),
-    "fu_past_close_caption": ("{n} 条在途线索的预计转化时间早于 {as_of}。", "{n} open leads have an expected close date before {as_of}."),
+    "fu_past_close": ("超过预计成交日", "Past expected close"),
+    "fu_stalled_caption": ("{n} 条未结束线索超过 {days} 天没有任何动作(截至 {as_of})。",
+                           "{n} open leads had no action for more than {days} days (as of {as_of})."),
+    "fu_overdue_caption": ("{n} 条未结束线索在当前阶段停留超过该阶段的预期天数。",
+                           "{n} open leads stayed in their current stage longer than its expected days."),
+    "fu_past_close_caption": ("{n} 条未结束线索的预计转化时间早于 {as_of}。",
+                              "{n} open leads have an expected close date before {as_of}."),
     "fu_none": ("没有需要跟进的线索。", "Nothing to follow up."),
     "fu_first_rows": ("下表列出最紧急的 {shown} 条(共 {total} 条);下载文件包含全部。",
                       "The table lists the {shown} most urgent of {total}; the download holds them all."),
@@ -345,6 +353,229 @@ LABELS: dict[str, tuple[str, str]] = {
                   "{email} has no access yet. Ask the administrator to add you to the access configuration."),
     "no_reps": ("花名册中没有属于销售经理 {managers} 的销售代表,因此没有可显示的线索。请联系管理员导入或更新花名册。",
                 "The roster lists no rep under manager {managers}, so there are no leads to show. Ask the administrator to import or update the roster."),
+    # the monthly report and the presentation (funnel.report.labels.L(key) = t('report.' + key))
+    "report.report_title": ("线索转化分析报告", "Lead conversion analysis report"),
+    "report.subtitle": ("{period}（获取日期 {start} – {end}），对比上期 {prev}",
+                        "{period} (acquired {start} – {end}), compared with {prev}"),
+    "report.meta_asof": ("截至日期 {as_of}；跟进数据截至 {followup}", "As of {as_of}; follow-up as of {followup}"),
+    "report.meta_filter": ("范围：{filter}", "Scope: {filter}"),
+    "report.meta_undated": ("另有 {n} 条线索缺少获取时间，未计入任何周期。", "Not in any period: {n} leads without an acquisition date."),
+    "report.generated": ("生成于 {when}", "Generated {when}"),
+    "report.current": ("本期", "This period"),
+    "report.previous": ("上期", "Previous"),
+    "report.change": ("变化", "Change"),
+    "report.s1": ("核心指标", "Headline"),
+    "report.s2": ("阶段转化", "Stage conversion"),
+    "report.s3": ("转化周期", "Cycle time"),
+    "report.s4": ("流失归因", "Loss attribution"),
+    "report.s5": ("销售效能", "Sales effectiveness"),
+    "report.s6": ("异常跟进", "Follow-up"),
+    "report.s7": ("改进建议", "Suggested actions"),
+    "report.k_leads": ("新增线索", "New leads"),
+    "report.k_won": ("成交", "Won"),
+    "report.k_overall": ("整体转化率", "Overall conversion"),
+    "report.k_win_rate": ("赢单率", "Win rate"),
+    "report.k_cycle": ("转化周期中位数", "Median cycle"),
+    "report.k_won_in": ("本期签约（任意获取日期）", "Deals won in period (any acquisition date)"),
+    "report.k_lost_in": ("本期流失（任意获取日期）", "Leads lost in period (any acquisition date)"),
+    "report.k_amount_in": ("本期签约金额", "Won amount in period"),
+    "report.cohort_note": ("本期线索 = 获取日期在本期内的线索（同一筛选条件）；转化、周期和流失均针对这批线索，截至 {as_of}。",
+                           "This period's leads = leads acquired in the period (same filter); their conversion, cycle and losses are counted up to {as_of}."),
+    "report.activity_note": ("期内动态按事件日期统计，与线索获取日期无关：本期签约 {won} 单（其中 {won_early} 单来自更早获取的线索），本期流失 {lost} 条（其中 {lost_early} 条来自更早获取的线索）。",
+                             "Activity in the period is dated by the event, whatever the acquisition date: {won} deals won ({won_early} from leads acquired earlier), {lost} leads lost ({lost_early} acquired earlier)."),
+    "report.undated_lost_note": ("{n} 条流失线索没有流失日期，无法归入任何周期。", "Not in any period: {n} lost leads without a loss date."),
+    "report.t_entries": ("本期各阶段进入次数", "Stage entries dated in the period"),
+    "report.c_stage": ("阶段", "Stage"),
+    "report.c_reached": ("到达", "Reached"),
+    "report.c_step": ("阶段转化率", "Step conversion"),
+    "report.c_step_prev": ("上期阶段转化率", "Previous step conversion"),
+    "report.c_dropped": ("流失于此", "Lost here"),
+    "report.c_open": ("未结束", "Open"),
+    "report.c_entries": ("进入次数", "Entries"),
+    "report.c_leads": ("线索数", "Leads"),
+    "report.c_n": ("已完成区间", "Completed"),
+    "report.c_q1": ("下四分位（天）", "Q1 (days)"),
+    "report.c_median": ("中位数（天）", "Median (days)"),
+    "report.c_q3": ("上四分位（天）", "Q3 (days)"),
+    "report.c_mean": ("平均（天）", "Mean (days)"),
+    "report.c_in_progress": ("进行中", "In progress"),
+    "report.c_expected": ("预期天数", "Expected days"),
+    "report.c_reason": ("流失原因", "Loss reason"),
+    "report.c_count": ("数量", "Count"),
+    "report.c_share": ("占比", "Share"),
+    "report.c_cum": ("累计占比", "Cumulative share"),
+    "report.c_lost": ("流失", "Lost"),
+    "report.c_won": ("成交", "Won"),
+    "report.c_conversion": ("转化率", "Conversion"),
+    "report.c_ci_low": ("区间下限", "CI low"),
+    "report.c_ci_high": ("区间上限", "CI high"),
+    "report.c_win_rate": ("赢单率", "Win rate"),
+    "report.c_cycle": ("周期中位数（天）", "Median cycle (days)"),
+    "report.c_stalled": ("异常跟进", "Stalled"),
+    "report.c_rep": ("销售代表", "Sales rep"),
+    "report.c_source": ("来源渠道", "Source"),
+    "report.c_lead_id": ("线索编号", "Lead ID"),
+    "report.c_customer": ("客户名称", "Customer"),
+    "report.c_idle": ("停滞天数", "Idle days"),
+    "report.c_days_in_stage": ("阶段停留天数", "Days in stage"),
+    "report.c_over": ("超出天数", "Days over"),
+    "report.c_expected_close": ("预计转化时间", "Expected close"),
+    "report.c_days_past": ("逾期天数", "Days past"),
+    "report.c_metric": ("指标", "Metric"),
+    "report.c_last_activity": ("最近动作", "Last activity"),
+    "report.c_entered_at": ("进入阶段时间", "Entered stage"),
+    "report.c_loss_rate": ("该阶段流失率", "Loss rate here"),
+    "report.c_top_reason": ("主要原因", "Top reason"),
+    "report.c_action": ("建议", "Action"),
+    "report.c_basis": ("依据", "Based on"),
+    "report.c_value": ("数值", "Value"),
+    "report.t_funnel": ("阶段转化明细", "Stage conversion details"),
+    "report.t_time": ("各阶段停留时间", "Time in stage"),
+    "report.time_note": ("箱体为已完成区间的四分位，须线为最小–最大值；仍在阶段中的线索（进行中）单独计数，不计入箱体。",
+                         "Boxes show quartiles of completed intervals, whiskers min–max; leads still in a stage (in progress) are counted beside, never in the box."),
+    "report.cycle_sentence": ("成交线索从获取到签约的周期：中位数 {median} 天（四分位 {q1}–{q3} 天，平均 {mean} 天，共 {n} 单{reported}）。",
+                              "Acquisition to signed deal: median {median} days (quartiles {q1}–{q3}, mean {mean}, {n} deals{reported})."),
+    "report.cycle_reported": ("，其中 {k} 单使用表中填写的周期", ", {k} of them from the reported cycle"),
+    "report.cycle_none": ("本期线索中尚无成交，无法计算转化周期。", "No deal yet among this period's leads: no cycle time."),
+    "report.t_loss": ("流失原因(帕累托)", "Loss reasons (Pareto)"),
+    "report.t_loss_stage": ("流失发生的阶段", "Stage where leads were lost"),
+    "report.top3": ("流失原因 TOP-3：{items}。", "Top-3 loss reasons: {items}."),
+    "report.top_item": ("「{reason}」{count} 条（{share}）", "“{reason}” {count} ({share})"),
+    "report.no_loss": ("本期线索中没有流失。", "No lost lead among this period's leads."),
+    "report.t_reps": ("销售代表排行（按转化率 95% 区间下限排序）", "Sales reps (sorted by the lower bound of the 95% interval)"),
+    "report.t_sources": ("来源渠道", "Sources"),
+    "report.reps_note": ("转化率 = 成交 / 线索；区间为 95% Wilson 区间，线索少的代表区间更宽，不会因 1 单成交而排第一。团队转化率 {team}。",
+                         "Conversion = won / leads; the 95% Wilson interval is wide for reps with few leads, so 1 of 1 does not top the board. Team conversion {team}."),
+    "report.followup_note": ("截至 {as_of}（本期末或数据最新日期，取较早者），范围内所有获取于本期末之前、状态仍为未跟进/跟进中的线索；状态为当前状态。",
+                             "As of {as_of} (the period's end or the data's latest date, whichever is earlier), all leads acquired by the period's end that are still untouched/active; statuses are current ones."),
+    "report.t_stalled": ("异常跟进：超过 {n} 天无进展", "Stalled: no progress for more than {n} days"),
+    "report.t_overdue": ("超出阶段预期天数", "Over the stage's expected days"),
+    "report.t_past_close": ("超过预计成交日", "Past expected close"),
+    "report.k_stalled": ("异常跟进", "Stalled"),
+    "report.k_overdue": ("阶段超期", "Overdue in stage"),
+    "report.k_past_close": ("超过预计成交日", "Past expected close"),
+    "report.list_cut": ("仅显示前 {shown} 条，共 {total} 条；完整名单见 XLSX 版本。",
+                        "First {shown} of {total} shown; the XLSX holds the full list."),
+    "report.none": ("无", "None"),
+    "report.unspecified": ("未填写", "unspecified"),
+    "report.actions_intro": ("以下建议由本期数据自动得出，每条注明依据的指标，供复盘讨论。",
+                             "Derived from this period's figures; each names the figure behind it, for the review to discuss."),
+    "report.no_actions": ("本期数据不足以得出建议。", "Not enough data this period to suggest actions."),
+    "report.a_weak_step": ("优先改进「{stage}」环节：从「{prev}」进入该阶段的转化率仅 {rate}，为全漏斗最低。建议梳理该阶段的话术与方案模板，并组织专项培训。",
+                           "Fix the “{stage}” step first: only {rate} of leads move on from “{prev}”, the lowest step in the funnel. Review its scripts and proposal templates and train the team on it."),
+    "report.a_weak_step_basis": ("阶段转化率 {prev} → {stage}：{rate}（上期 {prev_rate}）",
+                                 "Step conversion {prev} → {stage}: {rate} (previous {prev_rate})"),
+    "report.a_slow_stage": ("缩短「{stage}」停留时间：中位数 {median} 天{over}，是耗时最长的阶段。建议明确该阶段的推进动作与时限，经理定期检查。",
+                            "Shorten “{stage}”: median {median} days{over}, the slowest stage. Set clear next steps and deadlines for it and have managers check them."),
+    "report.a_over": ("，超出预期 {expected} 天", ", above the expected {expected} days"),
+    "report.a_slow_stage_basis": ("阶段停留中位数 {stage}：{median} 天（已完成 {n} 个区间）",
+                                  "Median time in {stage}: {median} days ({n} completed intervals)"),
+    "report.a_rep_low": ("安排资深销售带教 {rep}：其转化率 {rate}（95% 区间 {low}–{high}）明显低于团队 {team}。建议复盘其流失线索，共同跟进高潜力线索。",
+                         "Pair {rep} with a senior rep: conversion {rate} (95% interval {low}–{high}) is clearly below the team's {team}. Review their lost leads together and co-handle high-potential ones."),
+    "report.a_rep_high": ("分享 {rep} 的成功做法：其转化率 {rate}（95% 区间 {low}–{high}）明显高于团队 {team}。建议在周会复盘其成交案例，并把高潜力线索（预算匹配、需求明确）优先分配给资深销售。",
+                          "Share what {rep} does: conversion {rate} (95% interval {low}–{high}) is clearly above the team's {team}. Walk through their won deals in the weekly meeting; route high-potential leads (budget fits, need clear) to senior reps."),
+    "report.a_rep_basis": ("{rep}：{won}/{leads} 成交，转化率 {rate}，团队 {team}",
+                           "{rep}: {won} of {leads} won, conversion {rate}, team {team}"),
+    "report.a_source_high": ("加大「{source}」渠道投入：该渠道转化率 {rate}（95% 区间 {low}–{high}）明显高于整体 {team}。",
+                             "Invest more in “{source}”: conversion {rate} (95% interval {low}–{high}) is clearly above the overall {team}."),
+    "report.a_source_low": ("复核「{source}」渠道的线索质量：该渠道转化率 {rate}（95% 区间 {low}–{high}）明显低于整体 {team}。建议收紧初步筛选标准。",
+                            "Check lead quality from “{source}”: conversion {rate} (95% interval {low}–{high}) is clearly below the overall {team}. Tighten the screening criteria for it."),
+    "report.a_source_basis": ("{source}：{won}/{leads} 成交，转化率 {rate}，整体 {team}",
+                              "{source}: {won} of {leads} won, conversion {rate}, overall {team}"),
+    "report.a_loss": ("针对首要流失原因「{reason}」（占流失 {share}）制定应对方案，例如准备应对话术、调整报价或方案，并在培训中演练。",
+                      "Answer the top loss reason “{reason}” ({share} of losses): prepare responses, adjust pricing or the proposal, and rehearse it in training."),
+    "report.a_loss_basis": ("流失原因 TOP-1：{reason} {count} 条，占 {share}",
+                            "Top loss reason: {reason}, {count} leads, {share}"),
+    "report.a_stalled": ("经理介入 {n} 条异常跟进线索（超过 {days} 天无进展），逐条确认下一步动作。",
+                         "Managers step in on {n} stalled leads (no progress for more than {days} days) and agree a next step for each."),
+    "report.a_stalled_basis": ("异常跟进：{n} 条，停滞天数最长 {max} 天", "Stalled: {n} leads, longest idle {max} days"),
+    "report.a_kpi": ("把整体转化率与转化周期纳入销售考核：本期整体转化率 {rate}（上期 {prev}），周期中位数 {cycle} 天。",
+                     "Put conversion and cycle time into the sales KPIs: overall conversion {rate} (previous {prev}), median cycle {cycle} days."),
+    "report.a_kpi_basis": ("整体转化率与转化周期中位数", "Overall conversion and median cycle"),
+    "report.fig_ref": ("依据", "Based on"),
+    "report.young_note": ("本期线索尚新：截至 {as_of}，其获取天数中位数为 {age} 天，低于转化周期中位数 {cycle} 天，成交、转化和流失尚未全部发生，上述数字还会变化，不宜据此评判。",
+                          "This period's leads are still young: at {as_of} their median age is {age} days, below the median cycle time of {cycle} days, so their wins, conversion and losses are not all in yet and these figures will still change; do not judge the period by them."),
+    "report.young_actions": ("本期线索尚新（获取天数中位数 {age} 天，低于转化周期中位数 {cycle} 天），不据此提出改进建议；请在复盘中查看最近一个已成熟的周期。",
+                             "This period's leads are still young (median age {age} days, below the median cycle time of {cycle} days): no improvement advice is drawn from them; review the latest mature period instead."),
+    "report.prev_none": ("上期（{prev}）在数据开始日期 {start} 之前，没有可对比的数据，不显示变化。",
+                         "The previous period ({prev}) lies before the data starts ({start}): there is nothing to compare with, so no change is shown."),
+    "report.prev_partial": ("上期（{prev}）只有一部分在数据之内（数据从 {start} 开始），对比会失真，不显示变化。",
+                            "Only part of the previous period ({prev}) lies inside the data (which starts {start}): a comparison would mislead, so no change is shown."),
+    # chart axes and titles (funnel.charts.label(key) = t('chart.' + key))
+    "chart.stage": ("阶段", "Stage"),
+    "chart.reached": ("到达线索数", "Leads reached"),
+    "chart.step_conversion": ("阶段转化率", "Step conversion"),
+    "chart.days": ("天数", "Days"),
+    "chart.in_progress": ("进行中", "In progress"),
+    "chart.completed": ("已完成区间", "Completed intervals"),
+    "chart.cycle_days": ("转化周期（天）", "Cycle (days)"),
+    "chart.leads": ("线索数", "Leads"),
+    "chart.reason": ("流失原因", "Loss reason"),
+    "chart.count": ("流失数", "Lost leads"),
+    "chart.cumulative_share": ("累计占比", "Cumulative share"),
+    "chart.conversion": ("转化率", "Conversion"),
+    "chart.period": ("周期", "Period"),
+    "chart.won": ("成交", "Won"),
+    "chart.entries": ("进入次数", "Entries"),
+    "chart.median_cycle_days": ("周期中位数（天）", "Median cycle (days)"),
+    "chart.team_rate": ("团队转化率", "Team conversion"),
+    "chart.ci": ("95% 置信区间", "95% interval"),
+    "chart.rep": ("销售代表", "Sales rep"),
+    "chart.median": ("中位数", "Median"),
+    "chart.q1": ("下四分位", "Q1"),
+    "chart.q3": ("上四分位", "Q3"),
+    "chart.min": ("最小", "Min"),
+    "chart.max": ("最大", "Max"),
+    "chart.n": ("样本", "n"),
+    "chart.funnel": ("线索转化漏斗", "Lead conversion funnel"),
+    "chart.time_in_stage": ("各阶段停留天数（已完成区间）", "Days in stage (completed intervals)"),
+    "chart.cycle": ("转化周期分布", "Cycle time distribution"),
+    "chart.pareto": ("流失原因(帕累托)", "Loss reasons (Pareto)"),
+    "chart.leaderboard": ("销售代表转化率（95% 置信区间）", "Conversion by rep (95% interval)"),
+    "chart.trend": ("线索与转化趋势", "Leads and conversion over time"),
+    "chart.stage_entries": ("各阶段进入次数", "Stage entries per period"),
+    "chart.guide80": ("80%", "80%"),
+    # the command line's text output (funnel.metrics.render: t('cli.' + key))
+    "cli.as_of": ("截至", "As of"),
+    "cli.cohort": ("线索批次", "Cohort"),
+    "cli.leads": ("线索", "leads"),
+    "cli.won": ("成交", "won"),
+    "cli.lost": ("流失", "lost"),
+    "cli.open": ("未结束", "open"),
+    "cli.undated": ("无获取时间（不计入）", "undated (not in cohort)"),
+    "cli.overall": ("整体转化率", "Overall conversion"),
+    "cli.win_rate": ("赢单率", "Win rate"),
+    "cli.funnel": ("漏斗", "Funnel"),
+    "cli.stage": ("阶段", "Stage"),
+    "cli.reached": ("到达", "Reached"),
+    "cli.step": ("阶段转化率", "Step conversion"),
+    "cli.dropped": ("流失于此", "Dropped"),
+    "cli.in_progress": ("进行中", "In progress"),
+    "cli.tis": ("阶段停留天数（n / 中位数 / 四分位）", "Days in stage (n / median / q1-q3)"),
+    "cli.cycle": ("转化周期（天）", "Cycle days"),
+    "cli.reported": ("来自填报", "from reported"),
+    "cli.loss": ("流失原因", "Loss reasons"),
+    "cli.reason": ("原因", "Reason"),
+    "cli.count": ("数量", "Count"),
+    "cli.share": ("占比", "Share"),
+    "cli.cum": ("累计", "Cum."),
+    "cli.reps": ("销售代表", "Reps"),
+    "cli.sources": ("来源渠道", "Sources"),
+    "cli.rep": ("销售代表", "Rep"),
+    "cli.conv": ("转化率", "Conv."),
+    "cli.ci": ("95% 区间", "95% CI"),
+    "cli.median_cycle": ("周期中位数", "Med. cycle"),
+    "cli.stalled": ("异常跟进", "Stalled"),
+    "cli.stalled_list": ("异常跟进线索（超过 {n} 天无动作）", "Stalled leads (idle > {n} days)"),
+    "cli.idle": ("停滞天数", "Idle days"),
+    "cli.bottleneck": ("瓶颈", "Bottleneck"),
+    "cli.quality": ("数据质量问题", "Data-quality problems"),
+    "cli.more": ("……另有 {n} 条", "... {n} more"),
+    "cli.none": ("无", "none"),
+    "cli.source": ("来源渠道", "Source"),
+    "cli.overdue": ("阶段超期", "Overdue in stage"),
+    "cli.past_close": ("超过预计成交日", "Past expected close"),
+    "cli.filter": ("筛选", "Filter"),
 }
 
 
@@ -361,42 +592,6 @@ def t(key: str, lang: str = "zh", **values: object) -> str:
     if not values:
         return text
     return text.format(**values) if lang == "zh" else en_plural(text.format(**values))  # "1 lead has"
-
-
-def _undefined(value: object) -> bool:
-    """None, NaN, inf, pd.NA, NaT and anything that is not a number."""
-    if value is None:
-        return True
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return True
-    return math.isnan(number) or math.isinf(number)
-
-
-def fmt_pct(value: object, digits: int = 1) -> str:
-    """0.125 -> '12.5%'; undefined (None, NaN, inf) -> '—'."""
-    if _undefined(value):
-        return DASH
-    return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
-
-
-def fmt_num(value: object, digits: int = 0) -> str:
-    """A count or a number of days with thousands separators; undefined -> '—'."""
-    if _undefined(value):
-        return DASH
-    number = float(value)  # type: ignore[arg-type]
-    if digits == 0:
-        return f"{round(number):,}"
-    return f"{number:,.{digits}f}"
-
-
-def fmt_days(value: object) -> str:
-    """Days with one decimal when fractional (12.5), whole otherwise (12); undefined -> '—'."""
-    if _undefined(value):
-        return DASH
-    number = float(value)  # type: ignore[arg-type]
-    return f"{number:,.0f}" if abs(number - round(number)) < 0.05 else f"{number:,.1f}"
 
 
 def grain_word(grain: str, lang: str) -> str:

@@ -3,15 +3,12 @@ completed time, named in words (Chinese and English)."""
 
 from __future__ import annotations
 
-
 import duckdb
 import pandas as pd
 
+from funnel.formats import fmt_pct
+from funnel.i18n import t
 from funnel.metrics.context import MetricContext
-
-
-def _fmt_pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
 
 
 def bottleneck(con: duckdb.DuckDBPyConnection, ctx: MetricContext, funnel: pd.DataFrame | None = None,
@@ -46,15 +43,19 @@ def bottleneck(con: duckdb.DuckDBPyConnection, ctx: MetricContext, funnel: pd.Da
         if stage is None or med > stage["median_days"]:
             stage = {"key": s.key, "name_zh": s.name_zh, "name_en": s.name_en, "median_days": float(med),
                      "n": int(times.iloc[i]["n"])}
-    zh, en = [], []
-    if step:
-        zh.append(f"转化最低的环节是「{step['from_name_zh']}→{step['to_name_zh']}」\uff0c转化率 {_fmt_pct(step['conversion'])}")
-        en.append(f"The weakest step is {step['from_name_en']} → {step['to_name_en']} at "
-                  f"{_fmt_pct(step['conversion'])} conversion")
-    if stage:
-        zh.append(f"耗时最长的阶段是「{stage['name_zh']}」\uff0c中位数 {stage['median_days']:.1f} 天")
-        en.append(f"the slowest stage is {stage['name_en']} with a median of {stage['median_days']:.1f} days")
-    sentence_zh = ("\uff1b".join(zh) + "。") if zh else "数据不足\uff0c无法判断瓶颈。"  # full-width ；，
-    sentence_en = ("; ".join(en) + ".") if en else "Not enough data to name a bottleneck."
-    sentence_en = sentence_en[0].upper() + sentence_en[1:]
+    sentence_zh, sentence_en = (_sentence(step, stage, lang) for lang in ("zh", "en"))
     return {"step": step, "stage": stage, "sentence_zh": sentence_zh, "sentence_en": sentence_en}
+
+
+def _sentence(step: dict | None, stage: dict | None, lang: str) -> str:
+    """The bottleneck in words (the catalog's bottleneck_* keys): the weakest step, then the slowest stage."""
+    parts = []
+    if step:
+        parts.append(t("bottleneck_step", lang, from_stage=step[f"from_name_{lang}"], to_stage=step[f"to_name_{lang}"],
+                       rate=fmt_pct(step["conversion"])))
+    if stage:
+        parts.append(t("bottleneck_stage", lang, stage=stage[f"name_{lang}"], days=f"{stage['median_days']:.1f}"))
+    if not parts:
+        return t("bottleneck_none", lang)
+    text = (";".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
+    return text[0].upper() + text[1:]

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from funnel.text import zh_punct
-
-LABELS = {
-    "en": {"as_of": "As of", "cohort": "Cohort", "leads": "leads", "won": "won", "lost": "lost", "open": "open",
-           "undated": "undated (not in cohort)", "overall": "Overall conversion", "win_rate": "Win rate",
-           "funnel": "Funnel", "stage": "Stage", "reached": "Reached", "step": "Step conv.", "dropped": "Dropped",
-           "in_progress": "In progress", "tis": "Days in stage (n / median / q1-q3)", "cycle": "Cycle days",
-           "reported": "from reported", "loss": "Loss reasons", "reason": "Reason", "count": "Count",
-           "share": "Share", "cum": "Cum.", "reps": "Reps", "sources": "Sources", "rep": "Rep",
-           "conv": "Conv.", "ci": "95% CI", "median_cycle": "Med. cycle", "stalled": "Stalled",
-           "stalled_list": "Stalled leads (idle > {n} days)", "idle": "Idle days", "bottleneck": "Bottleneck",
-           "quality": "Data-quality problems", "more": "... {n} more", "none": "none", "source": "Source",
-           "overdue": "Overdue in stage", "past_close": "Past expected close", "filter": "Filter"},
-    "zh": {"as_of": "截至", "cohort": "线索批次", "leads": "线索", "won": "成交", "lost": "流失", "open": "跟进中/未跟进",
-           "undated": "无获取时间(不计入)", "overall": "整体转化率", "win_rate": "赢单率", "funnel": "漏斗",
-           "stage": "阶段", "reached": "到达", "step": "环节转化", "dropped": "流失", "in_progress": "进行中",
-           "tis": "阶段停留天数(n / 中位数 / 四分位)", "cycle": "转化周期(天)", "reported": "来自填报",
-           "loss": "流失原因", "reason": "原因", "count": "数量", "share": "占比", "cum": "累计", "reps": "销售代表",
-           "sources": "来源渠道", "rep": "销售代表", "conv": "转化率", "ci": "95% 区间", "median_cycle": "周期中位数",
-           "stalled": "异常跟进", "stalled_list": "异常跟进线索(超过 {n} 天无动作)", "idle": "闲置天数",
-           "bottleneck": "瓶颈", "quality": "数据质量问题", "more": "……另有 {n} 条", "none": "无", "source": "来源",
-           "overdue": "阶段超期", "past_close": "超过预计转化时间", "filter": "筛选"},
-}
-LABELS["zh"] = {key: zh_punct(text) for key, text in LABELS["zh"].items()}  # full-width ，（）in Chinese
+from funnel.formats import fmt_pct as _pct
+from funnel.i18n import LABELS, t
 
 
-def _pct(x) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
+def _words(lang: str) -> dict[str, str]:
+    """The ``cli.`` keys of ``funnel.i18n`` in ``lang``, by their short name (placeholders unfilled)."""
+    return {key[4:]: t(key, lang) for key in LABELS if key.startswith("cli.")}
 
 
 def _num(x, digits: int = 1) -> str:
@@ -50,7 +29,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
 
 def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
     """The figure set as plain text: cohort, funnel, time in stage, cycle, loss, leaderboards, follow-up."""
-    t = LABELS["zh" if lang == "zh" else "en"]
+    t = _words("zh" if lang == "zh" else "en")
     name_key = "name" if lang == "zh" else "name_en"
     c = figs["cohort"]
     out = [f"{t['as_of']} {figs['as_of']} · {t['filter']}: {figs['filter']['description_' + ('zh' if lang == 'zh' else 'en')]}",

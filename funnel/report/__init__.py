@@ -16,7 +16,7 @@ from pathlib import Path
 from funnel.metrics.context import MetricContext
 from funnel.report.build import build_report
 from funnel.report.model import ReportData
-from funnel.report.periods import Period, parse_period
+from funnel.periods import Period, parse_period
 
 FORMATS = ("html", "xlsx", "pdf")
 MIME_TYPES = {"html": "text/html", "pdf": "application/pdf",

@@ -28,7 +28,7 @@ from funnel.report.actions import suggest_actions
 from funnel.report.labels import L
 from funnel.report.model import (ChartItem, Column, Kpi, ReportData, Section, Table, fmt_value,
                                  frame_rows)
-from funnel.report.periods import Period, parse_period
+from funnel.periods import Period, parse_period
 
 PRINT_ROWS = 40  # longest list printed in HTML / PDF; the XLSX holds every row
 

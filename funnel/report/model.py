@@ -9,14 +9,15 @@ Undefined ratios are None and show as "—".
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from funnel.formats import DASH, fmt_date, fmt_days, fmt_num, fmt_pct
+from funnel.formats import fmt_delta as _fmt_change
+from funnel.formats import is_undefined as _is_undefined
 from funnel.plain import plain, plain_rows
-from funnel.report.labels import L
 
 KINDS = ("text", "int", "num", "pct", "days", "date", "pp")
 
@@ -72,7 +73,7 @@ class Kpi:
 
     @property
     def delta(self) -> float | None:
-        if not self.compare or _undefined(self.value) or _undefined(self.previous):
+        if not self.compare or _is_undefined(self.value) or _is_undefined(self.previous):
             return None
         return float(self.value) - float(self.previous)
 
@@ -134,7 +135,7 @@ class ReportData:
     title: str
     subtitle: str
     meta: list[str]
-    period: Any  # funnel.report.periods.Period
+    period: Any  # funnel.periods.Period
     previous_period: Any
     as_of: dt.date
     followup_as_of: dt.date
@@ -161,53 +162,26 @@ class ReportData:
         return next(s for s in self.sections if s.key == key)
 
 
-def _undefined(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return math.isnan(float(value)) or math.isinf(float(value))
-    return False
-
-
 def is_undefined(value: Any) -> bool:
     """None, NaN, inf, pd.NA, NaT."""
-    return _undefined(value)
+    return _is_undefined(value)
+
+
+_FORMAT = {"pct": fmt_pct, "int": fmt_num, "amount": fmt_num, "days": fmt_days, "num": fmt_days, "date": fmt_date}
 
 
 def fmt_value(value: Any, kind: str, lang: str = "zh") -> str:
     """A cell as text for HTML / PDF / screen: '12.5%', '1,200', '6.5', '2024-03-01', '—' when undefined."""
-    if _undefined(value):
-        return "—"
-    if kind == "pct":
-        return f"{float(value) * 100:.1f}%"
+    if _is_undefined(value):
+        return DASH
     if kind == "pp":
-        return f"{float(value) * 100:+.1f} {L('pp', lang)}"
-    if kind in ("int", "amount"):
-        return f"{round(float(value)):,}"
-    if kind in ("days", "num"):
-        number = float(value)
-        return f"{number:,.0f}" if abs(number - round(number)) < 0.05 else f"{number:,.1f}"
-    if kind == "date":
-        if isinstance(value, (dt.datetime, pd.Timestamp)):
-            return value.strftime("%Y-%m-%d")
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return str(value)[:10]
-    return str(value)
+        return _fmt_change(value, "pct", lang)
+    return _FORMAT[kind](value) if kind in _FORMAT else str(value)
 
 
 def fmt_delta(kpi: Kpi, lang: str = "zh") -> str:
     """The change against the previous period: '+12', '+2.5 个百分点' / '+2.5 pp', '-3 天'; '—' undefined."""
-    d = kpi.delta
-    if d is None:
-        return "—"
-    if kpi.kind == "pct":
-        return f"{d * 100:+.1f} {L('pp', lang)}"
-    if kpi.kind == "days":
-        return f"{d:+.1f} {L('days_unit', lang)}" if abs(d - round(d)) >= 0.05 else f"{d:+.0f} {L('days_unit', lang)}"
-    if kpi.kind == "amount":
-        return f"{d:+,.0f}"
-    return f"{d:+,.0f}"
+    return DASH if kpi.delta is None else _fmt_change(kpi.delta, kpi.kind, lang)
 
 
 def cell_value(value: Any) -> Any:

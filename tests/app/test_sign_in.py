@@ -13,7 +13,7 @@ import re
 import pytest
 from app_helpers import new_app
 
-from funnel.i18n import fmt_num, fmt_pct
+from funnel.formats import fmt_num, fmt_pct
 from funnel.metrics.context import FunnelFilter
 
 AUTH = {  # placeholders only: no provider is contacted in these tests

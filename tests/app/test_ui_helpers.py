@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from funnel import i18n
+from funnel import formats, i18n
 from funnel.exports import to_csv_bytes, to_xlsx_bytes
 from funnel.metrics.context import FunnelFilter
 from funnel.ui_state import filter_to_query_params, lang_from_locale, parse_query_params
@@ -100,7 +100,7 @@ def test_every_label_has_both_languages_and_all_used_keys_exist():
 
 @pytest.mark.parametrize("value", [None, float("nan"), float("inf"), pd.NA, pd.NaT])
 def test_undefined_numbers_show_as_a_dash(value):
-    assert i18n.fmt_pct(value) == i18n.fmt_num(value) == i18n.fmt_days(value) == "—"
+    assert formats.fmt_pct(value) == formats.fmt_num(value) == formats.fmt_days(value) == "—"
 
 
 def test_no_pages_folder_beside_app():

@@ -72,6 +72,6 @@ def test_stage_entries_in_period(store):
     (dt.date(2024, 6, 14), "month", dt.date(2024, 9, 30), "2024-05"),  # a range past the as-of: May
 ])
 def test_review_period_is_the_last_whole_one(as_of, grain, day, label):
-    from funnel.report.periods import review_period
+    from funnel.periods import review_period
 
     assert review_period(as_of, grain, day).label == label
