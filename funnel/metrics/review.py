@@ -23,19 +23,15 @@ import duckdb
 
 from funnel.metrics._common import attribute_where, cohort_where, py
 from funnel.metrics.context import MetricContext
-from funnel.metrics.trends import next_period, period_start
+from funnel.periods import review_period
 
 
 def last_whole_period(as_of: dt.date, grain: str) -> tuple[dt.date, dt.date]:
     """(first day, last day) of the latest period of ``grain`` that ends on or before ``as_of``.
 
     2024-06-14, month -> (2024-05-01, 2024-05-31); 2024-06-30, month -> (2024-06-01, 2024-06-30)."""
-    first = period_start(as_of, grain)
-    last = next_period(first, grain) - dt.timedelta(days=1)
-    if last > as_of:
-        last = first - dt.timedelta(days=1)
-        first = period_start(last, grain)
-    return first, last
+    period = review_period(as_of, grain)  # the calendar's rule (funnel.periods)
+    return period.start, period.end
 
 
 def cohort_age(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
