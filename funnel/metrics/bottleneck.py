@@ -57,5 +57,5 @@ def _sentence(step: dict | None, stage: dict | None, lang: str) -> str:
         parts.append(t("bottleneck_stage", lang, stage=stage[f"name_{lang}"], days=f"{stage['median_days']:.1f}"))
     if not parts:
         return t("bottleneck_none", lang)
-    text = (";".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
+    text = ("\uff1b".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")  # full-width ； in Chinese
     return text[0].upper() + text[1:]
