@@ -94,9 +94,12 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     (idempotent)."""
     for ddl in BASE_DDL:
         con.execute(ddl)
+    from funnel.store.snapshots import ensure_snapshots
+
     ensure_default_config(con)
     # A store written by an earlier version may lack a derived table this version reads: rebuild them.
     ensure_derived(con)
+    ensure_snapshots(con)  # and the lead snapshots of SPEC §7.2 (created; the latest lead import backfilled)
 
 
 class Store:

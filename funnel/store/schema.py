@@ -4,6 +4,7 @@ One row per: ``leads`` lead; ``stage_events`` entry of a lead into a stage (``en
 an unknown date); ``activities`` follow-up action; ``stages`` configured stage; ``stage_synonyms`` name found
 in files -> stage key; ``roster`` rep; ``imports`` import run; ``rejects`` rejected input row;
 ``import_warnings`` bad cell kept with its field left empty; ``loss_categories`` keyword -> category;
+``lead_snapshots`` (funnel.store.snapshots) what each lead import said about each of its leads;
 ``settings`` key/value (``data_version`` changes on every write, ``language``, ``stalled_days``).
 
 The derived tables (``lead_facts``, ``lead_stages``, ``stage_intervals``, ``event_problems``) are rebuilt by
@@ -56,5 +57,5 @@ ROSTER_COLUMNS: tuple[str, ...] = ("rep", "manager", "team", "import_id")
 KNOWN_TABLES: frozenset[str] = frozenset(
     {"stages", "stage_synonyms", "leads", "stage_events", "activities", "roster", "imports", "rejects",
      "import_warnings", "loss_categories", "settings", "lead_facts", "lead_stages", "stage_intervals",
-     "event_problems", "interval_facts"}
+     "event_problems", "interval_facts", "lead_snapshots"}
 )
