@@ -1,0 +1,184 @@
+"""Period bridge (期间变动桥) and stage movement (阶段流转), SPEC §7.1.
+
+For the ``ctx.grain`` period P = [s, e] (e clipped to the as-of date), over the dated leads passing the
+attribute filters (the acquisition date range does not apply: the period does):
+
+- ``open_start`` open at the end of day s−1; ``new`` acquired in P; ``won`` / ``lost`` status won / lost with
+  close date in P; ``open_end`` open at the end of day e. open_start + new = won + lost + open_end, exactly
+  (a lead closed in P was open or not yet acquired at s−1, and every lead of the left side is won, lost or
+  open at e). The same five buckets summed over ``amount`` (missing counts 0).
+- ``matrix``: one row per (from, to) with leads > 0; from = the stage key at s−1 of an open_start lead, or
+  ``new``; to = the stage key at e of an open_end lead, or ``won`` / ``lost`` (``from_kind`` / ``to_kind`` say
+  ``stage`` / ``new`` / ``won`` / ``lost``, so a stage keyed "won" never mixes with the won column).
+- ``rows``: one row per ``from`` with leads, in stage order then ``new``: ``advanced, stayed, slipped,
+  closed_lost`` (and ``leads``, their sum).
+
+``bridge_leads`` lists the leads behind any of these numbers; ``bridge`` and ``bridge_leads`` read the same
+SQL (``_bridge_sql``), so a count shown always equals the rows listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from funnel.metrics._common import attribute_where, fetch_rows
+from funnel.metrics._review_states import states_at_sql
+from funnel.metrics.context import MetricContext
+from funnel.metrics.review_period import ReviewPeriod, review_period
+
+BUCKETS = ("open_start", "new", "won", "lost", "open_end")
+MOVES = ("advanced", "stayed", "slipped", "closed_lost")
+
+
+def _bridge_sql(ctx: MetricContext, p: ReviewPeriod) -> tuple[str, list]:
+    """A CTE text ending in ``b``: one row per bridge lead (open at s−1 or acquired in P) with from / to, their
+    kinds and ranks, and one flag per bucket and per move."""
+    start_sql, start_params = states_at_sql(ctx, p.start - dt.timedelta(days=1))
+    end_sql, end_params = states_at_sql(ctx, p.end)
+    first_key = ctx.stages.keys[0]
+    sql = f"""
+        with s0 as ({start_sql}), s1 as ({end_sql}),
+        j as (
+            select s1.lead_key, s1.lead_id, s1.acquired_on, s1.status, s1.close_date, s1.close_estimated, s1.amount,
+                   s0.state as state_start, s0.stage as stage_start, s0.stage_rank as rank_start,
+                   s1.state as state_end, s1.stage as stage_end, s1.stage_rank as rank_end
+            from s1 join s0 on s0.lead_key = s1.lead_key
+            where s0.state = 'open' or (s1.acquired_on between ? and ?)),
+        b as (
+            select j.*,
+                   state_start = 'open' as open_start, state_start <> 'open' as new,
+                   status = 'won' and close_date between ? and ? as won,
+                   status = 'lost' and close_date between ? and ? as lost,
+                   state_end = 'open' as open_end,
+                   case when state_start = 'open' then stage_start else 'new' end as "from",
+                   case when state_start = 'open' then 'stage' else 'new' end as from_kind,
+                   case when state_end = 'open' then stage_end else state_end end as "to",
+                   case when state_end = 'open' then 'stage' else state_end end as to_kind,
+                   case when state_end = 'won' then true
+                        when state_end = 'lost' then false
+                        when state_start = 'open' then rank_end > rank_start
+                        else stage_end <> ? end as advanced,
+                   state_end = 'open' and (case when state_start = 'open' then rank_end = rank_start
+                                                else stage_end = ? end) as stayed,
+                   state_end = 'open' and state_start = 'open' and rank_end < rank_start as slipped,
+                   state_end = 'lost' as closed_lost
+            from j)"""
+    params = [*start_params, *end_params, p.start, p.end, p.start, p.end, p.start, p.end, first_key, first_key]
+    return sql, params
+
+
+def _empty(ctx: MetricContext, p: ReviewPeriod, undated: int) -> dict:
+    zero = {k: 0 for k in BUCKETS}
+    return {"period": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(), "after_as_of": p.after_as_of,
+            **zero, "amount": {k: 0.0 for k in BUCKETS}, "n_without_amount": 0, "close_estimated": 0,
+            "undated": undated, "matrix": [], "rows": []}
+
+
+def _undated(con, ctx: MetricContext) -> int:
+    where, params = attribute_where(ctx)
+    return int(con.execute(f"select count(*) from lead_facts f where f.acquired_at is null and {where}",
+                           params).fetchone()[0])
+
+
+def bridge(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period: dt.date | str | None = None) -> dict:
+    """SPEC §7.1 for the ``ctx.grain`` period holding ``period`` (default: the as-of date's).
+
+    Returns the JSON object ``bridge``: {period, start, end, after_as_of, open_start, new, won, lost, open_end,
+    amount: {same five}, n_without_amount, close_estimated, undated, matrix: [{from, to, from_kind, to_kind,
+    leads, amount}], rows: [{from, from_kind, leads, advanced, stayed, slipped, closed_lost}]}. ``undated``
+    counts the leads passing the attribute filters without an acquisition date (not in any bucket).
+    """
+    p = review_period(ctx, period)
+    undated = _undated(con, ctx)
+    if p.after_as_of:
+        return _empty(ctx, p, undated)
+    sql, params = _bridge_sql(ctx, p)
+    grouped = con.execute(
+        f"""{sql}
+            select "from", from_kind, "to", to_kind, open_start, won, lost, open_end,
+                   advanced, stayed, slipped, closed_lost,
+                   count(*) as leads, coalesce(sum(amount), 0) as amount,
+                   count(*) filter (where amount is null) as n_without_amount,
+                   count(*) filter (where close_estimated) as close_estimated
+            from b group by all""", params).fetchall()
+    out = _empty(ctx, p, undated)
+    cells: dict = {}
+    rows: dict = {}
+    for (frm, frm_kind, to, to_kind, o_s, won, lost, o_e, adv, stay, slip, c_lost, n, amount, n_na,
+         n_est) in grouped:
+        flags = {"open_start": o_s, "new": not o_s, "won": won, "lost": lost, "open_end": o_e}
+        for key, flag in flags.items():
+            if flag:
+                out[key] += n
+                out["amount"][key] += float(amount)
+        out["n_without_amount"] += n_na
+        out["close_estimated"] += n_est
+        cell = cells.setdefault((frm, frm_kind, to, to_kind), [0, 0.0])
+        cell[0] += n
+        cell[1] += float(amount)
+        row = rows.setdefault((frm, frm_kind), {"leads": 0, **{m: 0 for m in MOVES}})
+        row["leads"] += n
+        for m, flag in zip(MOVES, (adv, stay, slip, c_lost)):
+            if flag:
+                row[m] += n
+    order = {key: i for i, key in enumerate(ctx.stages.keys)}
+
+    def pos(key, kind):
+        return {"stage": 0, "new": 1, "won": 2, "lost": 3}[kind], order.get(key, len(order))
+
+    out["matrix"] = [{"from": f, "to": t, "from_kind": fk, "to_kind": tk, "leads": n, "amount": a}
+                     for (f, fk, t, tk), (n, a) in sorted(cells.items(),
+                                                          key=lambda kv: (pos(kv[0][0], kv[0][1]),
+                                                                          pos(kv[0][2], kv[0][3])))]
+    out["rows"] = [{"from": f, "from_kind": fk, **vals}
+                   for (f, fk), vals in sorted(rows.items(), key=lambda kv: pos(*kv[0]))]
+    return out
+
+
+def bridge_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period: dt.date | str | None = None,
+                 bucket: str | None = None, from_: str | None = None, to: str | None = None,
+                 move: str | None = None, without_amount: bool = False, estimated: bool = False,
+                 limit: int | None = None) -> pd.DataFrame:
+    """The leads behind a bridge number, one row per lead by lead_id: ``bucket`` (one of BUCKETS), a matrix
+    cell / row (``from_`` and / or ``to``: a stage key or new / won / lost), a row's ``move`` (one of MOVES),
+    ``without_amount`` / ``estimated`` (the bridge leads counted by n_without_amount / close_estimated);
+    the conditions combine with "and". No condition: every bridge lead (open_start + new).
+    Columns: lead_id, customer, source, rep, acquired_on, status, close_date, close_estimated, amount,
+    state_start, stage_start, state_end, stage_end."""
+    if bucket is not None and bucket not in BUCKETS:
+        raise ValueError(f"bucket must be one of {BUCKETS}")
+    if move is not None and move not in MOVES:
+        raise ValueError(f"move must be one of {MOVES}")
+    p = review_period(ctx, period)
+    sql, params = _bridge_sql(ctx, p)
+    clauses, extra = ["true"], []
+    if p.after_as_of:
+        clauses.append("false")
+    if bucket is not None:
+        clauses.append(f"b.{bucket}")
+    for column, value, kinds in (('"from"', from_, ("new",)), ('"to"', to, ("won", "lost"))):
+        if value is not None:  # 'new' / 'won' / 'lost' name those rows / columns, anything else a stage
+            kind_column = "from_kind" if column == '"from"' else "to_kind"
+            if value in kinds:
+                clauses.append(f"b.{kind_column} = ?")
+            else:
+                clauses.append(f"b.{kind_column} = 'stage' and b.{column} = ?")
+            extra.append(value)
+    if move is not None:
+        clauses.append(f"b.{move}")
+    if without_amount:
+        clauses.append("b.amount is null")
+    if estimated:
+        clauses.append("b.close_estimated")
+    lim = f" limit {int(limit)}" if limit is not None else ""
+    return fetch_rows(
+        con,
+        f"""{sql}
+            select b.lead_id, f.customer, f.source, f.rep, b.acquired_on, b.status, b.close_date, b.close_estimated,
+                   b.amount, b.state_start, b.stage_start, b.state_end, b.stage_end
+            from b join lead_facts f on f.lead_key = b.lead_key
+            where {' and '.join(clauses)} order by b.lead_id{lim}""",
+        [*params, *extra])
