@@ -73,9 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_source_and_filter(met)
     met.add_argument("--from", dest="date_from", type=_date, help="first acquisition date (inclusive)")
     met.add_argument("--to", dest="date_to", type=_date, help="last acquisition date (inclusive)")
-    met.add_argument("--grain", choices=("week", "month", "quarter"), default="month")
+    met.add_argument("--grain", choices=("week", "month", "quarter"), default=None,
+                     help="period grain (default: from the --period spelling, else month)")
+    met.add_argument("--period", default=None,
+                     help="period of the bridge and the attribution (SPEC §7.1, §7.3): 2024-05, 2024-Q2 or "
+                          "2024-W20 (default: the period holding the as-of date)")
     met.add_argument("--lang", choices=("zh", "en"), default="en")
     met.add_argument("--json", action="store_true", help="print one JSON object (docs/metrics.md)")
+
+    chg = sub.add_parser("changes", help="what changed between two lead imports (SPEC §7.2)")
+    chg.add_argument("--db", type=Path, help="database file (default: $LEAD_FUNNEL_DB or data/)")
+    chg.add_argument("--from", dest="from_import", metavar="IMPORT_ID",
+                     help="the earlier lead import (default: the second-to-last)")
+    chg.add_argument("--to", dest="to_import", metavar="IMPORT_ID", help="the later lead import (default: the last)")
+    chg.add_argument("--grain", choices=("week", "month", "quarter"), default="month",
+                     help="period of close_pushed_out (default month)")
+    chg.add_argument("--lang", choices=("zh", "en"), default="en")
+    chg.add_argument("--json", action="store_true", help="print one JSON object (docs/metrics.md)")
 
     rep = sub.add_parser("report", help="write the monthly report (线索转化分析报告)")
     add_source_and_filter(rep)
@@ -94,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_import(args)
         if args.command == "metrics":
             return _cmd_metrics(args)
+        if args.command == "changes":
+            return _cmd_changes(args)
         return _cmd_report(args)
     except StoreBusyError as err:
         print(f"busy: {err}", file=sys.stderr)
@@ -190,11 +206,17 @@ def _cmd_metrics(args) -> int:
     if args.date_from and args.date_to and args.date_from > args.date_to:
         print(f"error: --from {args.date_from} is after --to {args.date_to}", file=sys.stderr)
         return EXIT_FAILED
+    try:
+        grain, period_day = _review_period(args)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
     con = _open_for_reading(args)
     try:
-        ctx = resolve_context(con, _filter(args, args.date_from, args.date_to), as_of=args.as_of, grain=args.grain,
+        ctx = resolve_context(con, _filter(args, args.date_from, args.date_to), as_of=args.as_of, grain=grain,
                               stalled_days=args.stalled_days, skip_rule=args.skip_rule)
         figs = figures(con, ctx)
+        figs.update(_review_keys(con, ctx, period_day))
     finally:
         con.close()
     if args.json:
@@ -202,6 +224,68 @@ def _cmd_metrics(args) -> int:
     else:
         print(render_text(figs, lang=args.lang))
     return EXIT_OK
+
+
+def _review_period(args) -> tuple[str, dt.date | None]:
+    """(grain, first day of --period or None) for metrics: the grain from --grain, else from the spelling."""
+    if args.period is None:
+        return args.grain or "month", None
+    from funnel.report.periods import parse_period
+
+    period = parse_period(args.period, args.grain)
+    return period.grain, period.start
+
+
+def _review_keys(con, ctx, period_day) -> dict:
+    """metrics --json's review keys (SPEC §7.6): bridge and attribution of --period."""
+    from funnel.metrics.figures import review_figures
+
+    return review_figures(con, ctx, period_day)
+
+
+def _cmd_changes(args) -> int:
+    from funnel.metrics import FunnelFilter, resolve_context
+    from funnel.metrics.review_changes import changes_json
+    from funnel.metrics.render import render_changes
+
+    path = args.db or default_db_path()
+    if not Path(path).exists():
+        raise ImportError_(f"no database at {path}: import files first (python -m funnel import FILE...)")
+    con = connect(path)
+    try:
+        ctx = resolve_context(con, FunnelFilter(), grain=args.grain)
+        known = set(con.execute("select import_id from imports").df()["import_id"])
+        for given in (args.from_import, args.to_import):
+            if given is not None and given not in known:
+                print(f"error: no import {given!r}; `python -m funnel changes` lists the lead imports",
+                      file=sys.stderr)
+                return EXIT_FAILED
+        if (args.from_import is None) != (args.to_import is None):
+            from funnel.metrics.review_changes import lead_import_list
+
+            ids = list(lead_import_list(con)["import_id"])
+            if args.from_import is None:  # only --to: compare with the lead import before it
+                before = ids[:ids.index(args.to_import)] if args.to_import in ids else []
+                args.from_import = before[-1] if before else None
+            else:  # only --from: compare with the last lead import
+                args.to_import = ids[-1] if ids else None
+        out = changes_json(con, ctx, args.from_import, args.to_import)
+        if args.from_import is None and args.to_import is None:
+            out["imports"] = _lead_import_rows(con)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(render_changes(out, lang=args.lang))
+    return EXIT_OK
+
+
+def _lead_import_rows(con) -> list[dict]:
+    from funnel.metrics._common import records
+    from funnel.metrics.review_changes import lead_import_list
+
+    return records(lead_import_list(con))
 
 
 def _cmd_report(args) -> int:

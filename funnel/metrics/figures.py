@@ -17,7 +17,7 @@ from funnel.metrics.quality import data_quality, data_quality_counts
 from funnel.metrics.time_in_stage import time_in_stage
 from funnel.metrics.trends import trends
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: metrics --json adds bridge and attribution (SPEC §7.1, §7.3; review_figures)
 
 
 def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int | None = None,
@@ -86,3 +86,13 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "data_quality": {"counts": quality_counts, "count": sum(quality_counts.values()),
                          "items": records(data_quality(con, ctx, list_limit))},
     }
+
+
+def review_figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period=None) -> dict:
+    """The review keys of SPEC §7.6 made for the ``ctx.grain`` period holding ``period`` (a date or ISO date
+    text; default: the as-of date's): ``bridge`` (§7.1, with its movement matrix) and ``attribution`` (§7.3).
+    ``metrics --json`` adds them to ``figures``; the report and the Review page call the same functions."""
+    from funnel.metrics.review_attribution import attribution
+    from funnel.metrics.review_bridge import bridge
+
+    return {"bridge": py(bridge(con, ctx, period)), "attribution": py(attribution(con, ctx, period))}

@@ -75,3 +75,32 @@ def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
     dq = figs["data_quality"]["counts"]
     out += ["", f"{t['quality']}: " + (", ".join(f"{k} {v}" for k, v in dq.items()) if dq else t["none"])]
     return "\n".join(out) + "\n"
+
+
+def render_changes(out: dict, lang: str = "en") -> str:
+    """``python -m funnel changes`` without --json: the two imports, one line per group, the amount change."""
+    from funnel.i18n import fmt_num, t
+    from funnel.metrics.review_changes import GROUPS
+
+    lines = [t("rv_changes_title", lang)]
+    if out.get("from") is None or out.get("to") is None:
+        if not out.get("lead_imports"):
+            lines.append(t("rv_changes_none", lang))
+        else:
+            lines.append(t("rv_changes_only_one", lang, file=out.get("to_file") or out.get("to") or "—"))
+        for row in out.get("imports", []):
+            lines.append(f"  {row['import_id']}  {row.get('started_at') or '—'}  {row.get('file_name') or '—'}  "
+                         f"{row.get('leads')}")
+        return "\n".join(lines)
+    lines.append(t("rv_changes_caption", lang, from_file=f"{out['from_file']} [{out['from']}]",
+                   from_at=out["from_at"] or "—", leads_a=fmt_num(out["leads_a"]),
+                   to_file=f"{out['to_file']} [{out['to']}]", to_at=out["to_at"] or "—",
+                   leads_b=fmt_num(out["leads_b"]), amount=fmt_num(out["amount_change"], 2),
+                   n=fmt_num(out["n_amount_both"])))
+    width = max(len(t(f"chg_{g}", lang)) for g in GROUPS)
+    for g in GROUPS:
+        label = t(f"chg_{g}", lang)
+        ids = out.get("leads", {}).get(g, [])
+        shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
+        lines.append(f"  {label:<{width}}  {out['counts'][g]:>8,}  {shown}")
+    return "\n".join(lines)
