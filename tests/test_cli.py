@@ -12,6 +12,7 @@ import pytest
 
 from funnel.cli import main
 from funnel.metrics import figures, resolve_context
+from funnel.metrics.figures import review_figures
 from funnel.store.db import connect
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,10 +54,13 @@ def test_metrics_json_has_the_spec_shape_and_the_functions_figures(sample_db, ca
     assert idle == sorted(idle, reverse=True) and len(idle) == figs["stalled_count"]  # complete, longest first
     con = connect(sample_db)
     try:
-        direct = figures(con, resolve_context(con))
+        ctx = resolve_context(con)
+        direct = figures(con, ctx)
+        review = review_figures(con, ctx)  # the review keys of SPEC §7.6, made by their own functions
     finally:
         con.close()
-    assert figs == json.loads(json.dumps(direct, ensure_ascii=False))
+    assert {k: figs[k] for k in direct} == json.loads(json.dumps(direct, ensure_ascii=False))
+    assert {k: figs[k] for k in review} == json.loads(json.dumps(review, ensure_ascii=False))
 
 
 def test_metrics_filters_narrow_the_cohort(sample_db, capsys):
