@@ -24,8 +24,8 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
-from funnel.metrics._common import attribute_where, fetch_rows
-from funnel.metrics._review_states import states_at_sql
+from funnel.metrics._common import fetch_rows
+from funnel.metrics.lifecycle import states_at_sql, undated_leads
 from funnel.metrics.context import MetricContext
 from funnel.metrics.review_period import ReviewPeriod, review_period
 
@@ -77,12 +77,6 @@ def _empty(ctx: MetricContext, p: ReviewPeriod, undated: int) -> dict:
             "undated": undated, "matrix": [], "rows": []}
 
 
-def _undated(con, ctx: MetricContext) -> int:
-    where, params = attribute_where(ctx)
-    return int(con.execute(f"select count(*) from lead_facts f where f.acquired_at is null and {where}",
-                           params).fetchone()[0])
-
-
 def bridge(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period: dt.date | str | None = None) -> dict:
     """SPEC §7.1 for the ``ctx.grain`` period holding ``period`` (default: the as-of date's).
 
@@ -92,7 +86,7 @@ def bridge(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period: dt.date |
     counts the leads passing the attribute filters without an acquisition date (not in any bucket).
     """
     p = review_period(ctx, period)
-    undated = _undated(con, ctx)
+    undated = undated_leads(con, ctx)
     if p.after_as_of:
         return _empty(ctx, p, undated)
     sql, params = _bridge_sql(ctx, p)

@@ -165,9 +165,7 @@ def test_identities_on_random_data(seed, day, grain):
                 assert row["slipped"] == 0
         # won / lost straight from the definition: status won / lost with close date in P
         if not out["after_as_of"]:
-            from funnel.metrics._review_states import close_sql
-
-            close, _ = close_sql("f")
+            close = "f.close_date"
             where, params = ctx.filter.where("f", dated_only=False)
             won, lost = con.execute(
                 f"""select count(*) filter (where status = 'won' and {close} between ? and ?),
