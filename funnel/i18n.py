@@ -677,6 +677,8 @@ LABELS.update({
                  "The {period} cohort's median age is {age} days, below the median cycle time of {cycle} days: the cohort is still young and its wins are not all in."),
     "rv_ages": ("线索年龄中位数:本期 {age} 天,上期 {age_previous} 天。", "Median age: {age} days this period, {age_previous} days the period before."),
     "rv_show_leads": ("查看线索", "Show the leads"),
+    "rv_first_rows": ("下表列出前 {shown} 条(共 {total} 条,按线索编号);下载文件包含全部。",
+                      "The table lists the first {shown} of {total} leads (by lead ID); the download holds all of them."),
     "rv_pick": ("选择一个数字", "Pick a number"),
     "rv_list_caption": ("{label}:{n} 条线索。", "{label}: {n} leads."),
     "rv_cohort": ("本期批次", "This period's cohort"),

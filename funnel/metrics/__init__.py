@@ -17,6 +17,9 @@ from funnel.metrics.quality import data_quality, data_quality_counts
 from funnel.metrics.render import render_text
 from funnel.metrics.review import (cohort_age, data_span, last_whole_period, window_comparison,
                                    window_coverage)
+from funnel.metrics.review_attribution import attribution, attribution_leads
+from funnel.metrics.review_bridge import bridge, bridge_leads, stage_movement
+from funnel.metrics.review_changes import upload_change_leads, upload_changes
 from funnel.metrics.time_in_stage import time_in_stage
 from funnel.metrics.trends import (period_activity, period_context, period_label, period_over_period, period_start,
                                    previous_window, range_over_range, stage_entries, trends)
@@ -31,4 +34,6 @@ __all__ = [
     "trends", "stage_entries", "period_over_period", "period_activity", "period_context", "period_label",
     "period_start", "previous_window", "range_over_range", "cohort_age", "data_span", "last_whole_period",
     "window_comparison", "window_coverage", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",
+    "bridge", "bridge_leads", "stage_movement", "attribution", "attribution_leads", "upload_changes",
+    "upload_change_leads",
 ]

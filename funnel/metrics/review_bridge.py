@@ -176,3 +176,13 @@ def bridge_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period: dt.
             from b join lead_facts f on f.lead_key = b.lead_key
             where {' and '.join(clauses)} order by b.lead_id{lim}""",
         [*params, *extra])
+
+
+def stage_movement(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
+                   period: dt.date | str | None = None) -> dict:
+    """The movement matrix of ``bridge`` as frames: ``{"matrix": one row per (from, to) cell with leads —
+    from, to, from_kind, to_kind, leads, amount; "rows": one row per from — from, from_kind, leads,
+    advanced, stayed, slipped, closed_lost}``; ``bridge_leads(from_=..., to=... / move=...)`` lists a cell."""
+    out = bridge(con, ctx, period)
+    return {"matrix": pd.DataFrame(out["matrix"], columns=["from", "to", "from_kind", "to_kind", "leads", "amount"]),
+            "rows": pd.DataFrame(out["rows"], columns=["from", "from_kind", "leads", *MOVES])}
