@@ -175,3 +175,31 @@ def test_identities_on_random_data(seed, day, grain):
             assert (won, lost) == (out["won"], out["lost"])
     finally:
         con.close()
+
+
+@given(seed=st.integers(0, 100_000), day=st.integers(0, 120))
+@settings(max_examples=20, deadline=None)
+def test_two_day_states_equal_the_shared_state_rule(seed, day):
+    """The bridge's one-pass states equal lifecycle.states_at_sql at s−1 and at e, lead for lead."""
+    from funnel.metrics.lifecycle import states_at_sql
+    from funnel.metrics.review_bridge import _states_two_days_sql
+    from funnel.metrics.review_period import review_period
+
+    con = random_store(seed)
+    try:
+        ctx = resolve_context(con, FunnelFilter(), as_of=dt.date(2024, 6, 20))
+        p = review_period(ctx, dt.date(2024, 3, 1) + dt.timedelta(days=day))
+        (sql, params), _ = _states_two_days_sql(ctx, p)
+        mine = con.execute(f"with {sql} select lead_key, state_start, rank_start, state_end, rank_end from st",
+                           params).fetchall()
+        s0_sql, s0_params = states_at_sql(ctx, p.start - dt.timedelta(days=1))
+        s1_sql, s1_params = states_at_sql(ctx, p.end)
+        shared = con.execute(
+            f"""with s0 as ({s0_sql}), s1 as ({s1_sql})
+                select s0.lead_key, s0.state, s0.stage_rank, s1.state, s1.stage_rank
+                from s0 join s1 on s0.lead_key = s1.lead_key
+                where s0.state = 'open' or s1.acquired_on between ? and ?""",
+            [*s0_params, *s1_params, p.start, p.end]).fetchall()
+        assert sorted(mine) == sorted(shared)
+    finally:
+        con.close()
