@@ -24,7 +24,7 @@ from funnel.ingest.batch import ParsedFile
 from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
-from funnel.store.snapshots import record_snapshots
+from funnel.store.snapshots import record_snapshots, stage_snapshot
 
 Source = Path | tuple[str, bytes]
 
@@ -103,7 +103,6 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
 
 def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes) -> None:
     """The body of write_parsed's one transaction (the caller holds it open)."""
-    lead_files = []  # (import_id, lead ids) of the files holding leads: their snapshots (SPEC §7.2)
     for item in parsed:
         if item.sha256 in known:
             results.append(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
@@ -113,8 +112,8 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         import_id = uuid.uuid4().hex[:12]
         started = dt.datetime.now()
         _write_file(con, item, import_id)
-        if len(item.leads):
-            lead_files.append((import_id, item.leads["lead_id"]))
+        if len(item.leads):  # a lead import: what it said about its leads is kept (SPEC §7.2)
+            stage_snapshot(con, import_id, item.leads["lead_id"])
         rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
         con.execute(
             "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
@@ -130,7 +129,7 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
     if any(not r.skipped_unchanged for r in results):
         notes.extend(_complete_leads(con))
         refresh_derived(con)
-        record_snapshots(con, lead_files)
+        record_snapshots(con)
         bump_data_version(con)
 
 

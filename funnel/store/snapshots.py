@@ -2,8 +2,9 @@
 
 ``lead_snapshots``, one row per (lead import, lead the file held): ``import_id, lead_id, status,
 current_stage, amount, expected_close, rep``. The values are the lead's as the store holds them right after
-the import (``lead_facts``: a field the file left empty keeps its stored value, a status the file does not
-give is derived as in SPEC §4), written inside the import's own transaction.
+that file was written (a field the file left empty keeps its stored value; a status or stage the file does
+not give is the one derived as in SPEC §4 once the import's derived tables are rebuilt), written inside the
+import's own transaction: ``stage_snapshot`` after each lead file, ``record_snapshots`` at the end.
 
 A *lead import* is an import whose file held lead rows (a template, a wide file, a mapped file, an event
 log with lead attributes); an import of only stage events or of a roster keeps no snapshot.
@@ -32,28 +33,59 @@ SNAPSHOT_DDL = """create table if not exists lead_snapshots (
 SNAPSHOT_COLUMNS = ("status", "current_stage", "amount", "expected_close", "rep")
 
 
-def record_snapshots(con: duckdb.DuckDBPyConnection, files: list[tuple[str, pd.Series]]) -> int:
-    """Keep the snapshots of the lead imports ``files`` = [(import_id, lead_id Series), ...], in the caller's
-    transaction, after the derived tables were rebuilt. Returns how many rows were kept."""
+def stage_snapshot(con: duckdb.DuckDBPyConnection, import_id: str, lead_ids: pd.Series) -> None:
+    """Right after a lead file was written (same transaction): hold what the store now says about each of its
+    leads (``leads``: the file's values, a field it left empty keeping the stored one) in a temp table until
+    ``record_snapshots`` keeps them. Taken per file, so two exports imported in one call keep their own
+    values."""
+    ids = pd.DataFrame({"lead_id": pd.Series(lead_ids, dtype="string").dropna().unique()})
+    if not len(ids):
+        return
+    con.execute("""create temp table if not exists _snap_pending (seq integer, import_id varchar, lead_id varchar,
+                   status varchar, current_stage varchar, amount double, expected_close timestamp, rep varchar)""")
+    con.register("_snap_ids", ids)
+    try:
+        con.execute(
+            """insert into _snap_pending
+               select (select count(distinct import_id) from _snap_pending), cast(? as varchar), l.lead_id,
+                      case when l.status_reported in ('untouched', 'active', 'won', 'lost') then l.status_reported
+                      end, l.current_stage, l.amount, l.expected_close, l.rep
+               from leads l semi join _snap_ids i on i.lead_id = l.lead_id""",
+            [import_id],
+        )
+    finally:
+        con.unregister("_snap_ids")
+
+
+def record_snapshots(con: duckdb.DuckDBPyConnection) -> int:
+    """Keep the snapshots held by ``stage_snapshot``, after the derived tables were rebuilt (same transaction).
+
+    A status or stage the file did not give (or gave unreadable) is taken from ``lead_facts`` (derived as in
+    SPEC §4). Each import's rows are compared with the latest lead import's and kept unless identical.
+    Returns how many rows were kept."""
+    exists = con.execute("select count(*) from information_schema.tables where table_name = '_snap_pending' "
+                         "and table_type = 'LOCAL TEMPORARY'").fetchone()[0]
+    if not exists:
+        return 0
     kept = 0
-    for import_id, lead_ids in files:
-        ids = pd.DataFrame({"lead_id": pd.Series(lead_ids, dtype="string").dropna().unique()})
-        if not len(ids):
-            continue
-        con.register("_snap_ids", ids)
-        try:
+    try:
+        con.execute(
+            """update _snap_pending p set status = coalesce(p.status, f.status),
+                      current_stage = case when p.current_stage in (select key from stages) then p.current_stage
+                                           else f.current_stage end
+               from lead_facts f where f.lead_id = p.lead_id""")
+        imports = [r[0] for r in con.execute(
+            "select import_id from _snap_pending group by import_id order by min(seq)").fetchall()]
+        for import_id in imports:
             con.execute(
                 """create or replace temp table _snap_new as
-                   select cast(? as varchar) as import_id, f.lead_id, f.status, f.current_stage, f.amount,
-                          f.expected_close, f.rep
-                   from lead_facts f semi join _snap_ids i on i.lead_id = f.lead_id""",
-                [import_id],
-            )
-        finally:
-            con.unregister("_snap_ids")
-        if not _same_as_latest(con):
-            kept += con.execute("insert into lead_snapshots select * from _snap_new").fetchone()[0]
+                   select import_id, lead_id, status, current_stage, amount, expected_close, rep
+                   from _snap_pending where import_id = ?""", [import_id])
+            if not _same_as_latest(con):
+                kept += con.execute("insert into lead_snapshots select * from _snap_new").fetchone()[0]
+    finally:
         con.execute("drop table if exists _snap_new")
+        con.execute("drop table if exists _snap_pending")
     return kept
 
 

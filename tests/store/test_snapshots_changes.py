@@ -155,3 +155,16 @@ def test_store_from_an_earlier_version_gets_its_snapshot_table_and_a_baseline(tm
         assert upload_changes(con, ctx_of(con))["counts"]["advanced"] == 1
     finally:
         con.close()
+
+
+def test_two_exports_in_one_import_call_keep_their_own_values(con):
+    a = parsed("march.csv", "a", [lead("L1", stage="screening", amount=100), lead("L2", status=None, stage=None)])
+    b = parsed("april.csv", "b", [lead("L1", stage="proposal", amount=300), lead("L2", status=None, stage=None)])
+    write_parsed(con, [a, b])
+    rows = con.execute(
+        """select i.file_name, s.lead_id, s.current_stage, s.amount, s.status from lead_snapshots s
+           join imports i using (import_id) order by 1, 2""").fetchall()
+    # L2 gives no status and no stage: both derived (untouched, first stage)
+    assert rows == [("april.csv", "L1", "proposal", 300.0, "active"), ("april.csv", "L2", "acquired", None, "untouched"),
+                    ("march.csv", "L1", "screening", 100.0, "active"), ("march.csv", "L2", "acquired", None, "untouched")]
+    assert upload_changes(con, ctx_of(con))["counts"]["advanced"] == 1
