@@ -60,6 +60,12 @@ TEMPLATE_HEADERS = (
     "销售代表*", "销售经理*", "关键动作记录(时间+内容)", "结果状态(未跟进/跟进中/已成交/已流失)", "转化周期(天)",
     "流失原因(若流失)", "备注",
 )
+# Two columns real exports add after the seed's 16 (SPEC §2): the deal value and the date the lead was lost.
+EXTRA_HEADERS = ("金额", "流失时间")
+EXPORT_HEADERS = TEMPLATE_HEADERS + EXTRA_HEADERS
+# The sample also ships the export of a month before (the same leads as they stood then), imported first, so
+# the Review page compares two uploads and has a period bridge without the user uploading anything.
+EARLIER_TEMPLATE_XLSX = "线索跟踪表-{month}.xlsx"  # sorts before 线索跟踪表.xlsx: imported first
 STAGE_LOG_HEADERS = ("线索编号", "阶段", "进入时间")
 ROSTER_HEADERS = ("销售代表", "销售经理", "团队")
 XLSX_MAX_DATA_ROWS = 1_048_576 - 2  # Excel's sheet limit minus the title and header rows
@@ -689,7 +695,8 @@ def _action_text(rng: np.random.Generator, dates: _DateText, n: int, a_lead: np.
 # --- writers ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TemplateCells:
-    """The 16 template columns as text (``-`` for empty), plus which cells an XLSX stores as numbers or dates."""
+    """The 18 export columns (the seed's 16, 金额, 流失时间) as text (``-`` for empty), plus which cells an XLSX
+    stores as numbers or dates."""
 
     text: list[pa.Array]
     phone_number: np.ndarray  # bool per row: 联系方式 stored as a number
@@ -754,6 +761,12 @@ def render_template(leads: pd.DataFrame, seed: int = DEFAULT_SEED) -> TemplateCe
     cycle = leads["cycle_days_reported"]
     cycle_text = pc.fill_null(pa.array(cycle.astype("Int64").astype("str").where(cycle.notna(), None), pa.string(),
                                        from_pandas=True), dash)
+    amount = leads["amount"]
+    amount_text = pc.fill_null(pa.array(amount.round().astype("Int64").astype("str").where(amount.notna(), None),
+                                        pa.string(), from_pandas=True), dash)
+    lost_days, lost_missing = _day_offsets(leads["lost_at"])
+    lost_dates = _dates_for(lost_days[~lost_missing])
+    lost_text = pc.if_else(pa.array(lost_missing), dash, lost_dates.take(lost_dates.iso, lost_days))
     contact_info = text("contact_info")
     mobile = pc.match_substring_regex(contact_info, r"^1\d{10}$").to_numpy(zero_copy_only=False)
     phone_number = mobile & (rng.random(n) < 0.55)
@@ -761,13 +774,14 @@ def render_template(leads: pd.DataFrame, seed: int = DEFAULT_SEED) -> TemplateCe
     columns = [
         text("lead_id"), text("source"), text("customer"), text("contact"), contact_info, date_text[0], stage,
         date_text[1], date_text[2], starred("rep"), starred("manager"), text("actions"), status, cycle_text,
-        text("lost_reason"), text("notes"),
+        text("lost_reason"), text("notes"), amount_text, lost_text,
     ]
     return TemplateCells(columns, phone_number, date_cell, [o for o, _ in days])
 
 
 def write_template_xlsx(leads: pd.DataFrame, path: str | Path, seed: int = DEFAULT_SEED) -> Path:
-    """The seed template as XLSX: merged title row, the 16 headers, one row per lead (xlsxwriter constant_memory).
+    """The seed template as XLSX: merged title row, the 16 headers plus 金额 and 流失时间, one row per lead
+    (xlsxwriter constant_memory).
 
     Some phone numbers and every reported cycle are numbers, some dates real date cells; the file's metadata
     carries a fixed creation date, so the same leads give the same bytes.
@@ -784,6 +798,9 @@ def write_template_xlsx(leads: pd.DataFrame, path: str | Path, seed: int = DEFAU
     cycle = leads["cycle_days_reported"]
     for i in np.flatnonzero(cycle.notna().to_numpy()):
         columns[13][i] = int(cycle.iat[i])
+    amount = leads["amount"]
+    for i in np.flatnonzero(amount.notna().to_numpy()):
+        columns[16][i] = int(round(float(amount.iat[i])))
     for col, is_cell, offsets in zip((5, 7, 8), cells.date_cell, cells.date_days):
         rows = np.flatnonzero(is_cell)
         for i, day in zip(rows, (np.datetime64(DEFAULT_START, "D") + offsets[rows]).astype(object)):
@@ -803,17 +820,17 @@ def write_template_xlsx(leads: pd.DataFrame, path: str | Path, seed: int = DEFAU
                                     "valign": "vcenter"})
     date_fmt = workbook.add_format({"num_format": "yyyy-mm-dd"})
     sheet.add_write_handler(dt.date, lambda ws, row, col, value, fmt=None: ws.write_datetime(row, col, value, date_fmt))
-    for col, width in enumerate((14, 10, 24, 9, 14, 12, 12, 12, 12, 9, 9, 60, 12, 8, 16, 24)):
+    for col, width in enumerate((14, 10, 24, 9, 14, 12, 12, 12, 12, 9, 9, 60, 12, 8, 16, 24, 10, 12)):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(2, 0)
     sheet.set_row(0, 24)
-    sheet.merge_range(0, 0, 0, len(TEMPLATE_HEADERS) - 1, TEMPLATE_TITLE, title_fmt)
-    sheet.write_row(1, 0, TEMPLATE_HEADERS, head_fmt)
+    sheet.merge_range(0, 0, 0, len(EXPORT_HEADERS) - 1, TEMPLATE_TITLE, title_fmt)
+    sheet.write_row(1, 0, EXPORT_HEADERS, head_fmt)
     write_row = sheet.write_row
     for r, row in enumerate(zip(*columns), start=2):
         write_row(r, 0, row)
     if len(leads):
-        sheet.autofilter(1, 0, len(leads) + 1, len(TEMPLATE_HEADERS) - 1)
+        sheet.autofilter(1, 0, len(leads) + 1, len(EXPORT_HEADERS) - 1)
     workbook.close()
     return path
 
@@ -848,7 +865,7 @@ def write_template_csv(leads: pd.DataFrame, path: str | Path, encoding: str = "u
                        *, title_row: bool = False, sep: str = ",") -> Path:
     """The seed template as CSV: the cells of the XLSX, all as text; ``title_row`` puts the title line above."""
     cells = render_template(leads, seed)
-    return _write_csv(path, TEMPLATE_HEADERS, cells.text, encoding, sep, TEMPLATE_TITLE if title_row else None)
+    return _write_csv(path, EXPORT_HEADERS, cells.text, encoding, sep, TEMPLATE_TITLE if title_row else None)
 
 
 def write_stage_log_csv(events: pd.DataFrame, path: str | Path, encoding: str = "gb18030") -> Path:
@@ -877,8 +894,9 @@ def write_roster_csv(roster: pd.DataFrame, path: str | Path, encoding: str = "ut
 
 
 def write_sample(out_dir: str | Path = SAMPLE_DIR, n_leads: int = SAMPLE_N_LEADS, seed: int = DEFAULT_SEED,
-                 **generate_kwargs) -> tuple[GeneratedData, list[Path]]:
-    """Generate and write the template (XLSX, or CSV when too many rows), stage log and roster into out_dir."""
+                 earlier: bool = True, **generate_kwargs) -> tuple[GeneratedData, list[Path]]:
+    """Generate and write the template (XLSX, or CSV when too many rows), stage log and roster into out_dir;
+    with ``earlier`` (XLSX sizes only) also the export of a month before (``export_as_of``), imported first."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data = generate(n_leads, seed=seed, **generate_kwargs)
@@ -888,7 +906,77 @@ def write_sample(out_dir: str | Path = SAMPLE_DIR, n_leads: int = SAMPLE_N_LEADS
         template = write_template_csv(data.leads, out / TEMPLATE_CSV, seed=seed)
     paths = [template, write_stage_log_csv(data.events, out / STAGE_LOG_CSV),
              write_roster_csv(data.roster, out / ROSTER_CSV)]
+    if earlier and len(data.leads) <= XLSX_MAX_DATA_ROWS:
+        cut = earlier_cut(data)
+        before = export_as_of(data, cut, seed=seed)
+        paths.insert(0, write_template_xlsx(before, out / EARLIER_TEMPLATE_XLSX.format(month=f"{cut:%Y-%m}"),
+                                            seed=seed))
     return data, paths
+
+
+def earlier_cut(data: GeneratedData) -> dt.date:
+    """The day of the earlier export: the last day of the month before the data's last month."""
+    last = max(x for x in (data.events["entered_at"].max(), data.leads["acquired_at"].max(),
+                           data.leads["lost_at"].max()) if pd.notna(x))
+    return pd.Timestamp(last).date().replace(day=1) - dt.timedelta(days=1)
+
+
+def export_as_of(data: GeneratedData, cut: dt.date, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The lead export as it stood at the end of ``cut`` (canonical columns, as ``generate``'s leads).
+
+    Leads acquired later are absent; each lead's stage is its latest logged stage by then (entered on that
+    stage's date); won / lost only when that happened by then (else active, or untouched when still in the
+    first stage and untouched today), with the loss reason, loss date and reported cycle only then; the
+    action log cut at the day. A month earlier some things were different, as in real exports: 12% of the
+    open leads' amounts, 25% of their expected close dates (pushed later since) and 2% of the reps (changed
+    within the team since), drawn from their own random stream.
+    """
+    end = pd.Timestamp(cut) + pd.Timedelta(days=1)
+    leads = data.leads
+    known = leads["acquired_at"].isna() | (leads["acquired_at"] < end)
+    events = data.events[data.events["entered_at"] < end]
+    latest = events.groupby("lead_id", sort=False).tail(1).set_index("lead_id")  # frame order = path order
+    out = leads[known].copy().reset_index(drop=True)
+    ids = out["lead_id"]
+    stage = ids.map(latest["stage"])
+    out = out[stage.notna().to_numpy()].reset_index(drop=True)  # an undated lead with no stage by then
+    ids = out["lead_id"]
+    out["current_stage"] = ids.map(latest["stage"]).astype("str")
+    out["stage_entered_at"] = ids.map(latest["entered_at"])
+    won_by = set(events.loc[events["stage"] == "won", "lead_id"])
+    won = (out["status"] == "won") & ids.isin(won_by)
+    lost = (out["status"] == "lost") & (out["lost_at"] < end)
+    still_untouched = (out["status"] == "untouched") & (out["current_stage"] == "acquired")
+    out["status"] = np.where(won, "won", np.where(lost, "lost", np.where(still_untouched, "untouched", "active")))
+    out["status"] = out["status"].astype("str")
+    out.loc[~lost, ["lost_reason", "lost_at"]] = None
+    out["cycle_days_reported"] = out["cycle_days_reported"].where(won.to_numpy(), pd.NA)
+    out["actions"] = [_actions_until(a, cut) for a in out["actions"]]
+    rng = np.random.default_rng([seed, 11])
+    open_ = ~won.to_numpy() & ~lost.to_numpy()
+    n = len(out)
+    changed = open_ & out["amount"].notna().to_numpy() & (rng.random(n) < 0.12)
+    factor = rng.choice([0.7, 0.8, 0.9, 1.15, 1.3], n)
+    out["amount"] = np.where(changed, np.round(out["amount"] * factor / 1000) * 1000, out["amount"])
+    pulled = open_ & out["expected_close"].notna().to_numpy() & (rng.random(n) < 0.25)
+    shift = pd.to_timedelta(rng.integers(7, 46, n), unit="D")
+    out["expected_close"] = out["expected_close"].where(~pulled, out["expected_close"] - shift)
+    moved = out["rep"].notna().to_numpy() & (rng.random(n) < 0.02)
+    team_of = {r[0]: r[1] for r in REPS}
+    mates = {t: [r[0] for r in REPS if r[1] == t] for t in set(team_of.values())}
+    out["rep"] = [
+        (m[(mates[team_of[r]].index(r) + 1) % len(m)] if (mv and r in team_of and len(m := mates[team_of[r]]) > 1)
+         else r) for r, mv in zip(out["rep"], moved)]
+    return out[list(LEAD_COLUMNS)]
+
+
+def _actions_until(text, cut: dt.date):
+    """The 关键动作记录 entries (``MM-DD…`` joined by ``;``) dated on or before ``cut``'s month and day."""
+    if not isinstance(text, str):
+        return text
+    limit = f"{cut:%m-%d}"
+    kept = [part for part in text.split(";") if part[:5] <= limit]
+    return ";".join(kept) if kept else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,8 @@ SEED_HEADERS = [
     "销售代表*", "销售经理*", "关键动作记录(时间+内容)", "结果状态(未跟进/跟进中/已成交/已流失)", "转化周期(天)",
     "流失原因(若流失)", "备注",
 ]
+# What real exports add after the seed's 16 (SPEC §2): 金额 (amount) and 流失时间 (lost_at).
+EXPORT_HEADERS = SEED_HEADERS + ["金额", "流失时间"]
 STAGES = ["acquired", "screening", "discovery", "proposal", "won", "after_sales"]
 ORDER = {key: i for i, key in enumerate(STAGES)}
 
@@ -224,6 +226,36 @@ def test_sample_csv_files_are_current(written, name):
     assert (SAMPLE / name).read_bytes() == (written / name).read_bytes(), f"run python data/generate_sample.py ({name})"
 
 
+def test_sample_earlier_export_is_current(written):
+    name = gs.EARLIER_TEMPLATE_XLSX.format(month="2024-11")
+    assert _sheet(SAMPLE / name) == _sheet(written / name), "run python data/generate_sample.py"
+    # imported first on first start (the sample files are imported in name order)
+    assert sorted(p.name for p in SAMPLE.glob("*.xlsx")) == [name, gs.TEMPLATE_XLSX]
+
+
+def test_earlier_export_is_the_leads_as_they_stood(sample):
+    cut = gs.earlier_cut(sample)
+    assert cut == dt.date(2024, 11, 30)
+    before = gs.export_as_of(sample, cut).set_index("lead_id")
+    now = sample.leads.set_index("lead_id")
+    end = pd.Timestamp("2024-12-01")
+    assert (before["acquired_at"].dropna() < end).all()
+    assert set(now.index[now["acquired_at"] < end]) <= set(before.index)
+    assert (before["stage_entered_at"] < end).all()
+    assert (before["lost_at"].dropna() < end).all() and before.loc[before["status"] == "lost", "lost_at"].notna().all()
+    # a lead won or lost in December was open at the end of November
+    later = now.loc[before.index]
+    closed_in_dec = later["status"].isin(["won", "lost"]) & (before["status"].isin(["untouched", "active"]))
+    assert closed_in_dec.sum() >= 20
+    assert not ((before["status"] == "lost") & (later["status"] != "lost")).any()
+    order = {key: i for i, key in enumerate(STAGES)}
+    # no lead goes back from won / lost; stages move forward except the planted reversals
+    back = before["current_stage"].map(order) > later["current_stage"].map(order)
+    assert back.sum() <= 5
+    assert (before["amount"] != later["amount"]).sum() >= 10  # some amounts changed since
+    assert (before["rep"].fillna("") != later["rep"].fillna("")).sum() >= 5  # some leads reassigned since
+
+
 def test_sample_xlsx_is_current(written):
     assert _sheet(SAMPLE / gs.TEMPLATE_XLSX) == _sheet(written / gs.TEMPLATE_XLSX), "run python data/generate_sample.py"
     assert (SAMPLE / gs.TEMPLATE_XLSX).stat().st_size < 1_000_000
@@ -232,7 +264,7 @@ def test_sample_xlsx_is_current(written):
 def test_template_layout_and_cells(sample):
     rows = _sheet(SAMPLE / gs.TEMPLATE_XLSX)
     assert rows[0][0] == "销售线索转化跟踪分析表" and all(v == "" for v in rows[0][1:])
-    assert rows[1] == SEED_HEADERS
+    assert rows[1] == EXPORT_HEADERS
     body = rows[2:]
     leads = sample.leads
     assert len(body) == len(leads)
@@ -260,6 +292,8 @@ def test_template_layout_and_cells(sample):
             assert row[13] == "-"
         assert (row[14] == "-") if not isinstance(lead.lost_reason, str) else row[14] == lead.lost_reason
         assert clean_text(row[11]) == (clean_text(lead.actions) if isinstance(lead.actions, str) else None)
+        assert (row[16] == "-") if pd.isna(lead.amount) else row[16] == lead.amount
+        assert _cell_date(row[17]) is pd.NaT if pd.isna(lead.lost_at) else _cell_date(row[17]) == lead.lost_at
     assert {"需求挖掘", "方案谈判"} <= stage_texts and any(t != t.strip() for t in stage_texts)
     assert starred > 0.1 * len(body) and numbers > 0.3 * len(body)
     assert {"cell", "9999-", "9999/", "9999年"} <= date_kinds
@@ -286,12 +320,13 @@ def test_roster_has_bom(sample):
 
 def test_template_csv_and_cli(tmp_path):
     assert gs.main(["--n-leads", "40", "--out", str(tmp_path)]) == 0
-    assert {p.name for p in tmp_path.iterdir()} == {gs.TEMPLATE_XLSX, gs.STAGE_LOG_CSV, gs.ROSTER_CSV}
+    assert {p.name for p in tmp_path.iterdir()} == {gs.TEMPLATE_XLSX, gs.STAGE_LOG_CSV, gs.ROSTER_CSV,
+                                                   gs.EARLIER_TEMPLATE_XLSX.format(month="2024-11")}
     data = gs.generate(40)
     path = gs.write_template_csv(data.leads, tmp_path / "t.csv", title_row=True)
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("销售线索转化跟踪分析表") and lines[1].split(",")[:3] == SEED_HEADERS[:3]
     frame = pd.read_csv(path, encoding="utf-8-sig", skiprows=1, dtype=str, keep_default_na=False)
-    assert list(frame.columns) == SEED_HEADERS and frame["线索编号"].tolist() == data.leads["lead_id"].tolist()
+    assert list(frame.columns) == EXPORT_HEADERS and frame["线索编号"].tolist() == data.leads["lead_id"].tolist()
     timed = gs.generate(40, event_times=True).events
     assert (timed["entered_at"] != timed["entered_at"].dt.normalize()).any()

@@ -93,8 +93,8 @@ def render_changes(out: dict, lang: str = "en") -> str:
                          f"{row.get('leads')}")
         return "\n".join(lines)
     lines.append(t("rv_changes_caption", lang, from_file=f"{out['from_file']} [{out['from']}]",
-                   from_at=out["from_at"] or "—", leads_a=fmt_num(out["leads_a"]),
-                   to_file=f"{out['to_file']} [{out['to']}]", to_at=out["to_at"] or "—",
+                   from_at=(out["from_at"] or "—")[:16].replace("T", " "), leads_a=fmt_num(out["leads_a"]),
+                   to_file=f"{out['to_file']} [{out['to']}]", to_at=(out["to_at"] or "—")[:16].replace("T", " "),
                    leads_b=fmt_num(out["leads_b"]), amount=fmt_num(out["amount_change"], 2),
                    n=fmt_num(out["n_amount_both"])))
     width = max(len(t(f"chg_{g}", lang)) for g in GROUPS)
