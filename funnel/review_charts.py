@@ -61,7 +61,7 @@ def bridge_waterfall(b: dict, lang: str = "zh", measure: str = "count", title: s
     y_title = word("amount" if measure == "amount" else "leads", lang)
     base = alt.Chart(df)
     bars = base.mark_bar(size=46).encode(
-        x=x, y=alt.Y("_low:Q", title=y_title, axis=alt.Axis(format="~s" if measure == "amount" else ",")),
+        x=x, y=alt.Y("_low:Q", title=y_title, axis=alt.Axis(format=",.0f")),
         y2="_high:Q", color=color,
         tooltip=[alt.Tooltip("_name:N", title=word("term", lang)), alt.Tooltip("value:Q", format=fmt)])
     text = base.mark_text(dy=-8, fontSize=12).encode(x=x, y="_high:Q", text="_label:N")

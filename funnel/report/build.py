@@ -29,6 +29,7 @@ from funnel.report.labels import L
 from funnel.report.model import (ChartItem, Column, Kpi, ReportData, Section, Table, fmt_value,
                                  frame_rows)
 from funnel.periods import Period, parse_period
+from funnel.report.review_sections import review_sections
 
 PRINT_ROWS = 40  # longest list printed in HTML / PDF; the XLSX holds every row
 
@@ -364,6 +365,7 @@ def build_report(con, ctx: MetricContext, period: str = "", grain: str | None = 
         _section_6(con, fctx, lang, names, list_limit),
     ]
     followup = sections[-1]
+    sections.extend(review_sections(con, ctx, per.start, lang, names))  # SPEC §7.6: bridge, changes, attribution
     named = {**figs, "stages": _named(figs.get("stages", []), names)}
     actions = suggest_actions(named, compared, ctx, followup, lang)
     if maturity.get("young"):
@@ -374,6 +376,8 @@ def build_report(con, ctx: MetricContext, period: str = "", grain: str | None = 
     else:
         intro = L("actions_intro", lang) if actions else L("no_actions", lang)
     sections.append(Section("actions", 7, L("s7", lang), paragraphs=[intro], actions=actions))
+    for number, section in enumerate(sections, start=1):
+        section.number = number
     undated = _get(figs, "cohort", "undated") or 0
     meta = [L("meta_asof", lang, as_of=ctx.as_of.isoformat(), followup=fu_as_of.isoformat()),
             L("meta_filter", lang, filter=cur_f.describe(lang))]

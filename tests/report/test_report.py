@@ -21,7 +21,8 @@ EVIL_REASON = '=HYPERLINK("http://x")'
 
 pytestmark = pytest.mark.skipif(not hasattr(M, "figures"), reason="funnel.metrics not built yet")
 
-SECTIONS = ["headline", "conversion", "cycle", "loss", "team", "followup", "actions"]
+SECTIONS = ["headline", "conversion", "cycle", "loss", "team", "followup", "review_bridge", "review_changes",
+            "review_attribution", "actions"]
 NOW = dt.datetime(2024, 4, 10, 9, 0)
 
 
@@ -109,7 +110,7 @@ def test_xlsx_user_text_is_text_and_numbers_are_numbers(report_zh, tmp_path):
 
     path = write_report(report_zh, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(path)
-    assert len(book.sheetnames) == 7 and book.sheetnames[0].startswith("1 ")
+    assert len(book.sheetnames) == len(SECTIONS) and book.sheetnames[0].startswith("1 ")
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     evil = [c for c in cells if c.value in (EVIL_REP, EVIL_REASON)]
     assert {c.value for c in evil} == {EVIL_REP, EVIL_REASON}
@@ -134,7 +135,8 @@ def test_pdf_embeds_the_cjk_font_and_renders(report_zh, tmp_path):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(path), str(tmp_path / "p")],
                        check=True, capture_output=True, timeout=60)
-        assert (tmp_path / "p-1.png").stat().st_size > 2000
+        first = sorted(tmp_path.glob("p-*.png"))[0]  # p-1.png, or p-01.png once the PDF has 10+ pages
+        assert first.stat().st_size > 2000
 
 
 def test_pdf_without_cjk_font_fails_loudly(report_zh, monkeypatch):
@@ -245,3 +247,20 @@ def test_a_previous_period_outside_the_data_shows_no_change(store):
     april = build_report(store, M.resolve_context(store), period="2024-04", lang="en", now=NOW)
     assert april.previous_coverage == "full"
     assert {k.key: k.delta for k in april.section("headline").kpis}["leads"] == 1 - 6
+
+
+def test_review_sections_are_the_review_functions(store, report_zh):
+    """SPEC §7.6: the bridge, the changes and the attribution of the report are those of the functions."""
+    from funnel.metrics.review_attribution import attribution
+    from funnel.metrics.review_bridge import bridge
+
+    ctx = M.resolve_context(store, FunnelFilter(), as_of=report_zh.as_of, grain="month")
+    b = bridge(store, ctx, dt.date(2024, 3, 1))
+    kpis = {k.key: k.value for k in report_zh.section("review_bridge").kpis}
+    assert kpis == {k: b[k] for k in ("open_start", "new", "won", "lost", "open_end")}
+    a = attribution(store, ctx, dt.date(2024, 3, 1))
+    kpis = {k.key: (k.value, k.previous) for k in report_zh.section("review_attribution").kpis}
+    assert kpis["won_w"] == (a["won"], a["won_previous"])
+    rows = report_zh.section("review_attribution").tables[0].rows
+    assert [r["contribution"] for r in rows] == [f["contribution"] for f in a["factors"]]
+    assert [s.number for s in report_zh.sections] == list(range(1, len(SECTIONS) + 1))
