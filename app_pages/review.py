@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from funnel import review_charts as rc
-from funnel.i18n import fmt_days, fmt_num, t
+from funnel.i18n import fmt_days, fmt_num, fmt_pct, t
 from funnel.metrics.review_changes import GROUPS, lead_import_list
 from funnel.metrics.review_period import review_period
 from funnel.metrics.trends import next_period, period_label, period_start
@@ -197,9 +197,16 @@ if young_sentence(a, lang):
     common.caption(young_sentence(a, lang))
 common.caption(t("rv_ages", lang, age=fmt_days(a["median_age_days"]),
                  age_previous=fmt_days(a["median_age_days_previous"])))
+
+
+def factor_value(f: dict, value: float) -> str:
+    """N as a count, a step conversion as a percentage."""
+    return fmt_num(value) if f["factor"] == "leads" else fmt_pct(value)
+
+
 factors = pd.DataFrame({t("rv_factor", lang): [rc.factor_label(f, stage_names, lang) for f in a["factors"]],
-                        t("rv_before", lang): [f["before"] for f in a["factors"]],
-                        t("rv_after", lang): [f["after"] for f in a["factors"]],
+                        t("rv_before", lang): [factor_value(f, f["before"]) for f in a["factors"]],
+                        t("rv_after", lang): [factor_value(f, f["after"]) for f in a["factors"]],
                         t("rv_contribution", lang): [round(f["contribution"], 2) for f in a["factors"]]})
 common.table(factors, key="rv_factor_table")
 options = [(f"{t('rv_cohort', lang)} {a['period']}", int(a["leads"]), {"period": period_day}),
@@ -263,8 +270,8 @@ else:
         common.info(t("rv_changes_same", lang))
     else:
         ch = common.metric("upload_changes", from_import=frm, to_import=to)
-        common.caption(t("rv_changes_caption", lang, from_file=ch["from_file"], from_at=str(ch["from_at"])[:16],
-                         leads_a=fmt_num(ch["leads_a"]), to_file=ch["to_file"], to_at=str(ch["to_at"])[:16],
+        common.caption(t("rv_changes_caption", lang, from_file=ch["from_file"], from_at=str(ch["from_at"])[:16].replace("T", " "),
+                         leads_a=fmt_num(ch["leads_a"]), to_file=ch["to_file"], to_at=str(ch["to_at"])[:16].replace("T", " "),
                          leads_b=fmt_num(ch["leads_b"]), amount=fmt_num(ch["amount_change"]),
                          n=fmt_num(ch["n_amount_both"])))
         counts = pd.DataFrame({t("rv_change_group", lang): [t(f"chg_{g}", lang) for g in GROUPS],

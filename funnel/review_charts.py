@@ -94,7 +94,7 @@ def movement_heat_table(b: dict, stage_names: dict[str, str], lang: str = "zh", 
     base = alt.Chart(df).encode(
         x=alt.X("_to:N", sort=cols, title=word("to", lang), axis=alt.Axis(orient="top", labelAngle=0,
                                                                         labelLimit=120)),
-        y=alt.Y("_from:N", sort=rows, title=word("from", lang), axis=alt.Axis(labelLimit=160)))
+        y=alt.Y("_from:N", sort=rows, title=word("from", lang), axis=alt.Axis(labelLimit=160, labelOverlap=False)))
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("leads:Q", legend=None, scale=alt.Scale(scheme="blues", domainMin=0)),
         tooltip=[alt.Tooltip("_from:N", title=word("from", lang)), alt.Tooltip("_to:N", title=word("to", lang)),
@@ -103,7 +103,7 @@ def movement_heat_table(b: dict, stage_names: dict[str, str], lang: str = "zh", 
         text=alt.Text("leads:Q", format=","),
         color=alt.condition("datum._dark", alt.value("white"), alt.value("#222")))
     chart = alt.layer(rect, text).properties(title=title or word("movement", lang),
-                                             width=max(300, 92 * len(cols)), height=max(120, 40 * len(rows)))
+                                             width=max(300, 92 * len(cols)), height=max(140, 52 * len(rows)))
     return _configure(chart, lang)
 
 
@@ -122,7 +122,7 @@ def attribution_bars(a: dict, stage_names: dict[str, str], lang: str = "zh", tit
     df["_sign"] = ["up" if v >= 0 else "down" for v in df["value"]]
     df["_label"] = [f"{v:+,.1f}" for v in df["value"]]
     order = list(df["_factor"])
-    y = alt.Y("_factor:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y("_factor:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False))
     span = max([abs(v) for v in df["value"]] + [1.0])
     x = alt.X("value:Q", title=word("contribution", lang), scale=alt.Scale(domain=[-span * 1.35, span * 1.35]))
     base = alt.Chart(df)
@@ -134,7 +134,7 @@ def attribution_bars(a: dict, stage_names: dict[str, str], lang: str = "zh", tit
                           align=alt.expr("datum.value >= 0 ? 'left' : 'right'")).encode(y=y, x=x, text="_label:N")
     zero = alt.Chart(pd.DataFrame({"z": [0]})).mark_rule(color=PALETTE["muted"]).encode(x="z:Q")
     chart = alt.layer(bars, zero, text).properties(title=title or word("attribution", lang), width=460,
-                                                   height=max(120, 36 * len(df)))
+                                                   height=max(140, 48 * len(df)))
     return _configure(chart, lang)
 
 
@@ -153,11 +153,11 @@ def mix_rate_bars(mix: list[dict], lang: str = "zh", segment_by: str = "source",
     df = pd.DataFrame(data, columns=["_segment", "_term", "value"])
     order = list(dict.fromkeys(df["_segment"]))
     chart = alt.Chart(df).mark_bar().encode(
-        y=alt.Y("_segment:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
+        y=alt.Y("_segment:N", sort=order, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
         yOffset=alt.YOffset("_term:N"),
         x=alt.X("value:Q", title=word("pp", lang)),
         color=alt.Color("_term:N", title=None, scale=alt.Scale(range=[PALETTE["bar"], PALETTE["line"]])),
         tooltip=[alt.Tooltip("_segment:N", title=word("segment", lang)), alt.Tooltip("_term:N"),
                  alt.Tooltip("value:Q", format="+.2f")],
-    ).properties(title=title or word("mix_title", lang), width=420, height=max(100, 34 * len(order)))
+    ).properties(title=title or word("mix_title", lang), width=420, height=max(120, 46 * len(order)))
     return _configure(chart, lang)

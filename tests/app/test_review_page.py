@@ -127,3 +127,23 @@ def test_empty_database(tmp_path, app_env):
     at.switch_page("app_pages/review.py")
     at.run()
     assert not at.exception
+
+
+def test_period_without_leads_says_so(sample_db, app_env):
+    app_env(sample_db)
+    at = _open({"lang": "en", "period": "2023-06"}, "en-US")
+    assert any("holds no lead" in _unescape(i.value) for i in at.info)
+
+
+def test_only_one_import_says_so(tmp_path, app_env):
+    from funnel.store.bootstrap import SAMPLE_DIR
+    from funnel.store.db import connect
+    from funnel.store.loader import import_files
+
+    path = tmp_path / "one.duckdb"
+    con = connect(path)
+    import_files(con, [SAMPLE_DIR / "线索跟踪表.xlsx", SAMPLE_DIR / "阶段记录.csv"], who="test")
+    con.close()
+    app_env(path)
+    at = _open({"lang": "en"}, "en-US")
+    assert any("Only one lead import so far" in _unescape(i.value) for i in at.info)

@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-PAGES = ("overview", "data", "cycle", "loss", "team", "followup", "trends", "settings")
+PAGES = ("overview", "data", "cycle", "loss", "team", "followup", "trends", "review", "settings")
 TITLES = {"zh": {"overview": "总览", "data": "数据导入", "cycle": "转化周期", "loss": "流失分析", "team": "团队",
-                 "followup": "异常跟进", "trends": "趋势", "settings": "设置"},
+                 "followup": "异常跟进", "trends": "趋势", "review": "复盘", "settings": "设置"},
           "en": {"overview": "Overview", "data": "Data", "cycle": "Cycle time", "loss": "Loss analysis",
-                 "team": "Team", "followup": "Follow-up", "trends": "Trends", "settings": "Settings"}}
+                 "team": "Team", "followup": "Follow-up", "trends": "Trends", "review": "Review",
+                 "settings": "Settings"}}
 BAD_TEXT = re.compile(r"\b(NaN|nan%|None|inf|Infinity|Traceback)\b")
 
 pytestmark = [pytest.mark.browser,
@@ -196,6 +197,43 @@ def test_report_download_on_the_overview_produces_a_file(server, browser, tmp_pa
         html = files["html"].decode("utf-8")
         assert "Lead conversion analysis report" in html and "December 2024" in html
         assert page.locator("[data-testid=stException]").count() == 0
+    except Exception:
+        print("---- server log ----\n" + server["log"].read_text())
+        raise
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang,locale", [("zh", "zh-CN"), ("en", "en-US")])
+def test_review_page_draws_its_charts_and_opens_a_lead_list(server, browser, lang, locale):
+    """The Review page (复盘): waterfall, heat table and attribution bars drawn; the amount toggle redraws the
+    waterfall; a lead list opens with as many rows as its number says. Screenshots: <lang>_review_*.png."""
+    shots = _shots_dir()
+    context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    try:
+        page.goto(f"{server['base']}/review?lang={lang}", wait_until="domcontentloaded")
+        _settle(page)
+        _check_page(page, "review", lang)
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
+                               "[data-testid=stVegaLiteChart] svg').length >= 4", timeout=60_000)
+        assert "period=" in page.url
+        page.screenshot(path=str(shots / f"{lang}_review.png"), full_page=True)
+        amount = "金额" if lang == "zh" else "Amount"
+        page.locator("[data-testid=stRadio] label").filter(has_text=amount).first.click()
+        _settle(page)
+        _check_page(page, "review", lang)
+        page.locator("[data-testid=stExpander] summary").first.click()
+        _settle(page)
+        caption = page.locator("[data-testid=stExpander] [data-testid=stCaptionContainer]").first.inner_text()
+        shown = int(re.search(r"([\d,]+)", caption.split(":")[-1].split(":")[-1]).group(1).replace(",", ""))
+        grid = page.locator("[data-testid=stExpander] [data-testid=stDataFrame]").first
+        grid.wait_for(timeout=30_000)
+        assert shown > 0
+        page.screenshot(path=str(shots / f"{lang}_review_list.png"), full_page=True)
+        assert not problems, problems
     except Exception:
         print("---- server log ----\n" + server["log"].read_text())
         raise
