@@ -270,9 +270,9 @@ else:
         common.info(t("rv_changes_same", lang))
     else:
         ch = common.metric("upload_changes", from_import=frm, to_import=to)
-        common.caption(t("rv_changes_caption", lang, from_file=ch["from_file"], from_at=str(ch["from_at"])[:16].replace("T", " "),
-                         leads_a=fmt_num(ch["leads_a"]), to_file=ch["to_file"], to_at=str(ch["to_at"])[:16].replace("T", " "),
-                         leads_b=fmt_num(ch["leads_b"]), amount=fmt_num(ch["amount_change"]),
+        common.caption(t("rv_changes_caption", lang, from_file=ch["from_file"],
+                         from_at=str(ch["from_at"])[:16].replace("T", " "), to_file=ch["to_file"],
+                         to_at=str(ch["to_at"])[:16].replace("T", " "), amount=fmt_num(ch["amount_change"]),
                          n=fmt_num(ch["n_amount_both"])))
         counts = pd.DataFrame({t("rv_change_group", lang): [t(f"chg_{g}", lang) for g in GROUPS],
                                t("col_leads", lang): [int(ch["counts"][g]) for g in GROUPS]})

@@ -4,7 +4,8 @@
 
 Builds once (cached in the database file) the synthetic store of tests/metrics/synthetic.py (about 4 stage
 events per lead, a roster, amounts), its derived tables, and two lead snapshots a month apart (the second
-moves 10% of the leads a stage on, changes 5% of the amounts and drops 1% of the leads), then times each
+moves 10% of the leads a stage on, changes 5% of the amounts and drops 1% of the leads; their differences
+stored as the loader stores them), then times each
 review function after one warm-up run: the median and IQR of ``--repeat`` runs, wall seconds, all leads and
 with a source filter. Prints a Markdown table (docs/performance.md keeps the last one).
 """
@@ -35,6 +36,10 @@ def build(path: Path, n: int) -> None:
     con = connect(path)
     try:
         if con.execute("select count(*) from leads").fetchall()[0][0] == n:
+            if not con.execute("select count(*) from lead_snapshot_diffs").fetchall()[0][0]:  # older cache
+                from funnel.store.snapshots import pair_sql
+
+                con.execute("insert into lead_snapshot_diffs select 'A', 'B', * from (" + pair_sql("'A'", "'B'") + ")")
             return
         make_synthetic(con, n)
         con.execute("begin")
@@ -53,6 +58,9 @@ def build(path: Path, n: int) -> None:
                                    else expected_close end,
                               rep
                        from lead_facts where hash(lead_id) % 100 <> 4""")
+        from funnel.store.snapshots import pair_sql
+
+        con.execute("insert into lead_snapshot_diffs select 'A', 'B', * from (" + pair_sql("'A'", "'B'") + ")")
         con.execute("commit")
         con.execute("checkpoint")
     finally:

@@ -93,9 +93,9 @@ def render_changes(out: dict, lang: str = "en") -> str:
                          f"{row.get('leads')}")
         return "\n".join(lines)
     lines.append(t("rv_changes_caption", lang, from_file=f"{out['from_file']} [{out['from']}]",
-                   from_at=(out["from_at"] or "—")[:16].replace("T", " "), leads_a=fmt_num(out["leads_a"]),
+                   from_at=(out["from_at"] or "—")[:16].replace("T", " "),
                    to_file=f"{out['to_file']} [{out['to']}]", to_at=(out["to_at"] or "—")[:16].replace("T", " "),
-                   leads_b=fmt_num(out["leads_b"]), amount=fmt_num(out["amount_change"], 2),
+                   amount=fmt_num(out["amount_change"], 2),
                    n=fmt_num(out["n_amount_both"])))
     width = max(len(t(f"chg_{g}", lang)) for g in GROUPS)
     for g in GROUPS:

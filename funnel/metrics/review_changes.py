@@ -68,41 +68,61 @@ def default_pair(con: duckdb.DuckDBPyConnection) -> tuple[str | None, str | None
     return None, (ids[-1] if ids else None)
 
 
-def _changes_sql(ctx: MetricContext, from_import: str, to_import: str) -> tuple[str, list]:
-    """One row per lead in A or B passing the attribute filters: its values in both and a flag per group."""
+def _has_diff(con: duckdb.DuckDBPyConnection, from_import: str, to_import: str) -> bool:
+    """True when the loader wrote the differing leads of this pair (B recorded right after A). A recorded lead
+    import always differs from the one before it in at least one lead (an identical one keeps no snapshot),
+    so one row is proof."""
+    present = con.execute(
+        "select count(*) from information_schema.tables where table_name = 'lead_snapshot_diffs' "
+        "and table_schema = 'main' and table_catalog = current_database()").fetchone()[0]
+    return bool(present) and con.execute(
+        "select exists (select 1 from lead_snapshot_diffs where import_a = ? and import_b = ?)",
+        [from_import, to_import]).fetchone()[0]
+
+
+def _changes_sql(con: duckdb.DuckDBPyConnection, ctx: MetricContext, from_import: str,
+                 to_import: str) -> tuple[str, list]:
+    """A CTE text ending in ``c``: one row per lead that differs between A and B (in one only, or a value
+    changed) passing the attribute filters, with both imports' values and a flag per group. A lead in both
+    with the same values is in no group, so it is left out. The rows come from ``lead_snapshot_diffs`` when
+    the loader wrote them for this pair (B and the lead import before it), else from the two snapshots."""
+    from funnel.store.snapshots import pair_sql
+
     if ctx.grain not in _STEP:
         raise ValueError(f"unknown grain {ctx.grain!r}")
-    where, params = attribute_where(ctx)
     flags = ",\n".join(
         f"coalesce({expr}, false) as {name}".replace("$grain", f"'{ctx.grain}'").replace("$step", _STEP[ctx.grain])
         for name, expr in _GROUP_SQL.items())
+    if _has_diff(con, from_import, to_import):
+        rows = ("select lead_id, in_a, in_b, status_a, status_b, stage_a, stage_b, amount_a, amount_b, close_a, "
+                "close_b, rep_a, rep_b from lead_snapshot_diffs where import_a = ? and import_b = ?")
+    else:
+        rows = pair_sql()
+    flt = ctx.filter
+    filtered = bool(flt.sources or flt.reps or flt.managers or flt.teams)
+    where, params = attribute_where(ctx)
+    # Filtered: an inner join with lead_facts (the few differing leads are the hash table's side).
+    restrict = f"join lead_facts f on f.lead_id = d.lead_id where {where}" if filtered else ""
     sql = f"""
-        with a as (select * from lead_snapshots where import_id = ?),
-             b as (select * from lead_snapshots where import_id = ?),
+        with d as ({rows}),
              j as (
-                select coalesce(b.lead_id, a.lead_id) as lead_id,
-                       a.lead_id is not null as in_a, b.lead_id is not null as in_b,
-                       a.current_stage as stage_a, b.current_stage as stage_b,
-                       list_position(?, a.current_stage) as rank_a, list_position(?, b.current_stage) as rank_b,
-                       a.status as status_a, b.status as status_b, a.amount as amount_a, b.amount as amount_b,
-                       a.expected_close as close_a, b.expected_close as close_b, a.rep as rep_a, b.rep as rep_b
-                from a full join b on a.lead_id = b.lead_id),
-             c as (
-                select j.*, {flags}
-                from j semi join (select f.lead_id from lead_facts f where {where}) f on f.lead_id = j.lead_id)
+                select d.*, list_position(?, d.stage_a) as rank_a, list_position(?, d.stage_b) as rank_b
+                from d {restrict}),
+             c as (select j.*, {flags} from j)
     """
     keys = list(ctx.stages.keys)
-    return sql, [from_import, to_import, keys, keys, *params]
+    return sql, [from_import, to_import, keys, keys, *(params if filtered else [])]
 
 
 def upload_changes(con: duckdb.DuckDBPyConnection, ctx: MetricContext, from_import: str | None = None,
                    to_import: str | None = None) -> dict:
     """The counts of SPEC §7.2 between lead imports A = ``from_import`` and B = ``to_import``.
 
-    Returns ``{"from", "to", "from_file", "to_file", "from_at", "to_at", "lead_imports", "leads_a", "leads_b",
-    "counts": {group: n, ...}, "amount_change", "n_amount_both"}``. With fewer than two lead imports (or a
-    pair not given and not found) ``from`` / ``to`` may be None and every count 0; ``lead_imports`` says how
-    many lead imports exist, so a screen can say "only one import so far".
+    Returns ``{"from", "to", "from_file", "to_file", "from_at", "to_at", "lead_imports", "counts": {group: n,
+    ...}, "amount_change", "n_amount_both"}`` (``n_amount_both``: leads with an amount in both whose amount
+    changed; an unchanged amount adds 0 to ``amount_change``). With fewer than two lead imports (or a pair not
+    found) ``from`` / ``to`` may be None and every count 0; ``lead_imports`` says how many lead imports
+    exist, so a screen can say "only one import so far".
     """
     imports = lead_import_list(con)
     if from_import is None and to_import is None:
@@ -113,19 +133,18 @@ def upload_changes(con: duckdb.DuckDBPyConnection, ctx: MetricContext, from_impo
            "to_file": getattr(info.get(to_import), "file_name", None),
            "from_at": _iso(getattr(info.get(from_import), "started_at", None)),
            "to_at": _iso(getattr(info.get(to_import), "started_at", None)),
-           "lead_imports": len(imports), "leads_a": 0, "leads_b": 0,
-           "counts": {g: 0 for g in GROUPS}, "amount_change": 0.0, "n_amount_both": 0}
+           "lead_imports": len(imports), "counts": {g: 0 for g in GROUPS}, "amount_change": 0.0,
+           "n_amount_both": 0}
     if from_import is None or to_import is None or from_import not in info or to_import not in info:
         return out
-    sql, params = _changes_sql(ctx, from_import, to_import)
+    sql, params = _changes_sql(con, ctx, from_import, to_import)
     sums = ", ".join(f"count(*) filter (where {g})" for g in GROUPS)
     row = con.execute(
         f"""{sql}
-            select count(*) filter (where in_a), count(*) filter (where in_b), {sums},
-                   coalesce(sum(amount_b - amount_a), 0), count(amount_b - amount_a)
+            select {sums}, coalesce(sum(amount_b - amount_a), 0), count(amount_b - amount_a) filter (where
+                   amount_b <> amount_a)
             from c""", params).fetchone()
-    out["leads_a"], out["leads_b"] = int(row[0]), int(row[1])
-    out["counts"] = {g: int(n) for g, n in zip(GROUPS, row[2:2 + len(GROUPS)])}
+    out["counts"] = {g: int(n) for g, n in zip(GROUPS, row[:len(GROUPS)])}
     out["amount_change"] = float(row[-2])
     out["n_amount_both"] = int(row[-1])
     return out
@@ -140,7 +159,7 @@ def upload_change_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, from
         raise ValueError(f"unknown group {group!r}; one of {GROUPS}")
     if not _has_snapshots(con):
         return pd.DataFrame(columns=["lead_id"])
-    sql, params = _changes_sql(ctx, from_import, to_import)
+    sql, params = _changes_sql(con, ctx, from_import, to_import)
     cond = group if group is not None else " or ".join(GROUPS)
     names = "concat_ws(',', " + ", ".join(f"case when {g} then '{g}' end" for g in GROUPS) + ")"
     lim = f" limit {int(limit)}" if limit is not None else ""
@@ -160,7 +179,7 @@ def changes_json(con: duckdb.DuckDBPyConnection, ctx: MetricContext, from_import
     ``"leads": {group: [lead_id, ...]}`` (every group, sorted lead IDs)."""
     out = upload_changes(con, ctx, from_import, to_import)
     leads = {g: [] for g in GROUPS}
-    if out["from"] is not None and out["to"] is not None and out["leads_a"] + out["leads_b"]:
+    if out["from"] is not None and out["to"] is not None:
         frame = upload_change_leads(con, ctx, out["from"], out["to"])
         for lead_id, groups in zip(frame["lead_id"], frame["groups"]):
             for g in str(groups).split(","):

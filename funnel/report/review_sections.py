@@ -62,9 +62,10 @@ def _changes_section(con, ctx, lang, names) -> Section:
         text = t("rv_changes_none", lang) if not ch["lead_imports"] else \
             t("rv_changes_only_one", lang, file=ch["to_file"] or "—")
         return Section("review_changes", 0, title, paragraphs=[text])
-    para = t("rv_changes_caption", lang, from_file=ch["from_file"], from_at=str(ch["from_at"])[:16].replace("T", " "),
-             leads_a=f"{ch['leads_a']:,}", to_file=ch["to_file"], to_at=str(ch["to_at"])[:16].replace("T", " "),
-             leads_b=f"{ch['leads_b']:,}", amount=f"{ch['amount_change']:+,.0f}", n=f"{ch['n_amount_both']:,}")
+    para = t("rv_changes_caption", lang, from_file=ch["from_file"],
+             from_at=str(ch["from_at"])[:16].replace("T", " "), to_file=ch["to_file"],
+             to_at=str(ch["to_at"])[:16].replace("T", " "),
+             amount=f"{ch['amount_change']:+,.0f}", n=f"{ch['n_amount_both']:,}")
     rows = [{"group": t(f"chg_{g}", lang), "leads": ch["counts"][g]} for g in GROUPS]
     table = Table("upload_changes", title, [Column("group", t("rv_change_group", lang)),
                                             Column("leads", t("col_leads", lang), "int")], rows)

@@ -32,6 +32,30 @@ SNAPSHOT_DDL = """create table if not exists lead_snapshots (
 
 SNAPSHOT_COLUMNS = ("status", "current_stage", "amount", "expected_close", "rep")
 
+# The leads that differ between a lead import and the lead import before it (appeared, vanished, or any value
+# changed), written when the later one is recorded: the default comparison of SPEC §7.2 (the last two lead
+# imports) then reads these few rows instead of full-joining two snapshots of every lead (0.7 s at 1M).
+DIFF_DDL = """create table if not exists lead_snapshot_diffs (
+    import_a varchar not null, import_b varchar not null, lead_id varchar not null, in_a boolean, in_b boolean,
+    status_a varchar, status_b varchar, stage_a varchar, stage_b varchar, amount_a double, amount_b double,
+    close_a timestamp, close_b timestamp, rep_a varchar, rep_b varchar)"""
+
+
+def pair_sql(import_a: str = "?", import_b: str = "?") -> str:
+    """SELECT of the leads that differ between lead imports A and B (placeholders ``import_a``, ``import_b``),
+    one row per lead: lead_id, in_a, in_b and both imports' values (the columns of lead_snapshot_diffs after
+    the import ids)."""
+    return f"""
+        select coalesce(b.lead_id, a.lead_id) as lead_id, a.lead_id is not null as in_a, b.lead_id is not null as in_b,
+               a.status as status_a, b.status as status_b, a.current_stage as stage_a, b.current_stage as stage_b,
+               a.amount as amount_a, b.amount as amount_b, a.expected_close as close_a, b.expected_close as close_b,
+               a.rep as rep_a, b.rep as rep_b
+        from (select * from lead_snapshots where import_id = {import_a}) a
+        full join (select * from lead_snapshots where import_id = {import_b}) b on a.lead_id = b.lead_id
+        where a.lead_id is null or b.lead_id is null or a.status is distinct from b.status
+              or a.current_stage is distinct from b.current_stage or a.amount is distinct from b.amount
+              or a.expected_close is distinct from b.expected_close or a.rep is distinct from b.rep"""
+
 
 def stage_snapshot(con: duckdb.DuckDBPyConnection, import_id: str, lead_ids: pd.Series) -> None:
     """Right after a lead file was written (same transaction): hold what the store now says about each of its
@@ -82,7 +106,11 @@ def record_snapshots(con: duckdb.DuckDBPyConnection) -> int:
                    select import_id, lead_id, status, current_stage, amount, expected_close, rep
                    from _snap_pending where import_id = ?""", [import_id])
             if not _same_as_latest(con):
+                previous = con.execute(f"select {_latest_import_sql()}").fetchone()[0]
                 kept += con.execute("insert into lead_snapshots select * from _snap_new").fetchone()[0]
+                if previous is not None:
+                    con.execute(f"insert into lead_snapshot_diffs select ?, ?, * from ({pair_sql()})",
+                                [previous, import_id, previous, import_id])
     finally:
         con.execute("drop table if exists _snap_new")
         con.execute("drop table if exists _snap_pending")
@@ -115,6 +143,7 @@ def ensure_snapshots(con: duckdb.DuckDBPyConnection) -> bool:
     """Create ``lead_snapshots`` where missing; a store with leads and no snapshot gets one for its latest lead
     import (see the module docstring). Runs in its own transaction when it writes; True when it backfilled."""
     con.execute(SNAPSHOT_DDL)
+    con.execute(DIFF_DDL)
     present = con.execute("select count(*) from lead_snapshots").fetchone()[0]
     if present:
         return False

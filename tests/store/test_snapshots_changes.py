@@ -106,9 +106,9 @@ def test_changes_hand_worked(con):
     assert out["counts"] == {"appeared": 1, "vanished": 1, "advanced": 1, "slipped": 1, "won": 0, "lost": 1,
                              "reopened": 1, "amount_up": 1, "amount_down": 1, "close_pushed": 2,
                              "close_pulled": 0, "close_pushed_out": 1, "reassigned": 1}
-    # amount in both: L1 100 -> 150 (+50), L2 200 -> 120 (-80), L4 50 -> 50 (0): -30
+    # amount in both: L1 100 -> 150 (+50), L2 200 -> 120 (-80), L4 50 -> 50 (0): -30; two of them changed
     assert out["amount_change"] == pytest.approx(-30.0)
-    assert out["n_amount_both"] == 3
+    assert out["n_amount_both"] == 2
 
 
 def test_vanished_lead_is_listed_and_never_deleted(con):
@@ -168,3 +168,22 @@ def test_two_exports_in_one_import_call_keep_their_own_values(con):
     assert rows == [("april.csv", "L1", "proposal", 300.0, "active"), ("april.csv", "L2", "acquired", None, "untouched"),
                     ("march.csv", "L1", "screening", 100.0, "active"), ("march.csv", "L2", "acquired", None, "untouched")]
     assert upload_changes(con, ctx_of(con))["counts"]["advanced"] == 1
+
+
+def test_any_pair_equals_the_stored_diff_of_the_default_pair(con):
+    """The loader's stored differences (last two imports) and the full comparison give the same answer; a pair
+    that is not consecutive (A, C) is computed from the snapshots."""
+    from funnel.metrics.review_changes import _has_diff
+
+    two_uploads(con)
+    write_parsed(con, [parsed("may.csv", "c", [lead("L1", stage="won", status="won", amount=150),
+                                               lead("L6", stage="screening")])])
+    ids = list(lead_imports(con)["import_id"])
+    ctx = ctx_of(con)
+    assert _has_diff(con, ids[1], ids[2]) and not _has_diff(con, ids[0], ids[2])
+    stored = upload_changes(con, ctx, ids[1], ids[2])
+    con.execute("delete from lead_snapshot_diffs")
+    assert upload_changes(con, ctx, ids[1], ids[2]) == stored
+    far = upload_changes(con, ctx, ids[0], ids[2])
+    # March -> May: L1 screening -> won (advanced, won); L2..L5 vanished; L6 appeared
+    assert far["counts"]["vanished"] == 4 and far["counts"]["appeared"] == 1 and far["counts"]["won"] == 1
