@@ -131,15 +131,19 @@ def _mix_top(rows: list[dict], k: int = 3) -> list[dict]:
     return out
 
 
-def _median_ages(con, ctx: MetricContext, cur: ReviewPeriod, prev: ReviewPeriod) -> tuple:
+def _ages_and_cycle(con, ctx: MetricContext, cur: ReviewPeriod, prev: ReviewPeriod) -> tuple:
+    """(median age of P's cohort, of the previous cohort, §4's median cycle of every dated lead passing the
+    attribute filters) in one scan: ages in whole days (as-of − acquisition date), the cycle as
+    ``cycle_summary``'s median (won leads with a known cycle)."""
     where, params = attribute_where(ctx)
     row = con.execute(
         f"""select median(date_diff('day', cast(f.acquired_at as date), ?))
                        filter (where f.acquired_at >= ? and f.acquired_at < ?),
                    median(date_diff('day', cast(f.acquired_at as date), ?))
-                       filter (where f.acquired_at >= ? and f.acquired_at < ?)
-            from lead_facts f where {where} and f.acquired_at >= ? and f.acquired_at < ?""",
-        [ctx.as_of, *_bounds(cur), ctx.as_of, *_bounds(prev), *params, _bounds(prev)[0], _bounds(cur)[1]],
+                       filter (where f.acquired_at >= ? and f.acquired_at < ?),
+                   median(f.cycle_days) filter (where f.status = 'won')
+            from lead_facts f where {where} and f.acquired_at is not null""",
+        [ctx.as_of, *_bounds(cur), ctx.as_of, *_bounds(prev), *params],
     ).fetchone()
     return tuple(float(v) if v is not None else None for v in row)
 
@@ -151,8 +155,6 @@ def _bounds(p: ReviewPeriod) -> tuple[dt.datetime, dt.datetime]:
 def attribution(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period: dt.date | str | None = None) -> dict:
     """SPEC §7.3 for the ``ctx.grain`` period holding ``period`` (default: the as-of date's); see the module
     docstring for every key."""
-    from funnel.metrics.cycle import cycle_summary
-
     cur = review_period(ctx, period)
     prev = previous_review_period(ctx, cur)
     n1, p1, reached1 = _factor_values(con, ctx, cur)
@@ -167,9 +169,9 @@ def attribution(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period: dt.d
     seg = _segments(con, ctx, cur, prev) if not cur.after_as_of else pd.DataFrame(
         columns=["which", "segment_by", "segment", "leads", "reached_won"])
     mix = _mix_rows(seg, n0, n1)
-    age1, age0 = _median_ages(con, ctx, cur, prev) if not cur.after_as_of else (None, None)
-    all_time = dataclasses.replace(ctx, filter=dataclasses.replace(ctx.filter, date_from=None, date_to=None))
-    median_cycle = cycle_summary(con, all_time)["median"]
+    age1, age0, median_cycle = _ages_and_cycle(con, ctx, cur, prev)
+    if cur.after_as_of:
+        age1 = None
     conv1, conv0 = ratio(reached1, n1), ratio(reached0, n0)
     return {
         "period": cur.label, "start": cur.start.isoformat(), "end": cur.end.isoformat(),
