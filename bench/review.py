@@ -39,7 +39,7 @@ def build(path: Path, n: int) -> None:
             if not con.execute("select count(*) from lead_snapshot_diffs").fetchall()[0][0]:  # older cache
                 from funnel.store.snapshots import pair_sql
 
-                con.execute("insert into lead_snapshot_diffs select 'A', 'B', * from (" + pair_sql("'A'", "'B'") + ")")
+                con.execute("insert into lead_snapshot_diffs select 'A', 'B', * from (" + pair_sql() + ")", ["A", "B"])
             return
         make_synthetic(con, n)
         con.execute("begin")
@@ -60,7 +60,7 @@ def build(path: Path, n: int) -> None:
                        from lead_facts where hash(lead_id) % 100 <> 4""")
         from funnel.store.snapshots import pair_sql
 
-        con.execute("insert into lead_snapshot_diffs select 'A', 'B', * from (" + pair_sql("'A'", "'B'") + ")")
+        con.execute("insert into lead_snapshot_diffs select 'A', 'B', * from (" + pair_sql() + ")", ["A", "B"])
         con.execute("commit")
         con.execute("checkpoint")
     finally:

@@ -41,17 +41,17 @@ DIFF_DDL = """create table if not exists lead_snapshot_diffs (
     close_a timestamp, close_b timestamp, rep_a varchar, rep_b varchar)"""
 
 
-def pair_sql(import_a: str = "?", import_b: str = "?") -> str:
-    """SELECT of the leads that differ between lead imports A and B (placeholders ``import_a``, ``import_b``),
-    one row per lead: lead_id, in_a, in_b and both imports' values (the columns of lead_snapshot_diffs after
-    the import ids)."""
-    return f"""
+def pair_sql() -> str:
+    """SELECT of the leads that differ between lead imports A and B (bind A's and B's import ids, in that
+    order), one row per lead: lead_id, in_a, in_b and both imports' values (the columns of
+    lead_snapshot_diffs after the import ids)."""
+    return """
         select coalesce(b.lead_id, a.lead_id) as lead_id, a.lead_id is not null as in_a, b.lead_id is not null as in_b,
                a.status as status_a, b.status as status_b, a.current_stage as stage_a, b.current_stage as stage_b,
                a.amount as amount_a, b.amount as amount_b, a.expected_close as close_a, b.expected_close as close_b,
                a.rep as rep_a, b.rep as rep_b
-        from (select * from lead_snapshots where import_id = {import_a}) a
-        full join (select * from lead_snapshots where import_id = {import_b}) b on a.lead_id = b.lead_id
+        from (select * from lead_snapshots where import_id = ?) a
+        full join (select * from lead_snapshots where import_id = ?) b on a.lead_id = b.lead_id
         where a.lead_id is null or b.lead_id is null or a.status is distinct from b.status
               or a.current_stage is distinct from b.current_stage or a.amount is distinct from b.amount
               or a.expected_close is distinct from b.expected_close or a.rep is distinct from b.rep"""
