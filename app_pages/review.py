@@ -1,8 +1,8 @@
 """Review (复盘): what moved this period and why the result differs from the period before (SPEC §7.1–7.3).
 
 The sidebar's filters apply (attribute filters; the period replaces the acquisition date range), the period
-is the view's grain period picked here (``?period=2024-05`` in the link; default: the one holding the
-as-of date). Sections: the period bridge (waterfall, count / amount), the stage movement matrix (heat
+is the view's grain period picked here (``?period=2024-05`` in the link; default: the last whole period, as
+the presentation and the report picker open). Sections: the period bridge (waterfall, count / amount), the stage movement matrix (heat
 table), the changes between two uploads, the attribution (signed bars and one sentence) and the mix / rate
 split per source, rep, manager and team. Every number can be opened as the list of its leads (the count
 shown equals the rows listed; the page draws the first LIST_ROWS, the download holds all).
@@ -18,6 +18,7 @@ import streamlit as st
 from funnel import review_charts as rc
 from funnel.i18n import fmt_days, fmt_num, fmt_pct, t
 from funnel.metrics.review_changes import GROUPS, lead_import_list
+from funnel.metrics.review import last_whole_period
 from funnel.metrics.review_period import review_period
 from funnel.metrics.trends import next_period, period_label, period_start
 from funnel.report.periods import parse_period
@@ -57,11 +58,13 @@ def _picked_period(choices: list[dt.date]) -> dt.date:
             return day
         except ValueError:
             common.info(f"period={raw} ✗")
-    return period_start(ctx.as_of, ctx.grain)
+    return last_whole_period(ctx.as_of, ctx.grain)[0]  # as the presentation and the report picker open
 
 
 choices = _periods()
 default = _picked_period(choices)
+if default not in choices:  # the last whole period may lie before the first acquisition
+    choices = sorted(set(choices) | {default}, reverse=True)
 period_day = st.selectbox(t("rv_period", lang), choices, index=choices.index(default),
                           format_func=lambda d: period_label(d, ctx.grain), key=f"rv_period_{ctx.grain}")
 label = period_label(period_day, ctx.grain)

@@ -598,8 +598,8 @@ def grain_word(grain: str, lang: str) -> str:
     return t(f"grain_{grain}", lang)
 
 
-# The review (复盘, SPEC §7.1–7.3), in the terms of SPEC §8.
-LABELS.update({
+# The review (复盘, SPEC §7.1–7.3), in the terms of SPEC §8; full-width punctuation as above.
+LABELS.update({key: (zh_punct(zh), en) for key, (zh, en) in {
     "page_review": ("复盘", "Review"),
     "rv_intro": ("{period}({start} – {end})发生了什么、为什么与上期不同。筛选:{filter}。",
                  "What moved in {period} ({start} – {end}) and why the result differs from the period before. Filter: {filter}."),
@@ -709,4 +709,4 @@ LABELS.update({
     "state_won": ("成交", "won"),
     "state_lost": ("流失", "lost"),
     "state_not_acquired": ("尚未获取", "not yet acquired"),
-})
+}.items()})

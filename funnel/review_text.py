@@ -23,7 +23,7 @@ def attribution_sentence(a: dict, stage_names: dict[str, str], lang: str = "zh")
     factors = sorted(a.get("factors", []), key=lambda f: -abs(f["contribution"]))
     terms = [f"{factor_label(f, stage_names, lang)} {_signed(f['contribution'])}" for f in factors
              if abs(f["contribution"]) >= 0.05]
-    sep = "," if lang == "zh" else ", "
+    sep = "，" if lang == "zh" else ", "
     delta_text = (f"{delta:+,.0f}" if abs(delta - round(delta)) < 0.05 else f"{delta:+,.1f}").replace("-", "−")
     return t("rv_attr_sentence", lang, before=_num(a["won_previous"]), after=_num(a["won"]), delta=delta_text,
              terms=sep.join(terms) if terms else "—")

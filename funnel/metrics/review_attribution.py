@@ -14,8 +14,9 @@
   the other cohort's conversion. Empty when either cohort is empty (its conversion is undefined).
 - ``mix_top``: per dimension the three terms (mix or rate of a segment) largest in size.
 - ``median_age_days`` / ``median_age_days_previous``: median of (as-of − acquisition date) in whole days;
-  ``median_cycle_days`` = §4's median cycle time of every lead passing the attribute filters; ``young`` when
-  P's median age is below it (P's wins are not all in yet).
+  ``median_cycle_days`` = the median cycle time of every won lead passing the attribute filters (any
+  acquisition date, as ``funnel.metrics.review.cohort_age``); ``young`` when P's median age is below it
+  (P's wins are not all in yet).
 
 Both cohorts: leads acquired in the period (P's end clipped to the as-of date) passing the attribute filters
 of ``ctx`` (its acquisition date range does not apply: the periods do), same as-of and skip rule.
@@ -132,9 +133,9 @@ def _mix_top(rows: list[dict], k: int = 3) -> list[dict]:
 
 
 def _ages_and_cycle(con, ctx: MetricContext, cur: ReviewPeriod, prev: ReviewPeriod) -> tuple:
-    """(median age of P's cohort, of the previous cohort, §4's median cycle of every dated lead passing the
-    attribute filters) in one scan: ages in whole days (as-of − acquisition date), the cycle as
-    ``cycle_summary``'s median (won leads with a known cycle)."""
+    """(median age of P's cohort, of the previous cohort, the median cycle of every won lead passing the
+    attribute filters, any acquisition date) in one scan: ages in whole days (as-of − acquisition date); the
+    cycle is ``funnel.metrics.review.cohort_age``'s yardstick, so "young" means the same everywhere."""
     where, params = attribute_where(ctx)
     row = con.execute(
         f"""select median(date_diff('day', cast(f.acquired_at as date), ?))
@@ -142,7 +143,7 @@ def _ages_and_cycle(con, ctx: MetricContext, cur: ReviewPeriod, prev: ReviewPeri
                    median(date_diff('day', cast(f.acquired_at as date), ?))
                        filter (where f.acquired_at >= ? and f.acquired_at < ?),
                    median(f.cycle_days) filter (where f.status = 'won')
-            from lead_facts f where {where} and f.acquired_at is not null""",
+            from lead_facts f where {where}""",
         [ctx.as_of, *_bounds(cur), ctx.as_of, *_bounds(prev), *params],
     ).fetchone()
     return tuple(float(v) if v is not None else None for v in row)

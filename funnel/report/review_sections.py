@@ -83,7 +83,7 @@ def _attribution_section(con, ctx, period_start, lang, names) -> Section:
     for dim in ("source", "rep", "manager", "team"):
         sentence = mix_sentence(a, dim, lang)
         if sentence:
-            paragraphs.append(f"{t(dim + 's', lang)}:{sentence}" if lang == "zh" else f"{t(dim + 's', lang)}: {sentence}")
+            paragraphs.append(f"{t(dim + 's', lang)}：{sentence}" if lang == "zh" else f"{t(dim + 's', lang)}: {sentence}")
     if not a["mix"]:
         paragraphs.append(t("rv_mix_empty", lang))
     kpis = [Kpi("won_w", L("k_w", lang), a["won"], a["won_previous"], "num"),

@@ -88,10 +88,13 @@ def test_attribution_hand_worked(build):
     assert {m["segment_by"] for m in out["mix"]} == {"source", "rep"}  # no manager, no team in the data
     # median age at 05-31: May leads acquired 05-01..05-12 -> ages 30,29,28,21,20,19 -> median 24.5
     assert out["median_age_days"] == pytest.approx(24.5)
-    # the young-cohort yardstick is §4's median cycle of every dated lead passing the filters
-    from funnel.metrics import cycle_summary
+    # the young-cohort yardstick is cohort_age's (every won lead passing the filters), so "young" agrees
+    from funnel.metrics import cohort_age
+    from funnel.metrics.trends import period_context
 
-    assert out["median_cycle_days"] == cycle_summary(build.con, build.ctx("2024-05-31"))["median"]
+    age = cohort_age(build.con, period_context(ctx, dt.date(2024, 5, 1)))
+    assert out["median_cycle_days"] == age["median_cycle_days"] and out["young"] == age["young"]
+    assert out["median_age_days"] == age["median_age_days"]
     assert len(attribution_leads(build.con, ctx, dt.date(2024, 5, 1))) == out["leads"]
     assert len(attribution_leads(build.con, ctx, dt.date(2024, 5, 1), reached="won")) == out["reached_won"]
     assert len(attribution_leads(build.con, ctx, dt.date(2024, 5, 1), which="previous", segment_by="source",
