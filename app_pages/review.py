@@ -15,13 +15,15 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from funnel import metrics as M
 from funnel import review_charts as rc
-from funnel.i18n import fmt_days, fmt_num, fmt_pct, t
+from funnel.formats import fmt_days, fmt_num, fmt_pct
+from funnel.i18n import t
 from funnel.metrics.review_changes import GROUPS, lead_import_list
 from funnel.metrics.review import last_whole_period
 from funnel.metrics.review_period import review_period
 from funnel.metrics.trends import next_period, period_label, period_start
-from funnel.report.periods import parse_period
+from funnel.periods import parse_period
 from funnel.review_text import attribution_sentence, mix_sentence, young_sentence
 from app_pages import _common as common
 
@@ -106,20 +108,20 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     return common.localized(frame, LIST_COLUMNS, v)
 
 
-def lead_list(name: str, total: int, caption: str, key: str, **kwargs) -> None:
+def lead_list(fn, total: int, caption: str, key: str, **kwargs) -> None:
     """The list behind one number: its caption with the count, the first LIST_ROWS rows, the download."""
     common.caption(t("rv_list_caption", lang, label=caption, n=fmt_num(total)))
     if not total:
         return
-    shown = prepare(common.metric(name, limit=LIST_ROWS, **kwargs))
+    shown = prepare(common.metric(fn, limit=LIST_ROWS, **kwargs))
     if total > len(shown):
         common.caption(t("rv_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
     common.table(shown, key=f"{key}_table", height=min(420, 38 + 35 * len(shown)))
-    full = common.metric_later(name, **kwargs)
+    full = common.metric_later(fn, **kwargs)
     common.download_table(lambda: prepare(full()), f"{key}_{p.label}", f"{key}_dl")
 
 
-def pick_number(options: list[tuple[str, int, dict]], key: str, name: str) -> None:
+def pick_number(options: list[tuple[str, int, dict]], key: str, fn) -> None:
     """A select box of every number of a section ('期初未结束 · 12'); the chosen one's leads below."""
     if not options:
         return
@@ -128,12 +130,12 @@ def pick_number(options: list[tuple[str, int, dict]], key: str, name: str) -> No
         index = st.selectbox(t("rv_pick", lang), range(len(options)), format_func=lambda i: labels[i],
                              key=f"{key}_pick")
         text, n, kwargs = options[index]
-        lead_list(name, n, text, key, **kwargs)
+        lead_list(fn, n, text, key, **kwargs)
 
 
 # --- 1. period bridge -----------------------------------------------------------------------------------
 st.subheader(t("rv_bridge_title", lang))
-b = common.metric("bridge", period=period_day)
+b = common.metric(M.bridge, period=period_day)
 if b["after_as_of"]:
     common.info(t("rv_after_as_of", lang, period=p.label, as_of=ctx.as_of.isoformat()))
     st.stop()
@@ -159,7 +161,7 @@ else:
                     {"period": period_day, "without_amount": True}))
     options.append((t("col_close_estimated", lang), int(b["close_estimated"]),
                     {"period": period_day, "estimated": True}))
-    pick_number(options, "rv_bridge", "bridge_leads")
+    pick_number(options, "rv_bridge", M.bridge_leads)
 
     # --- 2. stage movement ------------------------------------------------------------------------------
     st.subheader(t("rv_movement_title", lang))
@@ -188,11 +190,11 @@ else:
         frm = t("rv_new", lang) if cell["from_kind"] == "new" else stage_names.get(cell["from"], cell["from"])
         options.append((f"{frm} → {to}", int(cell["leads"]), {"period": period_day, "from_": cell["from"],
                                                               "to": cell["to"]}))
-    pick_number(options, "rv_movement", "bridge_leads")
+    pick_number(options, "rv_movement", M.bridge_leads)
 
 # --- 3. attribution -------------------------------------------------------------------------------------
 st.subheader(t("rv_attr_title", lang))
-a = common.metric("attribution", period=period_day)
+a = common.metric(M.attribution, period=period_day)
 common.info(attribution_sentence(a, stage_names, lang))
 common.show_chart(rc.attribution_bars(a, stage_names, lang), f"attribution_{p.label}", "rv_attr")
 common.caption(t("rv_attr_caption", lang, period=a["period"], previous=a["previous"]))
@@ -220,7 +222,7 @@ options = [(f"{t('rv_cohort', lang)} {a['period']}", int(a["leads"]), {"period":
            (f"{t('rv_cohort_previous', lang)} {a['previous']} · {t('rv_reached_won', lang)}",
             int(a["reached_won_previous"]),
             {"period": period_day, "which": "previous", "reached": ctx.stages.won_stage.key})]
-pick_number(options, "rv_attr", "attribution_leads")
+pick_number(options, "rv_attr", M.attribution_leads)
 
 st.markdown(f"**{common.md_escape(t('rv_mix_title', lang))}**")
 dims = [d for d in ("source", "rep", "manager", "team") if any(m["segment_by"] == d for m in a["mix"])]
@@ -253,7 +255,7 @@ else:
                 options.append((f"{seg} · {a['previous']}", int(m["leads_previous"]),
                                 {"period": period_day, "which": "previous", "segment_by": dim,
                                  "segment": m["segment"]}))
-            pick_number(options, f"rv_mix_{dim}", "attribution_leads")
+            pick_number(options, f"rv_mix_{dim}", M.attribution_leads)
 
 # --- 4. changes between two uploads ---------------------------------------------------------------------
 st.subheader(t("rv_changes_title", lang))
@@ -272,7 +274,7 @@ else:
     if frm == to:
         common.info(t("rv_changes_same", lang))
     else:
-        ch = common.metric("upload_changes", from_import=frm, to_import=to)
+        ch = common.metric(M.upload_changes, from_import=frm, to_import=to)
         common.caption(t("rv_changes_caption", lang, from_file=ch["from_file"],
                          from_at=str(ch["from_at"])[:16].replace("T", " "), to_file=ch["to_file"],
                          to_at=str(ch["to_at"])[:16].replace("T", " "), amount=fmt_num(ch["amount_change"]),
@@ -282,4 +284,4 @@ else:
         common.table(counts, key="rv_chg_table")
         options = [(t(f"chg_{g}", lang), int(ch["counts"][g]), {"from_import": frm, "to_import": to, "group": g})
                    for g in GROUPS]
-        pick_number(options, "rv_chg", "upload_change_leads")
+        pick_number(options, "rv_chg", M.upload_change_leads)

@@ -230,7 +230,7 @@ def _review_period(args) -> tuple[str, dt.date | None]:
     """(grain, first day of --period or None) for metrics: the grain from --grain, else from the spelling."""
     if args.period is None:
         return args.grain or "month", None
-    from funnel.report.periods import parse_period
+    from funnel.periods import parse_period
 
     period = parse_period(args.period, args.grain)
     return period.grain, period.start

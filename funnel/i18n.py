@@ -645,8 +645,8 @@ LABELS.update({key: (zh_punct(zh), en) for key, (zh, en) in {
     "rv_change_group": ("变化", "Change"),
     "chg_appeared": ("新出现", "Appeared"),
     "chg_vanished": ("不再出现", "Vanished"),
-    "chg_advanced": ("阶段前进", "Advanced"),
-    "chg_slipped": ("阶段后退", "Slipped"),
+    "chg_advanced": ("阶段前进", "Stage advanced"),
+    "chg_slipped": ("阶段后退", "Stage slipped"),
     "chg_won": ("成交", "Won"),
     "chg_lost": ("流失", "Lost"),
     "chg_reopened": ("重新打开", "Reopened"),
@@ -709,4 +709,9 @@ LABELS.update({key: (zh_punct(zh), en) for key, (zh, en) in {
     "state_won": ("成交", "won"),
     "state_lost": ("流失", "lost"),
     "state_not_acquired": ("尚未获取", "not yet acquired"),
+    # the report's review sections (funnel/report/review_sections.py)
+    "report.s_bridge": ("期间变动桥与阶段流转", "Period bridge and stage movement"),
+    "report.bridge_amount": ("按金额:期初未结束 {open_start} + 本期新增 {new} = 成交 {won} + 流失 {lost} + 期末未结束 {open_end}。",
+                             "By amount: open at start {open_start} + new {new} = won {won} + lost {lost} + open at end {open_end}."),
+    "report.k_w": ("成交(线索数 × 各阶段转化率)", "Wins (leads × step conversions)"),
 }.items()})

@@ -3,7 +3,8 @@ note. Used by the Review page and the report, so both say the same words."""
 
 from __future__ import annotations
 
-from funnel.i18n import fmt_days, fmt_pct, t
+from funnel.formats import fmt_days, fmt_pct
+from funnel.i18n import t
 from funnel.review_charts import factor_label, word
 
 

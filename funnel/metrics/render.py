@@ -79,7 +79,8 @@ def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
 
 def render_changes(out: dict, lang: str = "en") -> str:
     """``python -m funnel changes`` without --json: the two imports, one line per group, the amount change."""
-    from funnel.i18n import fmt_num, t
+    from funnel.formats import fmt_num
+    from funnel.i18n import t
     from funnel.metrics.review_changes import GROUPS
 
     lines = [t("rv_changes_title", lang)]

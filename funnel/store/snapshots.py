@@ -160,7 +160,7 @@ def ensure_snapshots(con: duckdb.DuckDBPyConnection) -> bool:
     ).fetchone()
     if latest is None:
         return False
-    from funnel.store.db import write_transaction
+    from funnel.store.transaction import write_transaction
 
     with write_transaction(con):
         con.execute(

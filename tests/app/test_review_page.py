@@ -9,7 +9,7 @@ import re
 import pytest
 from app_helpers import new_app
 
-from funnel.i18n import fmt_num
+from funnel.formats import fmt_num
 from funnel.metrics.context import FunnelFilter
 
 BAD = re.compile(r"\b(NaN|nan|None|inf|Infinity)\b")
@@ -64,7 +64,7 @@ def test_review_numbers_equal_the_functions(sample_db, app_env, lang, locale):
     period = at.query_params["period"][0] if isinstance(at.query_params["period"], list) else at.query_params["period"]
     con, ctx = _functions(sample_db, period)
     try:
-        from funnel.report.periods import parse_period
+        from funnel.periods import parse_period
 
         day = parse_period(period).start
         b = bridge(con, ctx, day)
@@ -96,7 +96,7 @@ def test_review_lists_follow_the_pick(sample_db, app_env):
     period = period[0] if isinstance(period, list) else period
     con, ctx = _functions(sample_db, period)
     try:
-        from funnel.report.periods import parse_period
+        from funnel.periods import parse_period
 
         b = bridge(con, ctx, parse_period(period).start)
     finally:
