@@ -93,7 +93,7 @@ def movement_heat_table(b: dict, stage_names: dict[str, str], lang: str = "zh", 
     df["_dark"] = df["leads"] > top * 0.55
     base = alt.Chart(df).encode(
         x=alt.X("_to:N", sort=cols, title=word("to", lang), axis=alt.Axis(orient="top", labelAngle=0,
-                                                                        labelLimit=120)),
+                                                                        labelLimit=180)),
         y=alt.Y("_from:N", sort=rows, title=word("from", lang), axis=alt.Axis(labelLimit=160, labelOverlap=False)))
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("leads:Q", legend=None, scale=alt.Scale(scheme="blues", domainMin=0)),
