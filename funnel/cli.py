@@ -1,4 +1,4 @@
-"""The command line: ``python -m funnel import | metrics | report`` (SPEC §5), the same functions as the
+"""The command line: ``python -m funnel import | metrics | report | publish`` (SPEC §5), the same functions as the
 dashboard, no browser needed.
 
 Exit status: 0 success; 1 nothing could be imported / bad arguments; 2 usage error (argparse);
@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="period grain (default: from the --period spelling)")
     rep.add_argument("--lang", choices=("zh", "en"), default="zh")
     rep.add_argument("--out", type=Path, default=None, help="FILE.html, FILE.xlsx or FILE.pdf")
+    pub = sub.add_parser("publish", help="publish a read-only copy of the database for dashboard replicas "
+                         "(switches publishing on: every later import publishes again)")
+    pub.add_argument("--db", type=Path, help=f"writer database (default: $LEAD_FUNNEL_DB or {default_db_path()})")
+    pub.add_argument("--with-sample", action="store_true",
+                     help="first import data/sample/ into an empty database, as the dashboard does on its first start")
     return parser
 
 
@@ -110,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_metrics(args)
         if args.command == "changes":
             return _cmd_changes(args)
+        if args.command == "publish":
+            return _cmd_publish(args)
         return _cmd_report(args)
     except StoreBusyError as err:
         print(f"busy: {err}", file=sys.stderr)
@@ -304,4 +311,27 @@ def _cmd_report(args) -> int:
     finally:
         con.close()
     print(f"report written to {written}")
+    return EXIT_OK
+
+
+def _cmd_publish(args) -> int:
+    """Create the publish folder of the writer database and publish its current state (docs/deploy.md)."""
+    from funnel.store.transaction import WRITE_LOCK
+    from funnel.store.publish import enable_publishing, latest, publish
+
+    path = args.db or default_db_path()
+    folder = enable_publishing(path)
+    con = connect(path)
+    try:
+        if args.with_sample:
+            from funnel.store.bootstrap import ensure_sample_data
+
+            ensure_sample_data(con)  # an import: publishes by itself
+        with WRITE_LOCK:
+            version = con.execute("select value from settings where key = 'data_version'").fetchone()[0]
+            current = latest(folder)
+            info = current if current is not None and current.data_version == version else publish(con, folder)
+    finally:
+        con.close()
+    print(f"published {info.path} (data version {info.data_version})")
     return EXIT_OK

@@ -20,7 +20,9 @@ WRITE_LOCK = threading.RLock()
 @contextmanager
 def write_transaction(con: duckdb.DuckDBPyConnection):
     """``with write_transaction(con):`` holds WRITE_LOCK and runs the block in one transaction: commit when it
-    ends, rollback (and re-raise) when it raises, so nothing is ever half written."""
+    ends, rollback (and re-raise) when it raises, so nothing is ever half written. After the commit, still
+    under the lock, the database is published for read-only replicas when its publish folder exists
+    (``funnel.store.publish``; off otherwise)."""
     with WRITE_LOCK:
         con.execute("begin transaction")
         try:
@@ -29,3 +31,11 @@ def write_transaction(con: duckdb.DuckDBPyConnection):
             con.execute("rollback")
             raise
         con.execute("commit")
+        _after_commit(con)
+
+
+def _after_commit(con: duckdb.DuckDBPyConnection) -> None:
+    # Imported here, not at the top: this module stays at the bottom of the store package.
+    from funnel.store.publish import publish_if_enabled
+
+    publish_if_enabled(con)
