@@ -40,12 +40,16 @@ PAGES = (  # (file, label key, icon, url path)
 )
 # With sign-in on (docs/security.md), only an admin gets these: imports and rejects hold every file's rows.
 ADMIN_PAGES = ("data", "settings")
+# A read-only replica (scripts/serve.sh) shows these as a link to the writer, which does every write.
+WRITER_PAGES = ("data", "settings")
 
 try:
+    common.begin_run()
     st.session_state["_startup_problems"] = common.startup()
     lang = common.current_lang()
     viewer = common.sign_in_gate(lang)  # sign-in off: everyone; else the sign-in / no-access screen stops here
-    pages = [st.Page(path, title=t(key, lang), icon=icon, url_path=slug, default=(slug == "overview"))
+    pages = [st.Page(common.writer_page(slug) if common.is_reader() and slug in WRITER_PAGES else path,
+                     title=t(key, lang), icon=icon, url_path=slug, default=(slug == "overview"))
              for path, key, icon, slug in PAGES
              if (HERE / path).exists() and (viewer.sees_all or slug not in ADMIN_PAGES)]
     page = st.navigation(pages)

@@ -43,9 +43,35 @@ UPLOAD_MAX_MB = 50
 
 # ------------------------------------------------------------------------------------------------ store
 
+ROLE_ENV_VAR = "LEAD_FUNNEL_ROLE"  # "reader": a replica on the published copies (scripts/serve.sh)
+WRITER_URL_ENV_VAR = "LEAD_FUNNEL_WRITER_URL"  # where a replica sends Data and Settings (default /admin)
+
+
+def is_reader() -> bool:
+    """True in a read-only replica: reads the newest published copy of the database (docs/deploy.md), never
+    writes; the Data and Settings pages live on the writer."""
+    return os.environ.get(ROLE_ENV_VAR, "").strip().lower() == "reader"
+
+
+def writer_url() -> str:
+    return os.environ.get(WRITER_URL_ENV_VAR, "/admin").rstrip("/")
+
+
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
+    if is_reader():
+        from funnel.store.publish import PublishedStore, publish_dir_for
+
+        return PublishedStore(publish_dir_for(path))
     return Store(path)
+
+
+def begin_run() -> None:
+    """First thing in every script run: a replica pins the newest published copy for this run (a copy
+    published since the last run shows now, and one page never mixes two copies)."""
+    begin = getattr(store(), "begin_run", None)
+    if begin is not None:
+        begin()
 
 
 def db_key() -> str:
@@ -80,6 +106,8 @@ def _startup(path: str, no_sample: str, shared_dir: str) -> list[str]:
 def startup() -> list[str]:
     from funnel.store.shared_folder import default_shared_dir
 
+    if is_reader():
+        return []  # the writer imports the sample data and the shared folder, then publishes
     return _startup(db_key(), os.environ.get("LEAD_FUNNEL_NO_SAMPLE", ""), str(default_shared_dir()))
 
 
@@ -485,6 +513,21 @@ def page_header(title_key: str) -> View:
     if v.scope:
         caption(v.scope)
     return v
+
+
+def writer_page(slug: str):
+    """The page a read-only replica shows instead of Data / Settings: a link to the same page on the writer
+    (imports and settings are writes; the replicas pick the result up on their next run)."""
+    title_key = f"page_{slug}"
+
+    def page() -> None:
+        v = page_header(title_key)
+        st.info(t("writer_page_note", v.lang))
+        st.link_button(t("writer_page_open", v.lang, page=t(title_key, v.lang)), f"{writer_url()}/{slug}",
+                       icon=":material/open_in_new:")
+
+    page.__name__ = f"{slug}_on_writer"  # st.Page names a callable page after the function
+    return page
 
 
 def require_data(v: View) -> None:

@@ -60,6 +60,10 @@ LABELS: dict[str, tuple[str, str]] = {
                                "Link parameter {param}={raw} does not occur in the data; ignored."),
     "url_note_range_reversed": ("链接中的起止日期颠倒({raw}),已显示全部日期。",
                                 "The link's date range is reversed ({raw}); showing all dates."),
+    "writer_page_note": ("此页面负责导入与设置,在写入服务上打开。导入完成后,所有看板副本在下一次刷新时显示新数据。",
+                         "This page imports data and changes settings, so it opens on the writer. After an import, "
+                         "every dashboard replica shows the new data on its next rerun."),
+    "writer_page_open": ("在写入服务上打开「{page}」", "Open {page} on the writer"),
     "store_busy": ("数据库正被其他进程使用(命令行导入或另一个看板)。请稍后刷新页面。",
                    "The database is in use by another process (a command-line import or another dashboard). Reload the page in a moment."),
     "store_reconnect": ("数据库连接出现严重错误,已重新连接。请刷新页面;已保存的数据不受影响。",

@@ -46,6 +46,8 @@ from pathlib import Path
 
 import duckdb
 
+from funnel.store.db import StoreBusyError
+
 PUBLISH_DIR_ENV_VAR = "LEAD_FUNNEL_PUBLISH_DIR"
 LATEST_NAME = "LATEST.json"
 COPY_PREFIX, COPY_SUFFIX, LOCK_SUFFIX, TMP_SUFFIX = "copy-", ".duckdb", ".lock", ".tmp"
@@ -56,8 +58,9 @@ RETIRED_MAX_AGE_S = 600.0
 log = logging.getLogger("lead_funnel.publish")
 
 
-class NothingPublishedError(RuntimeError):
-    """The publish folder holds no copy yet (the writer has not published)."""
+class NothingPublishedError(StoreBusyError):
+    """The publish folder holds no copy yet (the writer has not published). A StoreBusyError, so the dashboard
+    shows its 'try again in a moment' message."""
 
 
 @dataclass(frozen=True)
