@@ -8,7 +8,11 @@ It does what the browser's frontend does for the actions the load test needs, wi
 * ``switch_page(slug)``: a ``rerun_script`` with the target's ``page_script_hash`` (from the ``navigation``
   ForwardMsg), as clicking a sidebar link does;
 * ``set_widget(key, value)``: a ``rerun_script`` carrying the new widget state of a sidebar filter (the widget
-  id is read from the elements the server drew in the previous run), as touching the widget does.
+  id is read from the elements the server drew in the previous run), as touching the widget does;
+* ``click(key)``: a ``rerun_script`` with a button's trigger (sent once), as clicking it does.
+
+The KPI tiles a run drew (``st.metric``, label -> value) are kept in ``metrics``; tiles that come back as
+references to earlier messages are not, so read them from a freshly opened session.
 
 Each action is timed from sending until the server's ``script_finished`` (the moment the frontend shows the
 page as finished; the browser's own rendering is not included). Like the frontend, the session keeps the
@@ -30,7 +34,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.asyncio.client import connect
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
-WIDGET_KINDS = ("radio", "multiselect", "date_input", "number_input")
+WIDGET_KINDS = ("radio", "multiselect", "date_input", "number_input", "button")
 FINISHED_OK = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 # Warnings that mean the request failed (app.py / app_pages/_common.py): "database busy", "reconnected".
 FAILURE_WARNINGS = ("数据库正被其他进程使用", "数据库连接出现严重错误", "The database is in use", "database connection")
@@ -81,6 +85,7 @@ class StreamlitSession:
         self.query_string = ""
         self.widgets: dict[str, Widget] = {}  # user key (w_sources ...) -> the element the last run drew
         self.changed: dict[str, object] = {}  # user key -> value this session set (sent with every rerun)
+        self.metrics: dict[str, str] = {}     # label -> value of the st.metric tiles the last run drew
         self._known: dict[str, tuple[str, str]] = {}  # cached message hash -> (element kind, error text)
 
     # ------------------------------------------------------------------------------------------- actions
@@ -109,6 +114,17 @@ class StreamlitSession:
             return Result("filter", self.current_slug(), key, 0.0, False, f"no widget {key!r} on the page")
         self.changed[key] = value
         return await self._rerun("filter", self.current_slug(), label or key, started, page_hash=self.page_hash)
+
+    async def click(self, key: str) -> Result:
+        """Click the button with user key ``key`` on the current page (the trigger is sent with one rerun)."""
+        started = time.perf_counter()
+        if key not in self.widgets or self.widgets[key].kind != "button":
+            return Result("click", self.current_slug(), key, 0.0, False, f"no button {key!r} on the page")
+        self.changed[key] = True
+        try:
+            return await self._rerun("click", self.current_slug(), key, started, page_hash=self.page_hash)
+        finally:
+            self.changed.pop(key, None)
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -148,11 +164,14 @@ class StreamlitSession:
                 state.string_value = str(value)
             elif w.kind == "number_input":
                 state.double_value = float(value)
+            elif w.kind == "button":
+                state.trigger_value = bool(value)
         return msg.SerializeToString()
 
     async def _rerun(self, action: str, slug: str, detail: str, started: float, page_name: str = "",
                      page_hash: str = "") -> Result:
         res = Result(action, slug, detail, 0.0, False)
+        self.metrics = {}
         if self.ws is None:
             res.error = "not connected"
             return res
@@ -224,6 +243,8 @@ class StreamlitSession:
                     err = f"warning: {body[:200]}"
                 else:
                     res.warnings.append(body[:200])
+        elif ek == "metric":
+            self.metrics[el.metric.label] = el.metric.body
         elif ek in WIDGET_KINDS:
             proto = getattr(el, ek)
             wid = proto.id
