@@ -164,19 +164,24 @@ async def tiles(url: str, link: str) -> tuple[dict[str, str], bool, str]:
 
 
 async def tiles_everywhere(urls: list[str]) -> dict:
-    """The Overview tiles of every fixed link on every replica, and whether they agree."""
+    """The Overview tiles of every fixed link on every replica (all at once), and whether they agree."""
+    seen = await asyncio.gather(*(tiles(u, link) for link in LINKS for u in urls))
     out = {}
-    for link in LINKS:
-        seen = [await tiles(u, link) for u in urls]
-        out[link] = {"replicas": [m for m, _, _ in seen], "ok": all(ok for _, ok, _ in seen),
-                     "identical": all(m == seen[0][0] for m, _, _ in seen) and bool(seen[0][0])}
+    for i, link in enumerate(LINKS):
+        row = seen[i * len(urls):(i + 1) * len(urls)]
+        out[link] = {"replicas": [m for m, _, _ in row], "ok": all(ok for _, ok, _ in row),
+                     "identical": all(m == row[0][0] for m, _, _ in row) and bool(row[0][0])}
     return out
 
 
-async def import_during_load(dep: Deployment, at_s: float, n_new: int, t0: float) -> dict:
-    await asyncio.sleep(at_s)
+async def import_during_load(dep: Deployment, check_at_s: float, import_at_s: float, n_new: int,
+                             t0: float) -> dict:
+    """At ``check_at_s`` (seconds since t0) compare the replicas' figures; at ``import_at_s`` (or right after
+    the comparison, if that ends later) import on the writer, then read every replica's first run after."""
+    await asyncio.sleep(max(0.0, check_at_s - (time.perf_counter() - t0)))
     urls = dep.replica_urls()
     before = await tiles_everywhere(urls)
+    await asyncio.sleep(max(0.0, import_at_s - (time.perf_counter() - t0)))
     leads_before = [int(m["Leads"].replace(",", "")) for m in before["lang=en"]["replicas"]]
     rows = "\n".join(f"REPLICA-LOAD-{i},Replica test,2024-03-{1 + i % 28:02d},线索获取,Replica Rep" for i in range(n_new))
     (dep.shared / "replica_load.csv").write_text("线索编号,来源渠道,获取时间,当前阶段,销售代表\n" + rows + "\n",
@@ -189,14 +194,15 @@ async def import_during_load(dep: Deployment, at_s: float, n_new: int, t0: float
     click_s = time.perf_counter() - t_click
     await w.close()
     t_done = time.perf_counter() - t0
-    first = []
-    for u in urls:  # the first run of each replica after the publish
+
+    async def first_run(u: str) -> dict:  # the first run of a replica after the publish
         started = time.perf_counter()
         metrics, ok, err = await tiles(u, "lang=en")
         got = int(metrics["Leads"].replace(",", "")) if ok and "Leads" in metrics else None
-        first.append({"replica": u, "leads": got, "ok": ok, "error": err,
-                      "run_s": round(time.perf_counter() - started, 3),
-                      "since_publish_s": round(time.perf_counter() - t0 - t_done, 3)})
+        return {"replica": u, "leads": got, "ok": ok, "error": err, "run_s": round(time.perf_counter() - started, 3),
+                "since_publish_s": round(time.perf_counter() - t0 - t_done, 3)}
+
+    first = list(await asyncio.gather(*(first_run(u) for u in urls)))
     after = await tiles_everywhere(urls)
     return {"at_s": round(t_done, 1), "writer_page_ok": opened, "click_ok": res.ok, "click_error": res.error,
             "import_and_publish_s": round(click_s, 3), "new_leads": n_new, "leads_before": leads_before,
@@ -230,7 +236,9 @@ def run_one(n: int, db: Path | None, args) -> dict:
         samplers.start()
 
         async def both():
-            imp = asyncio.create_task(import_during_load(dep, args.ramp_s + 3 + args.duration_s * args.import_at,
+            begin = time.perf_counter() - t0 + args.ramp_s  # about when the last session has started
+            imp = asyncio.create_task(import_during_load(dep, begin + args.duration_s * args.check_at,
+                                                         begin + args.duration_s * args.import_at,
                                                          args.import_leads, t0))
             result = await drive(dep.base, args, samplers, t0)
             return result, await imp
@@ -255,6 +263,7 @@ def run_one(n: int, db: Path | None, args) -> dict:
     stats = latency_stats(results, load_end)
     span = load_end - load_start
     procs = {name: proc_stats(s.rows, load_start, load_end) for name, s in samplers.samplers.items()}
+    imported["during_load"] = load_start <= imported["at_s"] <= load_end
     return info | {"cold": cold, "load_start_s": load_start, "load_end_s": load_end,
                    "throughput_per_s": stats["by_action"]["all"]["count"] / span if span else None,
                    "latency": stats, "processes": procs, "import": imported, "log_problems": problems[:200],
@@ -263,14 +272,15 @@ def run_one(n: int, db: Path | None, args) -> dict:
 
 def table(runs: list[dict]) -> str:
     lines = ["| replicas | actions | errors | actions/s | p50 s | p95 s | first load s | import+publish s "
-             "| new leads in first run | identical figures |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
+             "| import during load | new leads in first run | identical figures |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for r in runs:
         a = r["latency"]["by_action"]["all"]
         imp = r["import"]
         lines.append(f"| {r['replicas']} | {a['count']} | {a['errors']} | {r['throughput_per_s']:.2f} | "
                      f"{a.get('p50', float('nan')):.2f} | {a.get('p95', float('nan')):.2f} | {r['cold']['s']:.2f} | "
-                     f"{imp['import_and_publish_s']:.2f} | {'yes' if imp['visible_in_first_run'] else 'NO'} | "
+                     f"{imp['import_and_publish_s']:.2f} | {'yes' if imp.get('during_load') else 'no'} | "
+                     f"{'yes' if imp['visible_in_first_run'] else 'NO'} | "
                      f"{'yes' if imp['identical_before'] and imp['identical_after'] else 'NO'} |")
     lines += ["", "| replicas | process | RSS median MiB | RSS peak MiB | CPU s |", "|---:|---|---:|---:|---:|"]
     for r in runs:
@@ -296,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout-s", type=float, default=120.0)
     ap.add_argument("--sample-s", type=float, default=2.0)
     ap.add_argument("--cooldown-s", type=float, default=5.0)
+    ap.add_argument("--check-at", type=float, default=0.2,
+                    help="fraction of the duration when the replicas' figures are compared")
     ap.add_argument("--import-at", type=float, default=0.5, help="fraction of the duration when the import runs")
     ap.add_argument("--import-leads", type=int, default=25)
     ap.add_argument("--out", type=Path, default=OUT_DIR / "load_replicas.json")

@@ -1,4 +1,4 @@
-"""The command line: ``python -m funnel import | metrics | report | publish`` (SPEC §5), the same functions as the
+"""The command line: ``python -m funnel import | metrics | report | publish | export-lake`` (SPEC §5), the same functions as the
 dashboard, no browser needed.
 
 Exit status: 0 success; 1 nothing could be imported / bad arguments; 2 usage error (argparse);
@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="period grain (default: from the --period spelling)")
     rep.add_argument("--lang", choices=("zh", "en"), default="zh")
     rep.add_argument("--out", type=Path, default=None, help="FILE.html, FILE.xlsx or FILE.pdf")
+    lake = sub.add_parser("export-lake", help="write the base tables as Parquet (leads partitioned by "
+                          "acquisition month) for an engine past one machine")
+    lake.add_argument("--db", type=Path, help=f"database file (default: $LEAD_FUNNEL_DB or {default_db_path()})")
+    lake.add_argument("folder", type=Path, metavar="DIR", help="a new or empty folder")
+
     pub = sub.add_parser("publish", help="publish a read-only copy of the database for dashboard replicas "
                          "(switches publishing on: every later import publishes again)")
     pub.add_argument("--db", type=Path, help=f"writer database (default: $LEAD_FUNNEL_DB or {default_db_path()})")
@@ -117,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_changes(args)
         if args.command == "publish":
             return _cmd_publish(args)
+        if args.command == "export-lake":
+            return _cmd_export_lake(args)
         return _cmd_report(args)
     except StoreBusyError as err:
         print(f"busy: {err}", file=sys.stderr)
@@ -334,4 +341,34 @@ def _cmd_publish(args) -> int:
     finally:
         con.close()
     print(f"published {info.path} (data version {info.data_version})")
+    return EXIT_OK
+
+
+def _cmd_export_lake(args) -> int:
+    """Export the base tables as Parquet. While the dashboard holds the database, the newest published copy
+    is exported instead, when there is one (docs/deploy.md)."""
+    from funnel.store.lake import LakeError, export_lake
+    from funnel.store.publish import latest, publish_dir_for
+
+    path = args.db or default_db_path()
+    if not Path(path).exists():
+        print(f"error: no database at {path}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        con = connect(path, read_only=True)
+    except StoreBusyError:
+        copy = latest(publish_dir_for(path))
+        if copy is None:
+            raise
+        print(f"the database is in use: exporting its newest published copy ({copy.published_at})")
+        con = connect(copy.path, read_only=True)
+    try:
+        manifest = export_lake(con, args.folder)
+    except LakeError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        con.close()
+    rows = ", ".join(f"{name} {count:,}" for name, count in manifest["tables"].items() if count)
+    print(f"wrote {args.folder} ({rows})")
     return EXIT_OK
