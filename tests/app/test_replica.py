@@ -51,16 +51,18 @@ def test_replica_reads_the_published_copy_and_shows_an_import_on_the_next_rerun(
 def test_writer_page_links_to_the_writer(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
+    from app_pages import _common
+
     def script():
         import streamlit as st
 
         from app_pages import _common as common
-        from funnel.metrics.context import FunnelFilter, MetricContext  # noqa: F401
 
-        common.page_header = lambda key: type("V", (), {"lang": "en"})()  # no sidebar in this test
         common.writer_page("data")()
         st.caption(common.writer_url())
 
+    # No sidebar in this test: the page header only needs the language (restored after the test).
+    monkeypatch.setattr(_common, "page_header", lambda key: type("V", (), {"lang": "en"})())
     monkeypatch.setenv("LEAD_FUNNEL_WRITER_URL", "http://writer.example/admin/")
     at = AppTest.from_function(script, default_timeout=30)
     at.run()
