@@ -335,7 +335,7 @@ def _cmd_publish(args) -> int:
 
             ensure_sample_data(con)  # an import: publishes by itself
         with WRITE_LOCK:
-            version = con.execute("select value from settings where key = 'data_version'").fetchone()[0]
+            version = con.execute("select value from settings where key = 'data_version'").fetchall()[0][0]
             current = latest(folder)
             info = current if current is not None and current.data_version == version else publish(con, folder)
     finally:

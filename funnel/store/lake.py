@@ -45,7 +45,7 @@ def export_lake(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict:
     path.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for table in BASE_TABLES:  # names from the fixed list above, never from input
-        counts[table] = int(con.execute(f"select count(*) from {table}").fetchone()[0])
+        counts[table] = int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
         target = path / table
         if table == "leads":
             con.execute(
@@ -55,9 +55,9 @@ def export_lake(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict:
         else:
             target.mkdir()
             con.execute(f"copy (select * from {table}) to '{target / 'part-0.parquet'}' (format parquet)")
-    version = con.execute("select value from settings where key = 'data_version'").fetchone()
+    version = con.execute("select value from settings where key = 'data_version'").fetchall()
     manifest = {"tables": counts, "partitioned_by": {"leads": PARTITION_COLUMN},
-                "data_version": version[0] if version else None,
+                "data_version": version[0][0] if version else None,
                 "exported_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     (path / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest

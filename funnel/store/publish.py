@@ -99,9 +99,11 @@ def enable_publishing(db_path: str | Path) -> Path:
 
 
 def database_path(con: duckdb.DuckDBPyConnection) -> Path | None:
-    """The file behind ``con``'s current database; None for an in-memory one."""
-    row = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()
-    return Path(row[0]) if row and row[0] else None
+    """The file behind ``con``'s current database; None for an in-memory one. (Results are fetched whole
+    here: in DuckDB 2.0 a ``fetchone()`` leaves the result unfinished and the connection refuses other work,
+    and this runs on the caller's connection after every commit.)"""
+    rows = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchall()
+    return Path(rows[0][0]) if rows and rows[0][0] else None
 
 
 def latest(folder: str | Path) -> Published | None:
@@ -144,8 +146,8 @@ def _write_atomic(path: Path, text: str) -> None:
 
 
 def _data_version(con: duckdb.DuckDBPyConnection) -> str:
-    row = con.execute("select value from settings where key = 'data_version'").fetchone()
-    return str(row[0]) if row else ""
+    rows = con.execute("select value from settings where key = 'data_version'").fetchall()
+    return str(rows[0][0]) if rows else ""
 
 
 def publish(con: duckdb.DuckDBPyConnection, folder: str | Path | None = None) -> Published:

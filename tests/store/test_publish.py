@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 
+import pandas as pd
 import pytest
 
 from funnel.store import publish
@@ -51,6 +52,7 @@ def test_no_publish_folder_means_no_publishing(tmp_path, monkeypatch):
     db = tmp_path / "plain.duckdb"
     con = connect(db)
     _touch_setting(con, "9")
+    con.register("_after_commit_check", pd.DataFrame({"x": [1]}))  # the commit hook left no unfinished result
     con.close()
     assert not publish_dir_for(db).exists()  # scripts/run.sh, tests, other --db files: as before
 
