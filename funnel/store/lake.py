@@ -47,14 +47,15 @@ def export_lake(con: duckdb.DuckDBPyConnection, folder: str | Path) -> dict:
     for table in BASE_TABLES:  # names from the fixed list above, never from input
         counts[table] = int(con.execute(f"select count(*) from {table}").fetchall()[0][0])
         target = path / table
-        if table == "leads":
+        if table == "leads":  # the partition column and its 'undated' value: PARTITION_COLUMN, UNDATED_PARTITION
             con.execute(
-                f"copy (select *, coalesce(strftime(acquired_at, '%Y-%m'), '{UNDATED_PARTITION}') as {PARTITION_COLUMN} "
+                "copy (select *, coalesce(strftime(acquired_at, '%Y-%m'), 'undated') as acquired_month "
                 f"from leads order by acquired_at, lead_id) to '{target}' "
-                f"(format parquet, partition_by ({PARTITION_COLUMN}), write_partition_columns false)")
+                "(format parquet, partition_by (acquired_month), write_partition_columns false)")
         else:
             target.mkdir()
-            con.execute(f"copy (select * from {table}) to '{target / 'part-0.parquet'}' (format parquet)")
+            part = target / "part-0.parquet"
+            con.execute(f"copy (select * from {table}) to '{part}' (format parquet)")
     version = con.execute("select value from settings where key = 'data_version'").fetchall()
     manifest = {"tables": counts, "partitioned_by": {"leads": PARTITION_COLUMN},
                 "data_version": version[0][0] if version else None,
