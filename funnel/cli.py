@@ -1,4 +1,5 @@
-"""The command line: ``python -m funnel import | metrics | report | publish | export-lake`` (SPEC §5), the same functions as the
+"""The command line: ``python -m funnel import | metrics | changes | report | publish | export-lake`` (SPEC §5,
+§7.6, docs/deploy.md), the same functions as the
 dashboard, no browser needed.
 
 Exit status: 0 success; 1 nothing could be imported / bad arguments; 2 usage error (argparse);
