@@ -136,9 +136,11 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict:
 
     g = ev.groupby("pos", sort=False)
     per = pd.DataFrame({"event_rank": g["rank"].max(), "n_events": g.size()})
-    per["event_mask"] = ev.drop_duplicates(["pos", "rank"]).groupby("pos", sort=False)["bit"].sum()
+    first = ~pd.Series(ev["pos"].to_numpy() * 64 + ev["rank"].to_numpy()).duplicated().to_numpy()  # (lead, stage)
+    per["event_mask"] = ev[first].groupby("pos", sort=False)["bit"].sum()
     valid = ev[ev["valid"].to_numpy()]
-    per["dated_mask"] = valid.drop_duplicates(["pos", "rank"]).groupby("pos", sort=False)["bit"].sum()
+    v_first = ~pd.Series(valid["pos"].to_numpy() * 64 + valid["rank"].to_numpy()).duplicated().to_numpy()
+    per["dated_mask"] = valid[v_first].groupby("pos", sort=False)["bit"].sum()
     per["last_event_at"] = valid.groupby("pos", sort=False)["entered_at"].max()
     per["won_at"] = valid[valid["rank"] == won_rank].groupby("pos", sort=False)["entered_at"].min()
     at_current = valid[valid["rank"].to_numpy() == reported[ev["valid"].to_numpy()]]
