@@ -254,7 +254,8 @@ _INTERVALS_VIEW = """
 # manager, team, status, furthest / current stage, strict mask): 147k rows for 1M generated leads. Its
 # ``acquired_at`` is the acquisition *day* (a DATE) under lead_facts' column name, so FunnelFilter.where applies
 # unchanged (the filter compares with midnights: acquired_at >= day 0:00 <=> its day >= that day). Lists of
-# leads, medians and anything per lead still read lead_facts.
+# leads, medians and anything per lead still read lead_facts. It groups by every filter dimension of
+# funnel.filters.DIMENSIONS (a new dimension is a column here too; tests/metrics/test_cubes.py checks).
 _COHORT_CUBE = """
     create or replace table cohort_cube as
     select cast(acquired_at as date) as acquired_at, source, rep, manager, team, status, furthest_rank,

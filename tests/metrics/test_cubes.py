@@ -9,6 +9,7 @@ import math
 
 import pytest
 
+from funnel.filters import DIMENSIONS
 from funnel.metrics import FunnelFilter, resolve_context, time_in_stage
 from funnel.metrics.time_in_stage import _from_counts
 from funnel.store.derived import refresh_derived
@@ -59,6 +60,8 @@ def test_quartiles_from_counts_equal_quantile_cont(synthetic_store, flt, whole_d
 
 def test_cohort_cube_holds_every_lead_once(synthetic_store):
     con = synthetic_store
+    cube_columns = {r[0] for r in con.execute("describe cohort_cube").fetchall()}
+    assert {d.column for d in DIMENSIONS} <= cube_columns  # every filter dimension: FunnelFilter.where applies
     facts = con.execute("select status, furthest_rank, count(*), sum(amount) from lead_facts group by all "
                         "order by all").fetchall()
     cube = con.execute("select status, furthest_rank, sum(leads), sum(amount) from cohort_cube group by all "
