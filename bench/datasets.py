@@ -52,7 +52,8 @@ def dataset_dir(n: int, seed: int = DEFAULT_SEED) -> Path:
 def files(n: int, seed: int = DEFAULT_SEED) -> dict[str, Path]:
     d = dataset_dir(n, seed)
     return {"template_csv": d / gen.TEMPLATE_CSV, "template_xlsx": d / gen.TEMPLATE_XLSX,
-            "stage_log": d / gen.STAGE_LOG_CSV, "roster": d / gen.ROSTER_CSV, "db": d / "funnel.duckdb",
+            "stage_log": d / gen.STAGE_LOG_CSV,
+            "stage_log_utf8": d / gen.STAGE_LOG_CSV.replace(".csv", "_utf8.csv"), "roster": d / gen.ROSTER_CSV, "db": d / "funnel.duckdb",
             "parquet": d / "parquet", "meta": d / "meta.json"}
 
 
@@ -91,6 +92,16 @@ def ensure_files(n: int, seed: int = DEFAULT_SEED, xlsx: bool = False, log=print
         _save_meta(n, seed, xlsx_done=True)
     log(f"  wrote files for {n:,} leads in {time.perf_counter() - t0:.1f} s")
     return f
+
+
+def ensure_utf8_stage_log(n: int, seed: int = DEFAULT_SEED, log=print) -> Path:
+    """The stage log also as UTF-8 (the same rows; the import is timed with either encoding)."""
+    f = ensure_files(n, seed, log=log)
+    if not f["stage_log_utf8"].exists():
+        tmp = f["stage_log_utf8"].with_suffix(".tmp")
+        tmp.write_text(f["stage_log"].read_text(encoding="gb18030"), encoding="utf-8")
+        tmp.rename(f["stage_log_utf8"])
+    return f["stage_log_utf8"]
 
 
 def ensure_db(n: int, seed: int = DEFAULT_SEED, log=print) -> Path:

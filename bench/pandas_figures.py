@@ -80,74 +80,111 @@ def _days(delta: pd.Series) -> pd.Series:
     return delta / pd.Timedelta(days=1)
 
 
+def _latest(*columns: pd.Series) -> pd.Series:
+    """Element-wise latest of several timestamp columns, ignoring missing ones (a row-wise max without
+    the slow ``DataFrame.max(axis=1)``)."""
+    out = columns[0]
+    for col in columns[1:]:
+        out = col.where(col.notna() & (out.isna() | (col > out)), out)
+    return out
+
+
+def _recode(codes: np.ndarray, values: pd.Index, func) -> tuple[np.ndarray, pd.Index]:
+    """Map the few distinct values of a factorized column through ``func`` once: new codes (-1 = missing)
+    and the distinct results."""
+    mapped_codes, mapped = pd.factorize(pd.Series(values, dtype=object).map(func))
+    return np.where(codes >= 0, mapped_codes[np.maximum(codes, 0)], -1), pd.Index(mapped, dtype=object)
+
+
+def _ranks(values: pd.Series, keys: list[str]) -> np.ndarray:
+    """1-based stage rank of each value (0: not a configured stage), through the few distinct values."""
+    codes, uniq = pd.factorize(values)
+    lookup = np.array([keys.index(u) + 1 if u in keys else 0 for u in uniq] + [0], dtype="int64")
+    return lookup[codes]  # code -1 (missing) takes the trailing 0
+
+
 def derive(frames: dict[str, pd.DataFrame]) -> dict:
     """Per-lead facts (status, furthest / current stage, cycle, last activity, ...) and the completed
-    intervals, from the raw tables."""
+    intervals, from the raw tables.
+
+    What makes it fast in pandas: the text lead ID is looked up once (a hash join giving each event its
+    lead's row position ``pos``) and every group-by, sort and join after that runs on integers; the small
+    text dimensions become categoricals; the few distinct loss-reason spellings are cleaned once."""
     leads, events, acts, roster, stages = (frames[k] for k in ("leads", "stage_events", "activities", "roster",
                                                                "stages"))
     keys = list(stages["key"])
     n_st = len(keys)
-    rank_of = {k: i + 1 for i, k in enumerate(keys)}
-    won_rank = rank_of[stages.loc[stages["kind"] == "won", "key"].iloc[0]]
+    won_rank = keys.index(stages.loc[stages["kind"] == "won", "key"].iloc[0]) + 1
+    n = len(leads)
 
     lf = leads[["lead_id", "source", "customer", "rep", "manager", "acquired_at", "current_stage",
                 "stage_entered_at", "expected_close", "status_reported", "cycle_days_reported", "lost_reason",
-                "lost_at", "amount"]].copy()
-    lf["reported_rank"] = lf["current_stage"].map(rank_of)
+                "lost_at", "amount"]].reset_index(drop=True)
+    lf["reported_rank"] = pd.Series(_ranks(lf["current_stage"], keys)).replace(0, np.nan)
 
-    ev = events.merge(lf[["lead_id", "acquired_at", "reported_rank"]], on="lead_id", how="inner")
-    ev["rank"] = ev["stage"].map(rank_of)
-    ev = ev[ev["rank"].notna()].copy()
-    ev["rank"] = ev["rank"].astype("int64")
+    # the text lead ID factorized once over the three tables: leads get codes 0..n-1 (their row position,
+    # IDs being unique), an event or activity of an unknown lead a code >= n; everything after runs on ints
+    codes, _ = pd.factorize(pd.concat([lf["lead_id"], events["lead_id"], acts["lead_id"]], ignore_index=True))
+    e_pos, a_pos = codes[n:n + len(events)], codes[n + len(events):]
+    rank = _ranks(events["stage"], keys)
+    keep = (e_pos < n) & (rank > 0)
+    ev = pd.DataFrame({"pos": e_pos[keep], "rank": rank[keep], "entered_at": events["entered_at"].to_numpy()[keep]})
+    ev["acquired_at"] = lf["acquired_at"].to_numpy()[ev["pos"].to_numpy()]
     ev["valid"] = ev["entered_at"].notna() & (ev["acquired_at"].isna() | (ev["entered_at"] >= ev["acquired_at"]))
     ev["bit"] = np.left_shift(1, ev["rank"].to_numpy())
+    reported = lf["reported_rank"].to_numpy()[ev["pos"].to_numpy()]
 
-    g = ev.groupby("lead_id", sort=False)
+    g = ev.groupby("pos", sort=False)
     per = pd.DataFrame({"event_rank": g["rank"].max(), "n_events": g.size()})
-    per["event_mask"] = ev.drop_duplicates(["lead_id", "rank"]).groupby("lead_id", sort=False)["bit"].sum()
-    valid = ev[ev["valid"]]
-    per["dated_mask"] = valid.drop_duplicates(["lead_id", "rank"]).groupby("lead_id", sort=False)["bit"].sum()
-    gv = valid.groupby("lead_id", sort=False)["entered_at"]
-    per["last_event_at"] = gv.max()
-    per["won_at"] = valid[valid["rank"] == won_rank].groupby("lead_id", sort=False)["entered_at"].min()
-    per["cur_entered_at"] = valid[valid["rank"] == valid["reported_rank"]].groupby("lead_id", sort=False)[
-        "entered_at"].max()
-    latest = valid.sort_values(["lead_id", "entered_at", "rank"]).drop_duplicates("lead_id", keep="last")
-    per["latest_rank"] = latest.set_index("lead_id")["rank"]
+    first = ~pd.Series(ev["pos"].to_numpy() * 64 + ev["rank"].to_numpy()).duplicated().to_numpy()  # (lead, stage)
+    per["event_mask"] = ev[first].groupby("pos", sort=False)["bit"].sum()
+    valid = ev[ev["valid"].to_numpy()]
+    v_first = ~pd.Series(valid["pos"].to_numpy() * 64 + valid["rank"].to_numpy()).duplicated().to_numpy()
+    per["dated_mask"] = valid[v_first].groupby("pos", sort=False)["bit"].sum()
+    per["last_event_at"] = valid.groupby("pos", sort=False)["entered_at"].max()
+    per["won_at"] = valid[valid["rank"] == won_rank].groupby("pos", sort=False)["entered_at"].min()
+    at_current = valid[valid["rank"].to_numpy() == reported[ev["valid"].to_numpy()]]
+    per["cur_entered_at"] = at_current.groupby("pos", sort=False)["entered_at"].max()
+    sv = valid[["pos", "rank", "entered_at"]].sort_values(["pos", "entered_at", "rank"])
+    last_of_lead = np.r_[sv["pos"].to_numpy()[1:] != sv["pos"].to_numpy()[:-1], True] if len(sv) else np.array([], bool)
+    per["latest_rank"] = sv[last_of_lead].set_index("pos")["rank"]
     prog = (ev["rank"] > 1) | (ev["valid"] & (ev["entered_at"] > ev["acquired_at"]))
-    per["progressed"] = prog.groupby(ev["lead_id"], sort=False).any()
+    per["progressed"] = prog.groupby(ev["pos"], sort=False).any()
+    lf = lf.join(per)
 
-    a = acts.groupby("lead_id", sort=False)["at"].agg(["max", "size"]).rename(
-        columns={"max": "last_act_at", "size": "n_activities"})
+    a = acts.loc[a_pos < n, "at"].groupby(a_pos[a_pos < n], sort=False).agg(["max", "size"])
+    lf["last_act_at"] = a["max"]
+    lf["n_activities"] = a["size"]
 
-    lf = lf.join(per, on="lead_id").join(a, on="lead_id")
-    lf = lf.merge(roster.rename(columns={"manager": "r_manager"}), on="rep", how="left")
-    lf["manager"] = lf["manager"].fillna(lf["r_manager"])
+    r = roster.drop_duplicates("rep").set_index("rep")
+    lf["manager"] = lf["manager"].fillna(lf["rep"].map(r["manager"]))
+    lf["team"] = lf["rep"].map(r["team"])
+    for col in ("source", "rep", "manager", "team"):
+        lf[col] = lf[col].astype("category")
     lf["event_mask"] = lf["event_mask"].fillna(0).astype("int64")
     lf["dated_mask"] = lf["dated_mask"].fillna(0).astype("int64")
     lf["n_activities"] = lf["n_activities"].fillna(0).astype("int64")
     lf["progressed"] = lf["progressed"].fillna(False).astype(bool)
 
-    # loss reason: the few distinct spellings cleaned once
-    uniq = pd.Series(lf["lost_reason"].dropna().unique())
-    cleaned = dict(zip(uniq, uniq.map(_clean_reason)))
-    lf["lost_reason"] = lf["lost_reason"].map(cleaned)
-    lf["lost_reason_key"] = lf["lost_reason"].str.lower()
+    # loss reason: the few distinct spellings cleaned once, kept as categoricals
+    codes, uniq = pd.factorize(lf["lost_reason"])
+    r_codes, r_uniq = _recode(codes, uniq, _clean_reason)
+    k_codes, k_uniq = _recode(r_codes, r_uniq, str.lower)
+    lf["lost_reason"] = pd.Categorical.from_codes(r_codes, categories=r_uniq)
+    lf["lost_reason_key"] = pd.Categorical.from_codes(k_codes, categories=k_uniq)
 
     pre = np.maximum(lf["event_rank"].fillna(1), lf["reported_rank"].fillna(1)).astype("int64")
-    reported = lf["status_reported"].where(lf["status_reported"].isin(STATUSES))
+    status_reported = lf["status_reported"].where(lf["status_reported"].isin(STATUSES))
     derived = np.select(
         [pre >= won_rank, lf["lost_reason"].notna() | lf["lost_at"].notna(),
          lf["progressed"] | (lf["n_activities"] > 0)],
         ["won", "lost", "active"], "untouched")
-    lf["status"] = reported.fillna(pd.Series(derived, index=lf.index))
-    won = lf["status"] == "won"
+    lf["status"] = pd.Categorical(status_reported.fillna(pd.Series(derived, index=lf.index)), categories=STATUSES)
+    won = (lf["status"] == "won").to_numpy()
     lf["furthest_rank"] = np.where(won, np.maximum(pre, won_rank), pre)
     lf["current_rank"] = lf["reported_rank"].fillna(lf["latest_rank"]).fillna(lf["furthest_rank"]).astype("int64")
-    lf["current_entered_at"] = np.where(
-        lf["reported_rank"].notna(), lf["cur_entered_at"].fillna(lf["stage_entered_at"]),
-        np.where(lf["latest_rank"].notna(), lf["last_event_at"], lf["stage_entered_at"]))
-    lf["current_entered_at"] = pd.to_datetime(lf["current_entered_at"])
+    lf["current_entered_at"] = lf["cur_entered_at"].fillna(lf["stage_entered_at"]).where(
+        lf["reported_rank"].notna(), lf["last_event_at"].where(lf["latest_rank"].notna(), lf["stage_entered_at"]))
     expected = stages["expected_days"].to_numpy()
     lf["current_expected_days"] = expected[lf["current_rank"].to_numpy() - 1]
     computed = _days(lf["won_at"] - lf["acquired_at"])
@@ -155,28 +192,25 @@ def derive(frames: dict[str, pd.DataFrame]) -> dict:
     lf["cycle_days"] = computed.fillna(rep_cycle)
     lf["cycle_from_reported"] = computed.isna() & rep_cycle.notna()
     lf["loss_days"] = _days(lf["lost_at"] - lf["acquired_at"]).where(lf["lost_at"] >= lf["acquired_at"])
-    lf["last_activity_at"] = lf[["last_event_at", "last_act_at", "acquired_at"]].max(axis=1)
+    lf["last_activity_at"] = _latest(lf["last_event_at"], lf["last_act_at"], lf["acquired_at"])
 
     # completed intervals: consecutive valid dated events of a lead, by time then stage order
-    sv = valid[["lead_id", "rank", "entered_at"]].sort_values(["lead_id", "entered_at", "rank"])
-    nxt_lead = sv["lead_id"].shift(-1)
-    pair = sv.assign(ended_at=sv["entered_at"].shift(-1), next_rank=sv["rank"].shift(-1))
-    pair = pair[nxt_lead == sv["lead_id"]]
-    masks = lf.set_index("lead_id")
-    undated = (masks["event_mask"] & ~masks["dated_mask"]).reindex(pair["lead_id"]).to_numpy()
-    lo = np.minimum(pair["rank"].to_numpy(), pair["next_rank"].to_numpy().astype("int64"))
-    hi = np.maximum(pair["rank"].to_numpy(), pair["next_rank"].to_numpy().astype("int64"))
-    between = ((np.left_shift(1, hi) - 1) & ~(np.left_shift(1, lo + 1) - 1))
-    intervals = pd.DataFrame({
-        "lead_id": pair["lead_id"].to_numpy(), "rank": pair["rank"].to_numpy(),
-        "days": _days(pair["ended_at"] - pair["entered_at"]).to_numpy(),
-        "span": (undated & between) != 0,
-    }).merge(lf[["lead_id", "acquired_at", "source", "rep", "manager", "team"]], on="lead_id", how="left")
+    p = sv["pos"].to_numpy()
+    same = p[1:] == p[:-1]
+    start_rank = sv["rank"].to_numpy()[:-1][same]
+    next_rank = sv["rank"].to_numpy()[1:][same]
+    at = sv["entered_at"].to_numpy()
+    i_pos = p[:-1][same]
+    undated = (lf["event_mask"].to_numpy() & ~lf["dated_mask"].to_numpy())[i_pos]
+    lo, hi = np.minimum(start_rank, next_rank), np.maximum(start_rank, next_rank)
+    between = (np.left_shift(1, hi) - 1) & ~(np.left_shift(1, lo + 1) - 1)
+    intervals = pd.DataFrame({"pos": i_pos, "rank": start_rank,
+                              "days": (at[1:][same] - at[:-1][same]) / DAY, "span": (undated & between) != 0})
 
     as_of = max(x for x in (leads["acquired_at"].max(), leads["lost_at"].max(), events["entered_at"].max(),
                             acts["at"].max()) if not pd.isna(x))
     return {"facts": lf, "intervals": intervals, "stages": stages, "keys": keys, "won_rank": won_rank,
-            "n_stages": n_st, "as_of": pd.Timestamp(as_of).normalize(), "events": ev}
+            "n_stages": n_st, "as_of": pd.Timestamp(as_of).normalize(), "events": ev, "n_leads": n}
 
 
 # ------------------------------------------------------------------------------------------------ figures
@@ -234,7 +268,7 @@ def stage_funnel(d: dict, c: pd.DataFrame) -> pd.DataFrame:
 
 def time_in_stage(d: dict, c: pd.DataFrame, flt: Filter) -> pd.DataFrame:
     iv = d["intervals"]
-    iv = iv[_mask(iv, flt)]
+    iv = iv[_mask(d["facts"], flt).to_numpy()[iv["pos"].to_numpy()]]
     done = iv[~iv["span"]].groupby("rank")["days"]
     q = done.quantile([0.25, 0.5, 0.75]).unstack()
     out = pd.DataFrame({"n": done.size(), "q1": q[0.25], "median": q[0.5], "q3": q[0.75], "mean": done.mean(),
@@ -267,7 +301,8 @@ def time_to_loss(c: pd.DataFrame) -> dict:
 
 def loss_reasons(c: pd.DataFrame) -> pd.DataFrame:
     lost = c[c["status"] == "lost"]
-    spell = lost.groupby(["lost_reason_key", "lost_reason"], dropna=False).size().reset_index(name="c")
+    spell = lost.groupby(["lost_reason_key", "lost_reason"], dropna=False, observed=True).size().reset_index(name="c")
+    spell = spell.astype({"lost_reason_key": object, "lost_reason": object})
     spell = spell.sort_values(["lost_reason_key", "c", "lost_reason"], ascending=[True, False, True])
     label = spell.drop_duplicates("lost_reason_key")
     counts = spell.groupby("lost_reason_key", dropna=False)["c"].sum()
@@ -285,8 +320,8 @@ def loss_by_stage(d: dict, c: pd.DataFrame) -> pd.DataFrame:
     lost = c[c["status"] == "lost"]
     n_lost = lost["furthest_rank"].value_counts().reindex(ranks, fill_value=0)
     reached = c["furthest_rank"].value_counts().reindex(ranks, fill_value=0)[::-1].cumsum()[::-1]
-    top = (lost.dropna(subset=["lost_reason"]).groupby(["furthest_rank", "lost_reason"]).size()
-           .reset_index(name="n").sort_values(["furthest_rank", "n", "lost_reason"], ascending=[True, False, True])
+    top = (lost.dropna(subset=["lost_reason"]).groupby(["furthest_rank", "lost_reason"], observed=True).size()
+           .reset_index(name="n").astype({"lost_reason": object}).sort_values(["furthest_rank", "n", "lost_reason"], ascending=[True, False, True])
            .drop_duplicates("furthest_rank").set_index("furthest_rank")["lost_reason"].reindex(ranks))
     return pd.DataFrame({"stage": d["keys"], "lost": n_lost.to_numpy(), "share": (n_lost / n_lost.sum()).to_numpy(),
                          "loss_rate": (n_lost / reached.where(reached > 0)).to_numpy(), "top_reason": top.to_numpy()})
@@ -307,10 +342,11 @@ def leaderboard(d: dict, c: pd.DataFrame, by: str, flt: Filter) -> pd.DataFrame:
                       "stalled": is_open & (idle > flt.stalled_days), "acts": c["n_activities"],
                       "cycle": c["cycle_days"].where(c["status"] == "won"),
                       "won_amount": c["amount"].where(c["status"] == "won")})
-    g = x.groupby(by, dropna=False, sort=False)
+    g = x.groupby(by, dropna=False, sort=False, observed=True)
     out = g.agg(leads=("won", "size"), won=("won", "sum"), lost=("lost", "sum"), open=("open", "sum"),
                 median_cycle_days=("cycle", "median"), stalled=("stalled", "sum"), activities=("acts", "sum"),
                 won_amount=("won_amount", "sum")).reset_index()
+    out[by] = out[by].astype(object).where(out[by].notna(), None)
     out["conversion"] = out["won"] / out["leads"]
     out["conversion_ci_low"], out["conversion_ci_high"] = _wilson(out["won"].to_numpy(float), out["leads"].to_numpy(float))
     out["win_rate"] = (out["won"] / (out["won"] + out["lost"])).where(out["won"] + out["lost"] > 0)
@@ -359,8 +395,9 @@ def trends(c: pd.DataFrame, flt: Filter) -> pd.DataFrame:
 
 def data_quality_counts(d: dict, c: pd.DataFrame) -> dict:
     ev = d["events"]
-    ids = set(c["lead_id"])
-    before = ev[(ev["entered_at"] < ev["acquired_at"]) & ev["lead_id"].isin(ids)]
+    in_cohort = np.zeros(d["n_leads"], dtype=bool)
+    in_cohort[c.index.to_numpy()] = True
+    before = ev[(ev["entered_at"] < ev["acquired_at"]).to_numpy() & in_cohort[ev["pos"].to_numpy()]]
     mism = c[(_days(c["won_at"] - c["acquired_at"]) - c["cycle_days_reported"]).abs() > 1]
     return {"before_acquisition": len(before), "cycle_mismatch": len(mism),
             "lost_before_acquisition": int((c["lost_at"] < c["acquired_at"]).sum())}
@@ -390,8 +427,7 @@ def family(d: dict, name: str, flt: Filter):
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-            for r in df.to_dict("records")]
+    return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
 def figures_from_derived(d: dict, flt: Filter) -> dict:

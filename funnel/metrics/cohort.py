@@ -17,12 +17,13 @@ from funnel.metrics.context import MetricContext
 
 
 def _cohort_groups(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> list[tuple]:
-    """Cohort leads grouped by (furthest_rank, current_rank, status, strict_mask): a few hundred rows."""
+    """Cohort leads grouped by (furthest_rank, current_rank, status, strict_mask): a few hundred rows, summed
+    from the pre-aggregated cohort_cube (one row per day and attribute combination)."""
     where, params = cohort_where(ctx)
     return con.execute(
-        f"""select furthest_rank, current_rank, status, strict_mask, count(*) as n,
-                   coalesce(sum(amount), 0) as amount, count(amount) as n_amount
-            from lead_facts f where {where}
+        f"""select furthest_rank, current_rank, status, strict_mask, sum(leads) as n,
+                   coalesce(sum(amount), 0) as amount, sum(n_amount) as n_amount
+            from cohort_cube f where {where}
             group by all""",
         params,
     ).fetchall()
@@ -38,30 +39,27 @@ def cohort_summary(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
     where, params = cohort_where(ctx)
     a_where, a_params = attribute_where(ctx)
     won_rank = ctx.stages.keys.index(ctx.stages.won_stage.key) + 1
-    # one scan: the leads passing the attribute filters, flagged in / out of the cohort
+    # one scan of the cohort cube: the groups passing the attribute filters, flagged in / out of the cohort
     row = con.execute(
-        f"""with c as (select status, furthest_rank, amount, acquired_at, ({where}) as in_cohort
-                       from lead_facts f where {a_where})
-            select count(*) filter (where in_cohort) as leads,
-                   count(*) filter (where in_cohort and status = 'won') as won,
-                   count(*) filter (where in_cohort and status = 'lost') as lost,
-                   count(*) filter (where in_cohort and status in ('untouched', 'active')) as open,
-                   count(*) filter (where in_cohort and status = 'untouched') as untouched,
-                   count(*) filter (where in_cohort and furthest_rank >= ?) as reached_won,
+        f"""with c as (select status, furthest_rank, strict_mask, leads, amount, acquired_at,
+                              ({where}) as in_cohort
+                       from cohort_cube f where {a_where})
+            select coalesce(sum(leads) filter (where in_cohort), 0) as leads,
+                   coalesce(sum(leads) filter (where in_cohort and status = 'won'), 0) as won,
+                   coalesce(sum(leads) filter (where in_cohort and status = 'lost'), 0) as lost,
+                   coalesce(sum(leads) filter (where in_cohort and status in ('untouched', 'active')), 0) as open,
+                   coalesce(sum(leads) filter (where in_cohort and status = 'untouched'), 0) as untouched,
+                   coalesce(sum(leads) filter (where in_cohort and furthest_rank >= ?), 0) as reached_won,
                    sum(amount) filter (where in_cohort and status = 'won') as won_amount,
                    sum(amount) filter (where in_cohort and status in ('untouched', 'active')) as open_amount,
-                   count(*) filter (where acquired_at is null) as undated
+                   coalesce(sum(leads) filter (where acquired_at is null), 0) as undated,
+                   coalesce(sum(leads) filter (where in_cohort and (strict_mask >> ?) & 1 = 1), 0) as strict_won
             from c""",
-        [*params, *a_params, won_rank],
+        [*params, *a_params, won_rank, won_rank],
     ).fetchone()
-    undated = row[-1]
-    row = row[:-1]
-    leads, won, lost, open_, untouched, reached_won, won_amount, open_amount = row
+    leads, won, lost, open_, untouched, reached_won, won_amount, open_amount, undated, strict_won = row
     if ctx.skip_rule == "strict":
-        reached_won = con.execute(
-            f"select count(*) from lead_facts f where {where} and (f.strict_mask >> ?) & 1 = 1",
-            [*params, won_rank],
-        ).fetchone()[0]
+        reached_won = strict_won
     return {
         "leads": int(leads), "won": int(won), "lost": int(lost), "open": int(open_), "untouched": int(untouched),
         "undated": int(undated), "reached_won": int(reached_won),

@@ -82,17 +82,18 @@ def loss_by_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
     stage is this one), share (of all lost), loss_rate (lost / reached at this stage, skip rule 'passed'),
     top_reason (the most frequent reason among them, None when no reason)."""
     where, params = cohort_where(ctx)
+    # counts from the cohort cube, the reasons from the lost leads only (lead_facts is stored by status)
     rows = con.execute(
-        f"""with c as (select furthest_rank, status, lost_reason from lead_facts f where {where}),
-            per as (select furthest_rank, count(*) filter (where status = 'lost') as lost, count(*) as at_furthest
-                    from c group by 1),
-            rs as (select furthest_rank, lost_reason, count(*) as n from c
-                   where status = 'lost' and lost_reason is not null group by 1, 2)
-            select per.furthest_rank, per.lost, per.at_furthest,
-                   (select first(lost_reason order by n desc, lost_reason) from rs
-                    where rs.furthest_rank = per.furthest_rank) as top_reason
-            from per""",
-        params,
+        f"""with per as (select furthest_rank, coalesce(sum(leads) filter (where status = 'lost'), 0) as lost,
+                                sum(leads) as at_furthest
+                         from cohort_cube f where {where} group by 1),
+            rs as (select furthest_rank, lost_reason, count(*) as n from lead_facts f
+                   where {where} and f.status = 'lost' and f.lost_reason is not null group by 1, 2),
+            top as (select furthest_rank, first(lost_reason order by n desc, lost_reason) as top_reason
+                    from rs group by 1)
+            select per.furthest_rank, per.lost, per.at_furthest, top.top_reason
+            from per left join top on top.furthest_rank = per.furthest_rank""",
+        [*params, *params],
     ).fetchall()
     by_rank = {int(r[0]): r for r in rows}
     total_lost = sum(int(r[1]) for r in rows)

@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from funnel.metrics._common import cohort_where
+from funnel.filters import FunnelFilter
 from funnel.metrics.columns import TIME_IN_STAGE
 from funnel.metrics.context import MetricContext
 
@@ -25,19 +26,20 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
     where, params = cohort_where(ctx)
     flt = ctx.filter
     if flt.has_attributes:
-        i_where = f"i.lead_key in (select f.lead_key from lead_facts f where {where})"
-        i_params = params
-    else:  # date-only filter: interval_facts repeats acquired_at, no join needed
-        i_where, i_params = cohort_where(ctx, "i")
-    # one scan, completed intervals and spans apart (grouping by kind is cheaper than FILTER clauses)
-    grouped = con.execute(
-        f"""select i.stage_rank, i.kind, count(*), quantile_cont(i.days, [0.25, 0.5, 0.75]), avg(i.days),
-                   min(i.days), max(i.days)
-            from interval_facts i
-            where i.kind in ('completed', 'span') and {i_where}
-            group by all""",
-        i_params,
-    ).fetchall()
+        # the cohort's leads joined in; the date range also on the intervals' own acquired_at, so row groups
+        # outside it are skipped before the join
+        d_where, d_params = FunnelFilter(date_from=flt.date_from, date_to=flt.date_to).where("i")
+        grouped = con.execute(
+            f"""select i.stage_rank, i.kind, count(*), quantile_cont(i.days, [0.25, 0.5, 0.75]), avg(i.days),
+                       min(i.days), max(i.days)
+                from interval_facts i
+                where i.kind in ('completed', 'span') and {d_where}
+                  and i.lead_key in (select f.lead_key from lead_facts f where {where})
+                group by all""",
+            [*d_params, *params],
+        ).fetchall()
+    else:  # date-only filter: the per-day counts of each distinct duration (interval_cube) are enough
+        grouped = _from_counts(con, *cohort_where(ctx, "i"))
     completed = {int(r[0]): (int(r[2]), r[3], r[4], r[5], r[6]) for r in grouped if r[1] == "completed"}
     spans_of = {int(r[0]): int(r[2]) for r in grouped if r[1] == "span"}
     running = con.execute(
@@ -57,3 +59,44 @@ def time_in_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
         rows.append([stage.key, stage.name_zh, stage.name_en, stage.order, n, q[0], q[1], q[2], mean, low, high,
                      spans_of.get(rank, 0), ip, ip_med])
     return pd.DataFrame(rows, columns=list(TIME_IN_STAGE))
+
+
+def _from_counts(con: duckdb.DuckDBPyConnection, where: str, params: list) -> list[tuple]:
+    """(stage_rank, kind, n, [q1, median, q3], mean, min, max) per stage and kind from interval_cube.
+
+    The quartiles are quantile_cont's over the expanded values: at position h = (n - 1) q (from 0) the value
+    v[floor h] + (h - floor h)(v[floor h + 1] - v[floor h]), where v[r] is the smallest duration whose running
+    count exceeds r. Exact whatever the durations: the cube counts each distinct value. The mean sums the
+    durations in ascending order (a running window sum), so the same store gives the same last digit every
+    time (a plain parallel sum does not).
+    """
+    rows = con.execute(
+        f"""with h as (select stage_rank, kind, days, sum(n) as n from interval_cube i
+                       where i.kind in ('completed', 'span') and {where} group by all),
+            c as (select *, sum(n) over (partition by stage_rank, kind order by days
+                                         rows between unbounded preceding and current row) as cum,
+                          sum(n) over (partition by stage_rank, kind) as total,
+                          sum(days * n) over (partition by stage_rank, kind order by days
+                                              rows between unbounded preceding and current row) as running_days
+                  from h),
+            p as (select *, cast(total - 1 as double) * 0.25 as h1, cast(total - 1 as double) * 0.5 as h2,
+                         cast(total - 1 as double) * 0.75 as h3 from c)
+            select stage_rank, kind, any_value(total),
+                   min(days) filter (where cum > floor(h1)), min(days) filter (where cum > floor(h1) + 1),
+                   any_value(h1 - floor(h1)),
+                   min(days) filter (where cum > floor(h2)), min(days) filter (where cum > floor(h2) + 1),
+                   any_value(h2 - floor(h2)),
+                   min(days) filter (where cum > floor(h3)), min(days) filter (where cum > floor(h3) + 1),
+                   any_value(h3 - floor(h3)),
+                   max(running_days) filter (where cum = total) / any_value(total), min(days), max(days)
+            from p group by all""",
+        params,
+    ).fetchall()
+    out = []
+    for rank, kind, total, *q, mean, low, high in rows:
+        quartiles = []
+        for lo, hi, frac in (q[0:3], q[3:6], q[6:9]):
+            quartiles.append(lo if hi is None or frac == 0 else lo + (hi - lo) * frac)
+        out.append((rank, kind, int(total), quartiles, mean, low, high))
+    return out
+

@@ -29,14 +29,21 @@ def trends(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
     win_rate, median_cycle_days (won leads of the period).
     """
     where, params = cohort_where(ctx)
+    grain = _grain(ctx)
+    # counts from the cohort cube; medians over the won leads only (lead_facts is stored by status)
     rows = con.execute(
-        f"""select cast(date_trunc('{_grain(ctx)}', f.acquired_at) as date) as period_start, count(*) as leads,
-                   count(*) filter (where status = 'won') as won,
-                   count(*) filter (where status = 'lost') as lost,
-                   count(*) filter (where status in ('untouched', 'active')) as open,
-                   median(cycle_days) filter (where status = 'won') as median_cycle_days
-            from lead_facts f where {where} group by 1 order by 1""",
-        params,
+        f"""with c as (select cast(date_trunc('{grain}', f.acquired_at) as date) as period_start, sum(leads) as leads,
+                              coalesce(sum(leads) filter (where status = 'won'), 0) as won,
+                              coalesce(sum(leads) filter (where status = 'lost'), 0) as lost,
+                              coalesce(sum(leads) filter (where status in ('untouched', 'active')), 0) as open
+                       from cohort_cube f where {where} group by 1),
+                 m as (select cast(date_trunc('{grain}', f.acquired_at) as date) as period_start,
+                              median(cycle_days) as median_cycle_days
+                       from lead_facts f where {where} and f.status = 'won' group by 1)
+            select c.period_start, cast(c.leads as bigint), cast(c.won as bigint), cast(c.lost as bigint),
+                   cast(c.open as bigint), m.median_cycle_days
+            from c left join m on m.period_start = c.period_start order by 1""",
+        [*params, *params],
     ).fetchall()
     out = [{"period_start": p, "period": period_label(p, ctx.grain), "leads": n, "won": w, "lost": lo, "open": o,
             "conversion": ratio(w, n), "win_rate": ratio(w, w + lo), "median_cycle_days": med}

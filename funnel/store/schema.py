@@ -57,5 +57,5 @@ ROSTER_COLUMNS: tuple[str, ...] = ("rep", "manager", "team", "import_id")
 KNOWN_TABLES: frozenset[str] = frozenset(
     {"stages", "stage_synonyms", "leads", "stage_events", "activities", "roster", "imports", "rejects",
      "import_warnings", "loss_categories", "settings", "lead_facts", "lead_stages", "stage_intervals",
-     "event_problems", "interval_facts", "lead_snapshots"}
+     "event_problems", "interval_facts", "lead_snapshots", "cohort_cube", "interval_cube"}
 )
