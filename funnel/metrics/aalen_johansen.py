@@ -54,6 +54,35 @@ def competing_risks_curve(t_days, outcome, count=None) -> dict[str, np.ndarray]:
     return {"t": np.arange(length, dtype=np.int64), "n": n, "d_w": d_w, "d_l": d_l, "f_w": f_w, "f_l": f_l, "s": s}
 
 
+def competing_risks_curves(group, t_days, outcome, count, n_groups: int) -> dict[str, np.ndarray]:
+    """``competing_risks_curve`` for many sets of leads at once (one row per group, no loop over groups).
+
+    ``group``: 0 … n_groups−1 per input row. Returns 2-D arrays (n_groups, L) for ``n, d_w, d_l, f_w, f_l,
+    s`` (L = the longest T of all groups + 1; a group's values past its own longest T keep its last value,
+    with n = 0 there) and ``longest`` (n_groups,), each group's longest T (−1 for an empty group).
+    """
+    g = np.asarray(group, dtype=np.int64)
+    t = np.asarray(t_days, dtype=np.int64)
+    o = np.asarray(outcome, dtype=np.int64)
+    w = np.asarray(count, dtype=np.float64)
+    length = int(t.max()) + 1 if t.size else 1
+    shape = (n_groups, length)
+    total, d_w, d_l = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    np.add.at(total, (g, t), w)
+    np.add.at(d_w, (g[o == WON], t[o == WON]), w[o == WON])
+    np.add.at(d_l, (g[o == LOST], t[o == LOST]), w[o == LOST])
+    n = np.cumsum(total[:, ::-1], axis=1)[:, ::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h_w = np.where(n > 0, d_w / n, 0.0)
+        h_l = np.where(n > 0, d_l / n, 0.0)
+    s = np.cumprod(1.0 - h_w - h_l, axis=1)
+    s_before = np.concatenate((np.ones((n_groups, 1)), s[:, :-1]), axis=1)
+    longest = np.full(n_groups, -1, dtype=np.int64)
+    np.maximum.at(longest, g, t)
+    return {"n": n, "d_w": d_w, "d_l": d_l, "f_w": np.cumsum(s_before * h_w, axis=1),
+            "f_l": np.cumsum(s_before * h_l, axis=1), "s": s, "longest": longest}
+
+
 def value_at(curve: dict[str, np.ndarray], key: str, day: int) -> float | None:
     """A step curve's value at ``day``: the last value past the longest time; None for an empty curve."""
     values = curve[key]

@@ -153,3 +153,21 @@ def test_markov_chain_recovered_within_the_interval_in_most_seeds():
         assert abs(p.sum() - truth) < 0.15 * truth  # the estimate is close to the truth
         inside += low <= truth <= high
     assert inside >= 15  # an 80% interval (of the outcome) holds the expected value in most seeds
+
+
+def test_many_curves_at_once_equal_one_at_a_time():
+    from funnel.metrics.aalen_johansen import competing_risks_curves
+
+    rng = np.random.default_rng(8)
+    g = rng.integers(0, 4, 300)
+    t = rng.integers(0, 90, 300)
+    o = rng.choice([CENSORED, WON, LOST], 300)
+    many = competing_risks_curves(g, t, o, np.ones(300), 5)
+    assert many["longest"][4] == -1
+    for k in range(4):
+        one = competing_risks_curve(t[g == k], o[g == k])
+        size = one["t"].size
+        assert many["longest"][k] == size - 1
+        for key in ("n", "f_w", "f_l", "s"):
+            np.testing.assert_allclose(many[key][k, :size], one[key], atol=1e-12)
+        np.testing.assert_allclose(many["f_w"][k, size:], one["f_w"][-1])
