@@ -9,6 +9,7 @@ from funnel.metrics.cohort import cohort_summary, stage_funnel
 from funnel.metrics.context import FunnelFilter, MetricContext, latest_event_date, resolve_context
 from funnel.metrics.cycle import cycle_distribution, cycle_summary, time_to_loss
 from funnel.metrics.figures import figures
+from funnel.metrics.forecast import backtest, backtest_mae, forecast, forecast_leads, stage_model
 from funnel.metrics.followup import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from funnel.metrics._common import wilson_interval
 from funnel.metrics.leaderboard import leaderboard, leaderboards
@@ -18,6 +19,7 @@ from funnel.metrics.render import render_text
 from funnel.metrics.review import (cohort_age, data_span, last_whole_period, window_comparison,
                                    window_coverage)
 from funnel.metrics.time_in_stage import time_in_stage
+from funnel.metrics.win_curve import cohort_triangle, win_curve_summary, win_curves
 from funnel.metrics.trends import (period_activity, period_context, period_label, period_over_period, period_start,
                                    previous_window, range_over_range, stage_entries, trends)
 
@@ -31,4 +33,6 @@ __all__ = [
     "trends", "stage_entries", "period_over_period", "period_activity", "period_context", "period_label",
     "period_start", "previous_window", "range_over_range", "cohort_age", "data_span", "last_whole_period",
     "window_comparison", "window_coverage", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",
+    "win_curves", "win_curve_summary", "cohort_triangle", "stage_model", "forecast", "forecast_leads", "backtest",
+    "backtest_mae",
 ]

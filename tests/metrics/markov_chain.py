@@ -113,3 +113,54 @@ def aj_reference(t_days, outcome) -> dict:
 
 def to_dates(day: int, origin: dt.date = dt.date(2024, 1, 1)) -> dt.date:
     return origin + dt.timedelta(days=int(day))
+
+
+STAGE_KEYS = ("acquired", "screening", "discovery", "proposal")  # the default open stages, in order
+
+
+def load_simulation(con, sim: dict, origin: dt.date = dt.date(2024, 1, 1), sources=("展会", "官网")) -> dict:
+    """Write a simulation (4 open states = the default stages before won) into an empty store's base
+    tables: one lead each, a stage event per change into an open stage (the first at acquisition), a
+    ``won`` event on the win day, ``lost_at`` on the loss day; statuses reported. Returns per-lead arrays
+    (``ids``, ``acq_date``) for the tests. Does not derive."""
+    import pandas as pd
+
+    m = sim["m"]
+    assert m == len(STAGE_KEYS) + 2, "load_simulation writes the 4 default open stages"
+    won, lost = m - 2, m - 1
+    paths, acq = sim["paths"], sim["acq"]
+    n = len(acq)
+    ids = np.array([f"M{i:06d}" for i in range(n)])
+    base = np.datetime64(origin, "D")
+    acq_at = (base + acq.astype("timedelta64[D]")).astype("datetime64[us]")
+    prev = np.concatenate((np.full((n, 1), -1), paths[:, :-1]), axis=1)
+    change = (paths >= 0) & (paths != prev)
+    lead_idx, age = np.nonzero(change)
+    state = paths[lead_idx, age]
+    day = acq_at[lead_idx] + (age.astype("timedelta64[D]")).astype("timedelta64[us]")
+    ev = state != lost
+    keys = np.array(list(STAGE_KEYS) + ["won", "lost"])
+    events = pd.DataFrame({"lead_id": ids[lead_idx[ev]], "stage": keys[state[ev]], "entered_at": day[ev],
+                           "import_id": "sim"})
+    last_age = sim["as_of_day"] - acq
+    final = paths[np.arange(n), last_age]
+    last_open = np.where(paths < won, paths, -1).max(axis=1)
+    lost_rows = lead_idx[state == lost]
+    lost_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    lost_at[lost_rows] = day[state == lost]
+    status = np.where(final == won, "won", np.where(final == lost, "lost", "active"))
+    current = np.where(final == won, "won", keys[np.maximum(last_open, 0)])
+    leads = pd.DataFrame({"lead_id": ids, "source": np.array(sources)[np.arange(n) % len(sources)],
+                          "acquired_at": acq_at, "current_stage": current, "status_reported": status,
+                          "lost_at": lost_at, "rep": np.array(["李明", "王芳", "张伟"])[np.arange(n) % 3],
+                          "amount": (np.arange(n) % 5 + 1) * 1000.0, "import_id": "sim"})
+    con.register("_sim_leads", leads)
+    con.register("_sim_events", events)
+    con.execute("""insert into leads (lead_id, source, acquired_at, current_stage, status_reported, lost_at, rep,
+                                      amount, import_id)
+                   select lead_id, source, acquired_at, current_stage, status_reported, lost_at, rep, amount, import_id
+                   from _sim_leads""")
+    con.execute("insert into stage_events select lead_id, stage, entered_at, import_id from _sim_events")
+    con.unregister("_sim_leads")
+    con.unregister("_sim_events")
+    return {"ids": ids, "acq_date": [origin + dt.timedelta(days=int(a)) for a in acq]}
