@@ -195,6 +195,7 @@ def _cmd_metrics(args) -> int:
         ctx = resolve_context(con, _filter(args, args.date_from, args.date_to), as_of=args.as_of, grain=args.grain,
                               stalled_days=args.stalled_days, skip_rule=args.skip_rule)
         figs = figures(con, ctx)
+        _add_forecast(figs, con, ctx)
     finally:
         con.close()
     if args.json:
@@ -202,6 +203,14 @@ def _cmd_metrics(args) -> int:
     else:
         print(render_text(figs, lang=args.lang))
     return EXIT_OK
+
+
+def _add_forecast(figs: dict, con, ctx) -> None:
+    """SPEC §7.4–7.5's keys (win_curve, cohort_triangle, forecast, backtest, backtest_mae), added beside the
+    §5 figures; existing keys are never renamed or dropped."""
+    from funnel.metrics.figures import forecast_figures
+
+    figs.update(forecast_figures(con, ctx))
 
 
 def _cmd_report(args) -> int:

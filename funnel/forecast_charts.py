@@ -114,7 +114,6 @@ def triangle_chart(triangle: pd.DataFrame, days=(30, 60, 90, 120, 150, 180), lan
         tooltip=tooltip)
     text = alt.Chart(data).mark_text(fontSize=12).encode(
         x=x, y=y, text="_t:N",
-        fontStyle=alt.condition(f"datum._e == '{_l('estimated', lang)}'", alt.value("italic"), alt.value("normal")),
         color=alt.condition("datum._s > 0.5 && datum._o == 1", alt.value("white"), alt.value("#222")))
     chart = alt.layer(heat, text).properties(width=560, height=max(120, 26 * len(period_order)), title=title or "")
     return _configure(chart, lang)

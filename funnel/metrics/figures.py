@@ -86,3 +86,21 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "data_quality": {"counts": quality_counts, "count": sum(quality_counts.values()),
                          "items": records(data_quality(con, ctx, list_limit))},
     }
+
+
+def forecast_figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
+    """The keys of SPEC §7.4–7.5 that ``metrics --json`` adds (docs/metrics.md, "Win curve, forecast"):
+    ``win_curve`` and ``cohort_triangle`` (§4's cohort: the filters and the acquisition range apply),
+    ``forecast`` and ``backtest`` / ``backtest_mae`` (made at the as-of date over the leads passing the
+    attribute filters; the acquisition range does not apply)."""
+    from funnel.metrics.forecast import backtest, backtest_mae, forecast
+    from funnel.metrics.win_curve import cohort_triangle, cohort_triangle_json, win_curve_summary
+
+    bt = backtest(con, ctx)
+    return {
+        "win_curve": win_curve_summary(con, ctx),
+        "cohort_triangle": cohort_triangle_json(cohort_triangle(con, ctx)),
+        "forecast": py(forecast(con, ctx)),
+        "backtest": records(bt.drop(columns=["wins_seen"])),
+        "backtest_mae": backtest_mae(bt),
+    }

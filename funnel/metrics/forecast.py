@@ -4,8 +4,10 @@ The stage model: a Markov chain on the acquisition clock whose states are the co
 one before the won stage, then ``won`` and ``lost``, estimated by Aalen–Johansen. DuckDB hands numpy the
 per-age counts (leads at risk per state and day of age, transitions per day of age); numpy builds the
 one-day matrices P(u) = I + ΔA(u) and the products P(a+1) … P(a+H), one per distinct age of the open
-leads (``funnel.metrics.aalen_johansen``). The states of a lead come from ``funnel.metrics.lifecycle``
-(the close-date and state-at-a-date rules of §7, shared with the Review).
+leads (``funnel.metrics.aalen_johansen``). The states of a lead are §7's close-date and state-at-a-date
+rules (``funnel.metrics.lifecycle``), read from the derived table ``state_steps`` (the days each lead's state
+changes, from all the data): what was known at the end of any day c is its rows dated by c, so the fit at
+the as-of date and the six backtest fits come from one GROUP BY.
 
 Functions: ``stage_model`` (fit), ``forecast`` (JSON key ``forecast``), ``forecast_leads`` (the open leads
 with their probability), ``backtest`` (6 periods) and ``backtest_mae``.
@@ -23,7 +25,7 @@ import pandas as pd
 from funnel.metrics._common import attribute_where, fetch_rows
 from funnel.metrics.aalen_johansen import interval80, transition_matrices, win_probabilities
 from funnel.metrics.context import MetricContext
-from funnel.metrics.lifecycle import state_changes_sql, states_at_sql
+from funnel.metrics.lifecycle import states_at_sql
 from funnel.metrics.trends import next_period, period_label, period_start, previous_period
 
 HORIZONS_DAYS = (30, 60, 90)
@@ -52,80 +54,136 @@ def model_states(ctx: MetricContext) -> tuple[str, ...]:
     return tuple(keys[: won_rank - 1]) + ("won", "lost")
 
 
-def _state_index(ctx: MetricContext, state: str = "state", rank: str = "stage_rank") -> str:
-    """SQL: the model state index of a row with a lifecycle ``state`` and ``stage_rank`` (an open lead at
-    the won stage or later is in the state of the stage before the won stage)."""
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _day(day: dt.date) -> int:
+    """A date as days since 1970-01-01 (``state_steps.acq_day``'s unit)."""
+    return (day - _EPOCH).days
+
+
+def _state_lookup(ctx: MetricContext) -> np.ndarray:
+    """Model state index per ``state_steps`` code: 0 (none) -> −1, stage rank r -> min(r, K) − 1 (an open
+    lead at the won stage or later is in the state of the stage before it), won -> K, lost -> K + 1."""
+    from funnel.store.derived import STATE_LOST, STATE_WON
+
     open_states = len(model_states(ctx)) - 2
-    return (f"case when {state} = 'won' then {open_states} when {state} = 'lost' then {open_states + 1} "
-            f"else least(greatest(coalesce({rank}, 1), 1), {open_states}) - 1 end")
+    lookup = np.full(max(STATE_WON, STATE_LOST) + 1, -1, dtype=np.int64)
+    for rank in range(1, STATE_WON):
+        lookup[rank] = min(rank, open_states) - 1
+    lookup[STATE_WON], lookup[STATE_LOST] = open_states, open_states + 1
+    return lookup
 
 
-def _query(con, inner: tuple[str, list | dict], outer: str, params: list) -> pd.DataFrame:
-    """Run ``outer`` over ``inner`` (named ``src`` in a CTE, so its parameters come first)."""
-    sql, inner_params = inner
-    if isinstance(inner_params, dict):
-        named = dict(inner_params)
-        named.update({f"o{i}": v for i, v in enumerate(params)})
-        text = outer
-        for i in range(len(params)):
-            text = text.replace("?", f"$o{i}", 1)
-        return con.execute(f"with src as ({sql}) {text}", named).df()
-    return con.execute(f"with src as ({sql}) {outer}", [*inner_params, *params]).df()
+@dataclass(frozen=True)
+class StepCounts:
+    """``state_steps`` of the leads passing the attribute filters, grouped by (acq_day, age, prev, st):
+    numpy arrays with the codes mapped to model states (prev −1: the lead's first row)."""
+
+    acq: np.ndarray
+    age: np.ndarray
+    prev: np.ndarray
+    st: np.ndarray
+    n: np.ndarray
+    amount: np.ndarray
+    states: tuple[str, ...]
 
 
-def stage_model(con: duckdb.DuckDBPyConnection, ctx: MetricContext, known_by: dt.date | None = None) -> StageModel:
-    """Fit the stage model on the leads passing ctx's attribute filters (the acquisition range does not
-    apply), with what was known at the end of ``known_by`` (None: everything, observed to the as-of date).
+def step_counts(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> StepCounts:
+    """One GROUP BY over ``state_steps`` (the leads passing ctx's attribute filters; the acquisition range
+    does not apply): a few hundred thousand rows at 1M leads, whatever the cut-off asked later."""
+    flt = ctx.filter
+    if flt.sources or flt.reps or flt.managers or flt.teams:
+        where, params = attribute_where(ctx)
+        sql = f"""select acq_day, age, prev, st, count(*) as n, sum(coalesce(amount, 0)) as amount
+                  from state_steps s
+                  where s.lead_key in (select f.lead_key from lead_facts f where {where})
+                  group by all"""
+    else:
+        sql, params = ("select acq_day, age, prev, st, count(*) as n, sum(coalesce(amount, 0)) as amount "
+                       "from state_steps group by all"), []
+    col = con.execute(sql, params).fetchnumpy()
+    lookup = _state_lookup(ctx)
+    return StepCounts(acq=col["acq_day"].astype(np.int64), age=col["age"].astype(np.int64),
+                      prev=lookup[col["prev"].astype(np.int64)], st=lookup[col["st"].astype(np.int64)],
+                      n=col["n"].astype(np.float64), amount=col["amount"].astype(np.float64),
+                      states=model_states(ctx))
 
-    n_s(u) = leads in state s at the end of day u−1 still observed at u; d_{s→r}(u) = those in state r at
-    the end of day u. A lead's rows of ``state_changes_sql`` give the state from each change day on; a row
-    at age a whose next change is at age b (none: the lead's observed_to_age) puts the lead at risk in its
-    state for u = a+1 … min(b, observed_to_age).
+
+def _fit(counts: StepCounts, cutoff: int) -> StageModel:
+    """The stage model with what was known at the end of day ``cutoff`` (days since 1970-01-01).
+
+    A row (acq, age, prev, st, n) known by then (acq + age <= cutoff) moves n leads from ``prev`` into
+    ``st`` at that age. Leads in state s at the end of day u−1 and still observed at u (a lead is observed
+    to its close, an open one to the cut-off): each row adds n to st and removes n from prev for every
+    u = age+1 … cutoff − acq, a difference array summed along u.
     """
-    states = model_states(ctx)
-    size = len(states)
+    size = len(counts.states)
     open_states = size - 2
-    counts = _query(con, state_changes_sql(ctx, known_by=known_by), f"""
-        , m as (select lead_key, age_days as age, {_state_index(ctx)} as st, observed_to_age as obs from src),
-        w as materialized (
-            select lead_key, age, st, obs, lag(st) over (partition by lead_key order by age) as prev,
-                   lead(age) over (partition by lead_key order by age) as next_age
-            from m)
-        select 0 as kind, age as lo, age as hi, prev as s, st as r, count(*) as n
-        from w where prev is not null and prev <> st and age <= obs group by all
-        union all
-        select 1, age + 1, least(coalesce(next_age, obs), obs), st, st, count(*)
-        from w where st < {open_states} and age + 1 <= least(coalesce(next_age, obs), obs) group by all
-        union all
-        select 2, 0, 0, 0, 0, count(distinct lead_key) from w""", [])
-    counts = counts.astype({"kind": "int64"})
-    leads = int(counts.loc[counts["kind"] == 2, "n"].sum())
-    body = counts[counts["kind"] != 2]
-    longest = int(body["hi"].max()) + 2 if len(body) else 2
-    at_risk = np.zeros((longest + 1, size))
+    known = counts.acq + counts.age <= cutoff
+    acq, age, prev, st, n = counts.acq[known], counts.age[known], counts.prev[known], counts.st[known], counts.n[known]
+    leads = int(n[prev < 0].sum())
+    longest = int((cutoff - acq).max()) + 2 if len(acq) else 2
+    diff = np.zeros((longest + 1, size))
+    span = age + 1 <= cutoff - acq
+    lo, hi = age[span] + 1, cutoff - acq[span] + 1
+    for state, sign in ((st[span], 1.0), (prev[span], -1.0)):
+        ok = (state >= 0) & (state < open_states)
+        np.add.at(diff, (lo[ok], state[ok]), sign * n[span][ok])
+        np.add.at(diff, (hi[ok], state[ok]), -sign * n[span][ok])
+    at_risk = np.cumsum(diff, axis=0)
     moves = np.zeros((longest + 1, size, size))
-    mv = body[body["kind"] == 0]
-    if len(mv):
-        np.add.at(moves, (mv["lo"].to_numpy(np.int64), mv["s"].to_numpy(np.int64), mv["r"].to_numpy(np.int64)),
-                  mv["n"].to_numpy(np.float64))
-    rk = body[body["kind"] == 1]
-    if len(rk):
-        s = rk["s"].to_numpy(np.int64)
-        n = rk["n"].to_numpy(np.float64)
-        np.add.at(at_risk, (rk["lo"].to_numpy(np.int64), s), n)
-        np.add.at(at_risk, (rk["hi"].to_numpy(np.int64) + 1, s), -n)
-    at_risk = np.cumsum(at_risk, axis=0)
+    moved = (prev >= 0) & (prev != st)
+    np.add.at(moves, (age[moved], prev[moved], st[moved]), n[moved])
     matrices = transition_matrices(at_risk, moves)
     wins_seen = int(moves[:, :open_states, open_states].sum())
-    return StageModel(states=states, matrices=matrices, wins_seen=wins_seen, leads=leads)
+    return StageModel(states=counts.states, matrices=matrices, wins_seen=wins_seen, leads=leads)
 
 
-def _open_groups(con, ctx: MetricContext, day: dt.date) -> pd.DataFrame:
-    """The leads open at the end of ``day`` grouped by (model state, age in days): st, age, n, amount."""
-    return _query(con, states_at_sql(ctx, day), f"""
-        select {_state_index(ctx)} as st, date_diff('day', acquired_on, cast(? as date)) as age,
-               count(*) as n, sum(coalesce(amount, 0)) as amount
-        from src where state = 'open' group by all order by all""", [day])
+def _open_at(counts: StepCounts, cutoff: int) -> pd.DataFrame:
+    """The leads open at the end of day ``cutoff``, grouped by (model state, age): st, age, n, amount.
+
+    A lead's state then is its last row known by then: summing +1 on each row's state and −1 on its prev
+    per acquisition day leaves each lead counted once, in that state."""
+    known = counts.acq + counts.age <= cutoff
+    size = len(counts.states)
+    open_states = size - 2
+    acq, prev, st = counts.acq[known], counts.prev[known], counts.st[known]
+    n, amount = counts.n[known], counts.amount[known]
+    if not len(acq):
+        return pd.DataFrame({"st": [], "age": [], "n": [], "amount": []})
+    first = int(acq.min())
+    days = cutoff - first + 1
+    occ = np.zeros((days, size))
+    cash = np.zeros((days, size))
+    for state, sign in ((st, 1.0), (prev, -1.0)):
+        ok = state >= 0
+        np.add.at(occ, (acq[ok] - first, state[ok]), sign * n[ok])
+        np.add.at(cash, (acq[ok] - first, state[ok]), sign * amount[ok])
+    day_idx, state_idx = np.nonzero(np.round(occ[:, :open_states]) > 0)
+    return pd.DataFrame({"st": state_idx, "age": cutoff - (day_idx + first),
+                         "n": np.round(occ[day_idx, state_idx]), "amount": cash[day_idx, state_idx]})
+
+
+def _won_between(counts: StepCounts, cutoff: int, start: int, end: int) -> int:
+    """Leads acquired by ``cutoff`` (and so open at its end, as they close later) won on a day start … end."""
+    open_states = len(counts.states) - 2
+    day = counts.acq + counts.age
+    hit = (counts.st == open_states) & (counts.acq <= cutoff) & (day >= start) & (day <= end)
+    return int(round(counts.n[hit].sum()))
+
+
+def stage_model(con: duckdb.DuckDBPyConnection, ctx: MetricContext, known_by: dt.date | None = None,
+                counts: StepCounts | None = None) -> StageModel:
+    """Fit the stage model on the leads passing ctx's attribute filters (the acquisition range does not
+    apply), with what was known at the end of ``known_by`` (default: the as-of date).
+
+    n_s(u) = leads in state s at the end of day u−1 still observed at u (a closed lead to its close date,
+    an open one to ``known_by``); d_{s→r}(u) = those in state r at the end of day u. Same rules as
+    ``lifecycle.state_changes_sql`` (a test holds them equal), read from ``state_steps``.
+    """
+    counts = counts if counts is not None else step_counts(con, ctx)
+    return _fit(counts, _day(known_by or ctx.as_of))
 
 
 def _group_probabilities(model: StageModel, groups: pd.DataFrame, horizons) -> np.ndarray:
@@ -156,8 +214,9 @@ def forecast(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=HORIZO
     "by_stage": [{"stage", "open_leads", "expected_wins", "expected_amount"}] (one per state stage, in
     order, zeros included)}]. p = [P(a+1) … P(a+H)]_{s, won} for a lead in state s at age a at the as-of.
     """
-    model = model or stage_model(con, ctx)
-    groups = _open_groups(con, ctx, ctx.as_of)
+    counts = step_counts(con, ctx)
+    model = model or _fit(counts, _day(ctx.as_of))
+    groups = _open_at(counts, _day(ctx.as_of))
     probs = _group_probabilities(model, groups, horizons)
     undated = undated_open(con, ctx)
     n = groups["n"].to_numpy(np.float64) if len(groups) else np.zeros(0)
@@ -187,8 +246,9 @@ def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=
     p_30, p_60, p_90 (one column per horizon), expected_amount_<last horizon> (p·amount). The per-lead
     probabilities are joined in DuckDB from the per-(state, age) table (no per-lead Python loop).
     """
-    model = model or stage_model(con, ctx)
-    groups = _open_groups(con, ctx, ctx.as_of)
+    counts = step_counts(con, ctx)
+    model = model or _fit(counts, _day(ctx.as_of))
+    groups = _open_at(counts, _day(ctx.as_of))
     probs = _group_probabilities(model, groups, horizons)
     cols = [f"p_{h}" for h in horizons]
     last = horizons[-1]
@@ -198,27 +258,20 @@ def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=
     lists = [groups["st"].astype(int).tolist(), groups["age"].astype(int).tolist()]
     lists += [probs[:, j].tolist() for j in range(len(horizons))]
     unnest = ", ".join(f"unnest(?) as {c}" for c in ["st", "age", *cols])
-    keys = list(model.states[:-2])
+    open_states = len(model.states) - 2
     sql, inner = states_at_sql(ctx, ctx.as_of)
-    outer = f"""
-        , p as (select {unnest}),
-        o as (select lead_key, lead_id, {_state_index(ctx)} as st,
+    # positional parameters: states_at_sql's first, then these in the order they appear below
+    frame = con.execute(f"""
+        with src as ({sql}),
+        p as (select {unnest}),
+        o as (select lead_key, lead_id, least(stage_rank, {open_states}) - 1 as st,
                      date_diff('day', acquired_on, cast(? as date)) as age, amount
               from src where state = 'open')
         select o.lead_id, f.source, f.rep, list_extract(?, o.st + 1) as stage, o.age as age_days, o.amount,
                {", ".join(f"p.{c}" for c in cols)}, p.p_{last} * coalesce(o.amount, 0) as expected_amount_{last}
         from o join p using (st, age) join lead_facts f on f.lead_key = o.lead_key
-        order by p.p_{last} desc, o.lead_id {"limit " + str(int(limit)) if limit else ""}"""
-    params = [*lists, ctx.as_of, keys]
-    if isinstance(inner, dict):
-        named = dict(inner)
-        text = outer
-        for i, value in enumerate(params):
-            named[f"o{i}"] = value
-            text = text.replace("?", f"$o{i}", 1)
-        frame = con.execute(f"with src as ({sql}) {text}", named).df()
-    else:
-        frame = con.execute(f"with src as ({sql}) {outer}", [*inner, *params]).df()
+        order by p.p_{last} desc, o.lead_id {"limit " + str(int(limit)) if limit else ""}""",
+        [*inner, *lists, ctx.as_of, list(model.states[:-2])]).df()
     return frame[columns]
 
 
@@ -234,15 +287,6 @@ def backtest_periods(ctx: MetricContext, n: int = BACKTEST_PERIODS) -> list[tupl
     return out[::-1]
 
 
-def _actual(con, ctx: MetricContext, start: dt.date, end: dt.date) -> int:
-    """Leads open at the end of start−1 whose status is won with close date in start … end."""
-    frame = _query(con, states_at_sql(ctx, start - dt.timedelta(days=1)), """
-        select count(*) as n from src
-        where state = 'open' and status = 'won' and close_date >= cast(? as date) and close_date <= cast(? as date)""",
-                   [start, end])
-    return int(frame["n"].iloc[0])
-
-
 def backtest(con: duckdb.DuckDBPyConnection, ctx: MetricContext, n: int = BACKTEST_PERIODS) -> pd.DataFrame:
     """The backtest (SPEC §7.5): one row per whole period ending on or before the as-of date, oldest first.
 
@@ -253,18 +297,20 @@ def backtest(con: duckdb.DuckDBPyConnection, ctx: MetricContext, n: int = BACKTE
     (the fit saw no win: forecast, low and high are None, and the period is left out of both errors).
     """
     periods = backtest_periods(ctx, n)
+    counts = step_counts(con, ctx)
     rows = []
-    prev_start = previous_period(periods[0][0], ctx.grain) if periods else None
-    naive = _actual(con, ctx, prev_start, periods[0][0] - dt.timedelta(days=1)) if periods else None
+    if periods:
+        before = previous_period(periods[0][0], ctx.grain)
+        naive = _won_between(counts, _day(before) - 1, _day(before), _day(periods[0][0]) - 1)
     for start, end in periods:
-        known_by = start - dt.timedelta(days=1)
+        cutoff = _day(start) - 1
         horizon = (end - start).days + 1
-        model = stage_model(con, ctx, known_by=known_by)
-        groups = _open_groups(con, ctx, known_by)
+        model = _fit(counts, cutoff)
+        groups = _open_at(counts, cutoff)
         probs = _group_probabilities(model, groups, [horizon])
         n_leads = groups["n"].to_numpy(np.float64) if len(groups) else np.zeros(0)
         p = probs[:, 0] if len(groups) else np.zeros(0)
-        actual = _actual(con, ctx, start, end)
+        actual = _won_between(counts, cutoff, _day(start), _day(end))
         row = {"period": period_label(start, ctx.grain), "start": start, "end": end, "horizon_days": horizon,
                "open_leads": int(n_leads.sum()), "forecast": None, "low": None, "high": None, "actual": actual,
                "naive": naive, "wins_seen": model.wins_seen, "too_little_history": model.wins_seen == 0}

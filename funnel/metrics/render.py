@@ -74,4 +74,41 @@ def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
     out += ["", f"{t['bottleneck']}: {b['sentence_zh'] if lang == 'zh' else b['sentence_en']}"]
     dq = figs["data_quality"]["counts"]
     out += ["", f"{t['quality']}: " + (", ".join(f"{k} {v}" for k, v in dq.items()) if dq else t["none"])]
+    out += _forecast_lines(figs, lang)
     return "\n".join(out) + "\n"
+
+
+_FORECAST = {
+    "en": {"curve": "Win curve (won within 30 / 60 / 90 / 180 days)", "forecast": "Forecast of today's open leads",
+           "h": "{h} days", "wins": "expected wins {w} (80% {lo}–{hi}) of {n} open, amount {a}",
+           "backtest": "Backtest (forecast / 80% / actual / naive)", "mae": "Mean absolute error: model {m}, naive {n}",
+           "little": "too little history"},
+    "zh": {"curve": "成交曲线(30 / 60 / 90 / 180 天内成交)", "forecast": "预测(当前未结束线索)",
+           "h": "{h} 天", "wins": "预计成交 {w}(80% 区间 {lo}–{hi}),未结束线索 {n},预计金额 {a}",
+           "backtest": "回测(预测 / 80% 区间 / 实际 / 朴素预测)", "mae": "平均绝对误差:模型 {m},朴素预测 {n}",
+           "little": "历史数据不足"},
+}
+
+
+def _forecast_lines(figs: dict, lang: str) -> list[str]:
+    """SPEC §7.4–7.5 in a few lines, when the figure set holds them (``metrics`` adds them)."""
+    if "win_curve" not in figs:
+        return []
+    t = _FORECAST["zh" if lang == "zh" else "en"]
+    head = figs["win_curve"]["cohort"]
+    out = ["", f"{t['curve']}: " + " / ".join(_pct(head[k]) for k in ("30", "60", "90", "180"))]
+    out += ["", t["forecast"]]
+    for f in figs["forecast"]:
+        out.append("  " + t["h"].format(h=f["horizon_days"]) + ": " + t["wins"].format(
+            w=_num(f["expected_wins"]), lo=_num(f["low"]), hi=_num(f["high"]), n=f["open_leads"],
+            a=f"{f['expected_amount']:,.0f}"))
+    out += ["", t["backtest"]]
+    for b in figs["backtest"]:
+        if b["too_little_history"]:
+            out.append(f"  {b['period']}: {t['little']} / {b['actual']} / {_num(b['naive'], 0)}")
+        else:
+            out.append(f"  {b['period']}: {_num(b['forecast'])} / {_num(b['low'])}–{_num(b['high'])} / {b['actual']} / "
+                       f"{_num(b['naive'], 0)}")
+    mae = figs["backtest_mae"]
+    out.append(t["mae"].format(m=_num(mae["model"]), n=_num(mae["naive"])))
+    return out

@@ -25,6 +25,7 @@ from funnel.metrics.context import MetricContext
 from funnel.metrics.review import cohort_age, data_span, window_coverage
 from funnel.report import activity
 from funnel.report.actions import suggest_actions
+from funnel.report.forecast_section import forecast_section
 from funnel.report.labels import L
 from funnel.report.model import (ChartItem, Column, Kpi, ReportData, Section, Table, fmt_value,
                                  frame_rows)
@@ -364,6 +365,7 @@ def build_report(con, ctx: MetricContext, period: str = "", grain: str | None = 
         _section_6(con, fctx, lang, names, list_limit),
     ]
     followup = sections[-1]
+    sections.append(forecast_section(con, ctx, pctx, lang, names, len(sections) + 1))
     named = {**figs, "stages": _named(figs.get("stages", []), names)}
     actions = suggest_actions(named, compared, ctx, followup, lang)
     if maturity.get("young"):
@@ -373,7 +375,7 @@ def build_report(con, ctx: MetricContext, period: str = "", grain: str | None = 
                   cycle=fmt_value(maturity["median_cycle_days"], "days"))
     else:
         intro = L("actions_intro", lang) if actions else L("no_actions", lang)
-    sections.append(Section("actions", 7, L("s7", lang), paragraphs=[intro], actions=actions))
+    sections.append(Section("actions", len(sections) + 1, L("s7", lang), paragraphs=[intro], actions=actions))
     undated = _get(figs, "cohort", "undated") or 0
     meta = [L("meta_asof", lang, as_of=ctx.as_of.isoformat(), followup=fu_as_of.isoformat()),
             L("meta_filter", lang, filter=cur_f.describe(lang))]

@@ -289,3 +289,56 @@ def test_filters_apply(build):
     ctx = build.ctx("2024-06-30", filter=FunnelFilter(date_from=dt.date(2024, 4, 1)))
     assert win_curve_summary(build.con, ctx)["cohort"]["leads"] == 0
     assert forecast(build.con, ctx)[0]["open_leads"] == 1  # the forecast ignores the acquisition range
+
+
+STAGES = ["acquired", "screening", "discovery", "proposal", "won", "after_sales"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 90), st.sampled_from(["won", "lost", "active", "untouched"]),
+                          st.lists(st.tuples(st.integers(0, 5), st.integers(0, 80), st.integers(0, 23)), max_size=5),
+                          st.integers(0, 60), st.booleans(), st.sampled_from(["展会", "官网"])),
+                min_size=1, max_size=25),
+       st.integers(20, 150))
+def test_state_steps_equal_the_lifecycle_rules(leads, cut_offset):
+    """The fast path (state_steps) equals the stage model built from lifecycle.state_changes_sql and
+    states_at_sql at any cut-off: reversals, several entries on one day (with times), entries after the
+    close, post-won stages, estimated close dates, leads acquired after the cut-off, a source filter."""
+    from tests.metrics import forecast_reference as ref
+    from funnel.metrics.forecast import _day, _fit, _open_at, step_counts
+
+    con = connect(None)
+    b = Builder(con)
+    for i, (acq, status, events, close, dated_close, source) in enumerate(leads):
+        a = ORIGIN + dt.timedelta(days=acq)
+        c = (a + dt.timedelta(days=close)).isoformat()
+        midnight = dt.datetime.combine(a, dt.time())
+        evs = [(STAGES[s], (midnight + dt.timedelta(days=d, hours=h)).isoformat(sep=" ")) for s, d, h in events]
+        if status == "won" and dated_close:
+            evs.append(("won", c))
+        b.lead(f"L{i}", a.isoformat(), status=status, source=source, events=evs,
+               lost_at=c if status == "lost" and dated_close else None)
+        if not dated_close:
+            b.activity(f"L{i}", c)
+    b.derive()
+    cut = ORIGIN + dt.timedelta(days=cut_offset)
+    for flt in (FunnelFilter(), FunnelFilter(sources=("官网",))):
+        ctx = b.ctx((ORIGIN + dt.timedelta(days=200)).isoformat(), filter=flt)
+        counts = step_counts(con, ctx)
+        for known_by in (cut, ctx.as_of):
+            want = ref.stage_model(con, ctx, known_by=known_by)
+            got = _fit(counts, _day(known_by))
+            size = min(len(want.matrices), len(got.matrices))
+            np.testing.assert_allclose(got.matrices[:size], want.matrices[:size], atol=1e-12)
+            assert np.allclose(got.matrices[size:], np.eye(len(got.states))) and \
+                np.allclose(want.matrices[size:], np.eye(len(want.states)))
+            assert (got.wins_seen, got.leads) == (want.wins_seen, want.leads)
+            want_open = ref._open_groups(con, ctx, known_by)
+            got_open = _open_at(counts, _day(known_by)).sort_values(["st", "age"]).reset_index(drop=True)
+            assert got_open["n"].astype(int).tolist() == want_open["n"].astype(int).tolist()
+            assert got_open[["st", "age"]].astype(int).values.tolist() == \
+                want_open[["st", "age"]].astype(int).values.tolist()
+        fast, slow = backtest(con, ctx), ref.backtest(con, ctx)
+        for col in ("open_leads", "actual", "naive", "wins_seen", "forecast"):
+            np.testing.assert_allclose(fast[col].astype(float), slow[col].astype(float), atol=1e-9)
+    con.close()

@@ -21,7 +21,7 @@ EVIL_REASON = '=HYPERLINK("http://x")'
 
 pytestmark = pytest.mark.skipif(not hasattr(M, "figures"), reason="funnel.metrics not built yet")
 
-SECTIONS = ["headline", "conversion", "cycle", "loss", "team", "followup", "actions"]
+SECTIONS = ["headline", "conversion", "cycle", "loss", "team", "followup", "forecast", "actions"]
 NOW = dt.datetime(2024, 4, 10, 9, 0)
 
 
@@ -109,7 +109,7 @@ def test_xlsx_user_text_is_text_and_numbers_are_numbers(report_zh, tmp_path):
 
     path = write_report(report_zh, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(path)
-    assert len(book.sheetnames) == 7 and book.sheetnames[0].startswith("1 ")
+    assert len(book.sheetnames) == 8 and book.sheetnames[0].startswith("1 ")
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
     evil = [c for c in cells if c.value in (EVIL_REP, EVIL_REASON)]
     assert {c.value for c in evil} == {EVIL_REP, EVIL_REASON}
@@ -245,3 +245,18 @@ def test_a_previous_period_outside_the_data_shows_no_change(store):
     april = build_report(store, M.resolve_context(store), period="2024-04", lang="en", now=NOW)
     assert april.previous_coverage == "full"
     assert {k.key: k.delta for k in april.section("headline").kpis}["leads"] == 1 - 6
+
+
+def test_forecast_section_equals_the_metric_functions(store, report_zh):
+    from funnel.metrics.forecast import backtest, backtest_mae, forecast
+    from funnel.metrics.win_curve import win_curve_summary
+
+    section = next(s for s in report_zh.sections if s.key == "forecast")
+    ctx = M.resolve_context(store, FunnelFilter(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31)),
+                            as_of=report_zh.as_of, grain="month")
+    kpis = {k.key: k for k in section.kpis}
+    assert kpis["fw_90"].value == win_curve_summary(store, ctx)["cohort"]["90"]
+    assert kpis["forecast"].value == forecast(store, ctx)[-1]["expected_wins"]
+    assert kpis["mae_model"].value == backtest_mae(backtest(store, ctx))["model"]
+    assert {c.key for c in section.charts} >= {"cohort_triangle", "backtest"}
+    assert [s.key for s in report_zh.sections][-2:] == ["forecast", "actions"]
