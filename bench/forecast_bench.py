@@ -20,6 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "metrics")]
 
 from funnel.metrics import (backtest, cohort_triangle, forecast, forecast_leads, resolve_context,  # noqa: E402
                             stage_model, win_curve_summary, win_curves)
+from funnel.metrics.figures import forecast_figures  # noqa: E402
 from funnel.store.db import connect  # noqa: E402
 from funnel.store.derived import refresh_derived  # noqa: E402
 from synthetic import make_synthetic  # noqa: E402
@@ -57,11 +58,8 @@ def main() -> int:
         c = win_curves(con, ctx)
         win_curve_summary(con, ctx, curves=c)
 
-    def everything():
-        curves()
-        cohort_triangle(con, ctx)
-        forecast(con, ctx)
-        backtest(con, ctx)
+    def everything():  # as metrics --json computes them (funnel.metrics.figures.forecast_figures)
+        forecast_figures(con, ctx)
 
     steps = {"win curves (cohort, by source, by rep)": curves, "cohort triangle": lambda: cohort_triangle(con, ctx),
              "stage model fit": lambda: stage_model(con, ctx), "forecast 30/60/90 (fit included)": lambda: forecast(con, ctx),

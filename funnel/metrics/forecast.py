@@ -124,17 +124,20 @@ def _fit(counts: StepCounts, cutoff: int) -> StageModel:
     acq, age, prev, st, n = counts.acq[known], counts.age[known], counts.prev[known], counts.st[known], counts.n[known]
     leads = int(n[prev < 0].sum())
     longest = int((cutoff - acq).max()) + 2 if len(acq) else 2
-    diff = np.zeros((longest + 1, size))
+    rows = longest + 1
+    # np.bincount on flat indices: the scatter-adds of np.add.at, several times faster at 300k rows
     span = age + 1 <= cutoff - acq
-    lo, hi = age[span] + 1, cutoff - acq[span] + 1
+    lo, hi, w = age[span] + 1, cutoff - acq[span] + 1, n[span]
+    flat, weight = [], []
     for state, sign in ((st[span], 1.0), (prev[span], -1.0)):
         ok = (state >= 0) & (state < open_states)
-        np.add.at(diff, (lo[ok], state[ok]), sign * n[span][ok])
-        np.add.at(diff, (hi[ok], state[ok]), -sign * n[span][ok])
-    at_risk = np.cumsum(diff, axis=0)
-    moves = np.zeros((longest + 1, size, size))
+        flat += [lo[ok] * size + state[ok], hi[ok] * size + state[ok]]
+        weight += [sign * w[ok], -sign * w[ok]]
+    diff = np.bincount(np.concatenate(flat), np.concatenate(weight), minlength=rows * size)
+    at_risk = np.cumsum(diff.reshape(rows, size), axis=0)
     moved = (prev >= 0) & (prev != st)
-    np.add.at(moves, (age[moved], prev[moved], st[moved]), n[moved])
+    moves = np.bincount((age[moved] * size + prev[moved]) * size + st[moved], n[moved],
+                        minlength=rows * size * size).reshape(rows, size, size)
     matrices = transition_matrices(at_risk, moves)
     wins_seen = int(moves[:, :open_states, open_states].sum())
     return StageModel(states=counts.states, matrices=matrices, wins_seen=wins_seen, leads=leads)
@@ -154,12 +157,11 @@ def _open_at(counts: StepCounts, cutoff: int) -> pd.DataFrame:
         return pd.DataFrame({"st": [], "age": [], "n": [], "amount": []})
     first = int(acq.min())
     days = cutoff - first + 1
-    occ = np.zeros((days, size))
-    cash = np.zeros((days, size))
-    for state, sign in ((st, 1.0), (prev, -1.0)):
-        ok = state >= 0
-        np.add.at(occ, (acq[ok] - first, state[ok]), sign * n[ok])
-        np.add.at(cash, (acq[ok] - first, state[ok]), sign * amount[ok])
+    ok_st, ok_prev = st >= 0, prev >= 0
+    flat = np.concatenate(((acq[ok_st] - first) * size + st[ok_st], (acq[ok_prev] - first) * size + prev[ok_prev]))
+    occ = np.bincount(flat, np.concatenate((n[ok_st], -n[ok_prev])), minlength=days * size).reshape(days, size)
+    cash = np.bincount(flat, np.concatenate((amount[ok_st], -amount[ok_prev])),
+                       minlength=days * size).reshape(days, size)
     day_idx, state_idx = np.nonzero(np.round(occ[:, :open_states]) > 0)
     return pd.DataFrame({"st": state_idx, "age": cutoff - (day_idx + first),
                          "n": np.round(occ[day_idx, state_idx]), "amount": cash[day_idx, state_idx]})
@@ -205,7 +207,7 @@ def undated_open(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
 
 
 def forecast(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=HORIZONS_DAYS,
-             model: StageModel | None = None) -> list[dict]:
+             model: StageModel | None = None, counts: StepCounts | None = None) -> list[dict]:
     """The JSON key ``forecast``: for each horizon H, the wins today's open pipeline brings within H days.
 
     [{"horizon_days", "expected_wins" (Σp), "low", "high" (80%: Σp ± 1.2816·sqrt(Σp(1−p)), clipped to
@@ -214,7 +216,7 @@ def forecast(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=HORIZO
     "by_stage": [{"stage", "open_leads", "expected_wins", "expected_amount"}] (one per state stage, in
     order, zeros included)}]. p = [P(a+1) … P(a+H)]_{s, won} for a lead in state s at age a at the as-of.
     """
-    counts = step_counts(con, ctx)
+    counts = counts if counts is not None else step_counts(con, ctx)
     model = model or _fit(counts, _day(ctx.as_of))
     groups = _open_at(counts, _day(ctx.as_of))
     probs = _group_probabilities(model, groups, horizons)
@@ -287,7 +289,8 @@ def backtest_periods(ctx: MetricContext, n: int = BACKTEST_PERIODS) -> list[tupl
     return out[::-1]
 
 
-def backtest(con: duckdb.DuckDBPyConnection, ctx: MetricContext, n: int = BACKTEST_PERIODS) -> pd.DataFrame:
+def backtest(con: duckdb.DuckDBPyConnection, ctx: MetricContext, n: int = BACKTEST_PERIODS,
+             counts: StepCounts | None = None) -> pd.DataFrame:
     """The backtest (SPEC §7.5): one row per whole period ending on or before the as-of date, oldest first.
 
     For a period [s, e]: the model is fitted on what was known at the end of s−1 and forecasts, with
@@ -297,7 +300,7 @@ def backtest(con: duckdb.DuckDBPyConnection, ctx: MetricContext, n: int = BACKTE
     (the fit saw no win: forecast, low and high are None, and the period is left out of both errors).
     """
     periods = backtest_periods(ctx, n)
-    counts = step_counts(con, ctx)
+    counts = counts if counts is not None else step_counts(con, ctx)
     rows = []
     if periods:
         before = previous_period(periods[0][0], ctx.grain)
