@@ -5,6 +5,8 @@ and CJK font of ``funnel.charts`` (kept in their own module so the Review charts
 
 from __future__ import annotations
 
+import json
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -29,6 +31,14 @@ AT_RISK_DAYS = (0, 30, 60, 90, 120, 150, 180)
 
 def _l(key: str, lang: str) -> str:
     return _L.get(lang, _L["en"])[key]
+
+
+def _finish(chart, lang: str):
+    """The project's font and style, and ``fit-x`` sizing: Streamlit gives a chart without an autosize
+    ``fit`` with the padding contained, which takes the axes and title out of the given height and left a
+    four-bar chart 25 px tall in the browser; ``fit-x`` stretches the width only, the height stays the
+    plot's."""
+    return _configure(chart, lang).properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def _points(frame: pd.DataFrame, min_at_risk: int) -> pd.DataFrame:
@@ -78,9 +88,9 @@ def win_curve_chart(curves: pd.DataFrame, group: str | None, lang: str = "zh", t
         x=alt.X("_d:O", sort=[str(d) for d in AT_RISK_DAYS], title=f"{_l('n', lang)} · {_l('days', lang)}",
                 axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("_g:N", sort=order, title=None, axis=alt.Axis(labelLimit=160)),
-        text="_n:N", color=alt.Color("_g:N", sort=order, legend=None),
+        text="_n:N", color=alt.value("#333"),
     ).properties(width=520, height=18 * max(1, len(order)))
-    return _configure(alt.vconcat(top_chart, table, spacing=18).resolve_scale(color="shared"), lang)
+    return _configure(alt.vconcat(top_chart, table, spacing=18), lang)
 
 
 def triangle_chart(triangle: pd.DataFrame, days=(30, 60, 90, 120, 150, 180), lang: str = "zh",
@@ -99,24 +109,26 @@ def triangle_chart(triangle: pd.DataFrame, days=(30, 60, 90, 120, 150, 180), lan
                          "_s": share, "_e": _l("estimated", lang) if est else _l("observed", lang),
                          "_t": ("≈" if est else "") + f"{share * 100:.1f}%", "_o": 0.45 if est else 1.0})
     data = pd.DataFrame(rows, columns=["_p", "_d", "_s", "_e", "_t", "_o"])
+    dark = 0.6 * (float(data["_s"].max()) if len(data) else 1.0)  # white text on the darker observed cells
     period_order = [f"{r['period']} · {int(r['leads']):,}" for r in triangle.to_dict("records")]
     day_order = [_l("within", lang).format(d=d) for d in days]
     x = alt.X("_d:O", sort=day_order, title=None, axis=alt.Axis(orient="top", labelAngle=0))
-    y = alt.Y("_p:O", sort=period_order, title=_l("period", lang), axis=alt.Axis(labelLimit=200))
+    y = alt.Y("_p:O", sort=period_order, title=_l("period", lang), axis=alt.Axis(labelLimit=200, labelOverlap=False))
     tooltip = [alt.Tooltip("_p:O", title=_l("period", lang)), alt.Tooltip("_d:O", title=_l("share", lang)),
                alt.Tooltip("_s:Q", title=_l("share", lang), format=".1%"), alt.Tooltip("_e:N", title=" ")]
     heat = alt.Chart(data).mark_rect().encode(
         x=x, y=y, color=alt.Color("_s:Q", title=_l("share", lang), scale=alt.Scale(scheme="blues", domainMin=0),
                                   legend=alt.Legend(format="%")),
         opacity=alt.Opacity("_o:Q", legend=None, scale=None),
-        strokeDash=alt.condition(f"datum._e == '{_l('estimated', lang)}'", alt.value([4, 3]), alt.value([1, 0])),
-        stroke=alt.condition(f"datum._e == '{_l('estimated', lang)}'", alt.value("#555"), alt.value(None)),
+        strokeDash=alt.condition(f"datum._e == {json.dumps(_l('estimated', lang))}", alt.value([4, 3]), alt.value([1, 0])),
+        stroke=alt.condition(f"datum._e == {json.dumps(_l('estimated', lang))}", alt.value("#555"), alt.value(None)),
         tooltip=tooltip)
     text = alt.Chart(data).mark_text(fontSize=12).encode(
         x=x, y=y, text="_t:N",
-        color=alt.condition("datum._s > 0.5 && datum._o == 1", alt.value("white"), alt.value("#222")))
-    chart = alt.layer(heat, text).properties(width=560, height=max(120, 26 * len(period_order)), title=title or "")
-    return _configure(chart, lang)
+        color=alt.condition(f"datum._s > {dark} && datum._o == 1", alt.value("white"), alt.value("#222")))
+    y_axis_rows = max(120, 26 * len(period_order))
+    chart = alt.layer(heat, text).properties(width=560, height=y_axis_rows, title=title or "")
+    return _finish(chart, lang)
 
 
 def forecast_stage_chart(by_stage: pd.DataFrame, lang: str = "zh", title: str | None = None):
@@ -136,12 +148,12 @@ def forecast_stage_chart(by_stage: pd.DataFrame, lang: str = "zh", title: str | 
         y=y, x=alt.X("_w:Q", title=f"{_l('expected_wins', lang)} / {_l('open_leads', lang)}",
                      scale=alt.Scale(domain=[0, top * 1.3])), tooltip=tooltip)
     text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=12).encode(y=y, x="_w:Q", text="_t:N")
-    return _configure(alt.layer(bars, text).properties(width=460, height=max(100, 32 * len(data)),
-                                                         title=title or ""), lang)
+    return _finish(alt.layer(bars, text).properties(width=460, height=max(100, 32 * len(data)),
+                                                      title=title or ""), lang)
 
 
 def backtest_chart(frame: pd.DataFrame, lang: str = "zh", title: str | None = None):
-    """Forecast (bars) with its 80% interval (whiskers), the actual wins (black ticks) and the naive
+    """Forecast (bars) with its 80% interval (whiskers), the actual wins (black dots) and the naive
     guess (open diamonds), one group per backtest period, oldest first. Periods with too little history
     show no bar. Input: ``backtest`` rows."""
     data = pd.DataFrame({"_p": frame["period"].astype(str).values,
@@ -157,20 +169,21 @@ def backtest_chart(frame: pd.DataFrame, lang: str = "zh", title: str | None = No
                alt.Tooltip("_nv:Q", title=_l("naive", lang), format=",.0f")]
     legend_domain = [_l("forecast", lang), _l("actual", lang), _l("naive", lang)]
     legend_scale = alt.Scale(domain=legend_domain, range=[PALETTE["bar"], "#222222", PALETTE["line"]])
+    legend = alt.Legend(title=None, labelLimit=280)
     y_title = _l("wins", lang)
     bars = alt.Chart(data).transform_filter("datum._f != null").transform_calculate(
-        _k=f"'{legend_domain[0]}'").mark_bar(opacity=0.75, size=34).encode(
-        x=x, y=alt.Y("_f:Q", title=y_title), color=alt.Color("_k:N", scale=legend_scale, title=None),
+        _k=json.dumps(legend_domain[0])).mark_bar(opacity=0.75, size=34).encode(
+        x=x, y=alt.Y("_f:Q", title=y_title), color=alt.Color("_k:N", scale=legend_scale, legend=legend),
         tooltip=tooltip)
-    whiskers = alt.Chart(data).transform_filter("datum._lo != null").mark_rule(color="#333", strokeWidth=1.5).encode(
+    whiskers = alt.Chart(data).transform_filter("datum._lo != null").mark_rule(color="#666", strokeWidth=1.5).encode(
         x=x, y="_lo:Q", y2="_hi:Q", tooltip=tooltip)
-    actual = alt.Chart(data).transform_calculate(_k=f"'{legend_domain[1]}'").mark_tick(
-        thickness=3, size=40).encode(x=x, y="_a:Q", color=alt.Color("_k:N", scale=legend_scale, title=None),
+    actual = alt.Chart(data).transform_calculate(_k=json.dumps(legend_domain[1])).mark_point(
+        shape="circle", filled=True, size=80, opacity=1).encode(x=x, y="_a:Q", color=alt.Color("_k:N", scale=legend_scale, legend=legend),
                                      tooltip=tooltip)
     naive = alt.Chart(data).transform_filter("datum._nv != null").transform_calculate(
-        _k=f"'{legend_domain[2]}'").mark_point(shape="diamond", size=90, filled=False, strokeWidth=2).encode(
-        x=x, y="_nv:Q", color=alt.Color("_k:N", scale=legend_scale, title=None), tooltip=tooltip)
+        _k=json.dumps(legend_domain[2])).mark_point(shape="diamond", size=90, filled=False, strokeWidth=2).encode(
+        x=x, y="_nv:Q", color=alt.Color("_k:N", scale=legend_scale, legend=legend), tooltip=tooltip)
     missing = alt.Chart(data).transform_filter("datum._f == null").mark_text(
         fontSize=11, color="#888", dy=-10).encode(x=x, y="_a:Q", text=alt.value(_l("too_little", lang)))
     chart = alt.layer(bars, whiskers, actual, naive, missing).properties(width=520, height=260, title=title or "")
-    return _configure(chart, lang)
+    return _finish(chart, lang)
