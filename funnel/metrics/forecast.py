@@ -248,6 +248,7 @@ def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=
     p_30, p_60, p_90 (one column per horizon), expected_amount_<last horizon> (p·amount). The per-lead
     probabilities are joined in DuckDB from the per-(state, age) table (no per-lead Python loop).
     """
+    horizons = tuple(int(h) for h in horizons)  # they name columns below: whole numbers only
     counts = step_counts(con, ctx)
     model = model or _fit(counts, _day(ctx.as_of))
     groups = _open_at(counts, _day(ctx.as_of))
@@ -266,14 +267,14 @@ def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=
     frame = con.execute(f"""
         with src as ({sql}),
         p as (select {unnest}),
-        o as (select lead_key, lead_id, least(stage_rank, {open_states}) - 1 as st,
+        o as (select lead_key, lead_id, least(stage_rank, ?) - 1 as st,
                      date_diff('day', acquired_on, cast(? as date)) as age, amount
               from src where state = 'open')
         select o.lead_id, f.source, f.rep, list_extract(?, o.st + 1) as stage, o.age as age_days, o.amount,
                {", ".join(f"p.{c}" for c in cols)}, p.p_{last} * coalesce(o.amount, 0) as expected_amount_{last}
         from o join p using (st, age) join lead_facts f on f.lead_key = o.lead_key
-        order by p.p_{last} desc, o.lead_id {"limit " + str(int(limit)) if limit else ""}""",
-        [*inner, *lists, ctx.as_of, list(model.states[:-2])]).df()
+        order by p.p_{last} desc, o.lead_id limit ?""",
+        [*inner, *lists, open_states, ctx.as_of, list(model.states[:-2]), int(limit) if limit else None]).df()
     return frame[columns]
 
 

@@ -15,6 +15,8 @@
   of a lead (``kind`` = ``completed`` / ``span``); in-progress intervals are not stored (they depend on
   the as-of date): the metrics count them from ``lead_facts``. It repeats the lead's ``acquired_at`` so
   a date-only filter applies without a join (attribute filters join ``lead_facts`` on ``lead_key``).
+- ``state_steps``, one row per (dated lead, day its SPEC §7 state changes), for the forecast (see
+  ``_STATE_STEPS``); built after ``entry_facts``.
 
 Stage positions: ``stage_order`` is the configured ``order``; ``stage_rank`` is the 1-based position in
 configured order (dense, used for the per-lead bit masks ``event_mask`` / ``undated_mask`` / ``strict_mask``
