@@ -70,7 +70,7 @@ def test_a_young_period_warns_and_gives_no_advice(fixture_db):
     # April holds Q01 alone (age 4 days at 04-06, median cycle 19 days): young
     at = _open({"lang": "zh", "period": "2024-04"})
     assert any("本期线索尚新" in w.value for w in at.warning)
-    for _ in range(7):
+    for _ in range(8):  # to the last slide, the actions (after sections 1–6 and the win curve / forecast)
         at.button(key="lf_next").click().run()
     shown = " ".join(m.value for m in at.markdown)
     assert "不据此提出改进建议" in shown and "优先改进" not in shown
