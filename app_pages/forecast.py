@@ -9,7 +9,8 @@ import streamlit as st
 
 from funnel import forecast_charts as fc
 from funnel.i18n import fmt_num, fmt_pct, grain_word, t
-from funnel.metrics.forecast import backtest_mae
+from funnel.metrics import (backtest, backtest_mae, cohort_summary, cohort_triangle, forecast, forecast_leads,
+                            win_curve_summary, win_curves)
 from funnel.metrics.win_curve import HORIZONS_DAYS, MIN_AT_RISK
 from app_pages import _common as common
 
@@ -28,7 +29,7 @@ def amount_text(value) -> str:
 # ------------------------------------------------------------------------------------------ win curve
 st.subheader(t("fc_curve_title", lang))
 common.caption(t("fc_curve_intro", lang))
-summary = common.metric("win_curve_summary")
+summary = common.metric(win_curve_summary)
 if not summary["cohort"]["leads"]:
     common.info(t("empty_cohort", lang))
 else:
@@ -36,10 +37,10 @@ else:
     cols = st.columns(len(HORIZONS_DAYS))
     for col, days in zip(cols, HORIZONS_DAYS):
         col.metric(t("fc_within", lang, d=days), fmt_pct(head[str(days)]))
-    cohort = common.metric("cohort_summary")
+    cohort = common.metric(cohort_summary)
     common.caption(t("fc_naive_note", lang, naive=fmt_pct(cohort["overall_conversion"]), open=fmt_num(cohort["open"]),
                      curve=fmt_pct(head["180"])))
-    curves = common.metric("win_curves")
+    curves = common.metric(win_curves)
     dims = {"source": t("sources", lang), "rep": t("reps", lang)}
     dim = st.radio(t("fc_curve_group", lang), list(dims), format_func=dims.get, horizontal=True, key="fc_dim")
     chart = fc.win_curve_chart(curves[dim], dim, lang=lang, title=f"{t('fc_curve_title', lang)} · {dims[dim]}",
@@ -57,7 +58,7 @@ else:
 
 # ------------------------------------------------------------------------------------------- triangle
 st.subheader(t("fc_triangle_title", lang))
-triangle = common.metric("cohort_triangle")
+triangle = common.metric(cohort_triangle)
 if triangle.empty:
     common.info(t("empty_cohort", lang))
 else:
@@ -75,7 +76,7 @@ else:
 
 # ------------------------------------------------------------------------------------------- forecast
 st.subheader(t("fc_forecast_title", lang))
-result = common.metric("forecast")
+result = common.metric(forecast)
 horizons = [r["horizon_days"] for r in result]
 horizon = st.radio(t("fc_horizon", lang), horizons, index=len(horizons) - 1, horizontal=True, key="fc_h",
                    format_func=lambda h: t("fc_horizon_option", lang, h=h))
@@ -105,7 +106,7 @@ if len(by_stage):
         t("col_expected_amount", lang): st.column_config.NumberColumn(format="localized")})
 
 st.markdown(f"**{common.md_escape(t('fc_leads_title', lang))}**")
-leads = common.metric("forecast_leads", limit=LEADS_SHOWN)
+leads = common.metric(forecast_leads, limit=LEADS_SHOWN)
 if len(leads):
     columns = {"lead_id": "col_lead_id", "source": "col_source", "rep": "col_rep", "stage_name": "col_stage",
                "age_days": "col_age_days", "amount": "col_amount"}
@@ -124,12 +125,12 @@ if len(leads):
                  column_config={text: common.pct_column(text) for text in p_labels.values()})
     common.caption(t("fc_leads_caption", lang, h=horizons[-1], shown=fmt_num(len(leads)),
                      n=fmt_num(entry["open_leads"])))
-    later = common.metric_later("forecast_leads")
+    later = common.metric_later(forecast_leads)
     common.download_table(lambda: lead_table(later()), "forecast_open_leads", "fc_leads_dl")
 
 # ------------------------------------------------------------------------------------------- backtest
 st.subheader(t("fc_backtest_title", lang))
-bt = common.metric("backtest")
+bt = common.metric(backtest)
 mae = backtest_mae(bt)
 if len(bt):
     m1, m2 = st.columns(2)

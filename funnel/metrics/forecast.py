@@ -26,7 +26,7 @@ from funnel.metrics._common import attribute_where, fetch_rows
 from funnel.metrics.aalen_johansen import interval80, transition_matrices, win_probabilities
 from funnel.metrics.context import MetricContext
 from funnel.metrics.lifecycle import states_at_sql
-from funnel.metrics.trends import next_period, period_label, period_start, previous_period
+from funnel.periods import next_period, period_label, period_start, previous_period
 
 HORIZONS_DAYS = (30, 60, 90)
 BACKTEST_PERIODS = 6

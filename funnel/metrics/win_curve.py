@@ -18,7 +18,8 @@ import pandas as pd
 from funnel.metrics._common import cohort_where, py
 from funnel.metrics.aalen_johansen import competing_risks_curves
 from funnel.metrics.context import MetricContext
-from funnel.metrics.trends import _grain, period_label
+from funnel.metrics.trends import _grain
+from funnel.periods import period_label
 
 HORIZONS_DAYS = (30, 60, 90, 180)
 TRIANGLE_DAYS = (30, 60, 90, 120, 150, 180)
