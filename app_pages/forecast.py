@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from funnel import forecast_charts as fc
-from funnel.i18n import fmt_num, fmt_pct, grain_word, t
+from funnel.formats import fmt_num, fmt_pct
+from funnel.i18n import grain_word, t
 from funnel.metrics import (backtest, backtest_mae, cohort_summary, cohort_triangle, forecast, forecast_leads,
                             win_curve_summary, win_curves)
 from funnel.metrics.win_curve import HORIZONS_DAYS, MIN_AT_RISK
