@@ -34,6 +34,7 @@ PAGES = (  # (file, label key, icon, url path)
     ("app_pages/followup.py", "page_followup", ":material/notification_important:", "followup"),
     ("app_pages/trends.py", "page_trends", ":material/show_chart:", "trends"),
     ("app_pages/review.py", "page_review", ":material/compare_arrows:", "review"),
+    ("app_pages/forecast.py", "page_forecast", ":material/query_stats:", "forecast"),
     ("app_pages/settings.py", "page_settings", ":material/settings:", "settings"),
     # Presentation mode (large type, no widgets) comes from the report module; listed when its page exists.
     ("app_pages/presentation.py", "page_presentation", ":material/present_to_all:", "presentation"),

@@ -232,6 +232,7 @@ def _cmd_metrics(args) -> int:
                               stalled_days=args.stalled_days, skip_rule=args.skip_rule)
         figs = figures(con, ctx)
         figs.update(_review_keys(con, ctx, period_day))
+        _add_forecast(figs, con, ctx)
     finally:
         con.close()
     if args.json:
@@ -301,6 +302,14 @@ def _lead_import_rows(con) -> list[dict]:
     from funnel.metrics.review_changes import lead_import_list
 
     return records(lead_import_list(con))
+
+
+def _add_forecast(figs: dict, con, ctx) -> None:
+    """SPEC §7.4–7.5's keys (win_curve, cohort_triangle, forecast, backtest, backtest_mae), added beside the
+    §5 figures; existing keys are never renamed or dropped."""
+    from funnel.metrics.figures import forecast_figures
+
+    figs.update(forecast_figures(con, ctx))
 
 
 def _cmd_report(args) -> int:

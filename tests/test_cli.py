@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from funnel.cli import main
+from funnel.metrics.figures import forecast_figures
 from funnel.metrics import figures, resolve_context
 from funnel.metrics.figures import review_figures
 from funnel.store.db import connect
@@ -57,10 +58,33 @@ def test_metrics_json_has_the_spec_shape_and_the_functions_figures(sample_db, ca
         ctx = resolve_context(con)
         direct = figures(con, ctx)
         review = review_figures(con, ctx)  # the review keys of SPEC §7.6, made by their own functions
+        direct.update(forecast_figures(con, ctx))  # SPEC §7.4–7.5's keys, beside §5's
     finally:
         con.close()
     assert {k: figs[k] for k in direct} == json.loads(json.dumps(direct, ensure_ascii=False))
     assert {k: figs[k] for k in review} == json.loads(json.dumps(review, ensure_ascii=False))
+
+
+def test_metrics_json_adds_the_win_curve_forecast_and_backtest(sample_db, capsys):
+    assert main(["metrics", "--db", str(sample_db), "--json"]) == 0
+    figs = json.loads(capsys.readouterr().out)
+    curve = figs["win_curve"]
+    assert set(curve["cohort"]) >= {"30", "60", "90", "180"} and set(curve) >= {"by_source", "by_rep", "curve"}
+    assert all({"source", "30", "60", "90", "180"} <= set(r) for r in curve["by_source"])
+    assert all({"rep", "30", "60", "90", "180"} <= set(r) for r in curve["by_rep"])
+    points = curve["curve"]
+    assert [p["t"] for p in points] == list(range(len(points)))
+    assert all(abs(p["f_w"] + p["f_l"] + p["s"] - 1) < 1e-9 for p in points)
+    assert all({"period", "leads", "cells"} <= set(r) for r in figs["cohort_triangle"])
+    assert all([c["days"] for c in r["cells"]] == [30, 60, 90, 120, 150, 180] for r in figs["cohort_triangle"])
+    assert [f["horizon_days"] for f in figs["forecast"]] == [30, 60, 90]
+    for f in figs["forecast"]:
+        assert {"expected_wins", "low", "high", "expected_amount", "open_leads", "by_stage"} <= set(f)
+        assert 0 <= f["low"] <= f["expected_wins"] <= f["high"] <= f["open_leads"]
+        assert [r["stage"] for r in f["by_stage"]] == ["acquired", "screening", "discovery", "proposal"]
+    assert len(figs["backtest"]) == 6
+    assert all({"period", "forecast", "low", "high", "actual", "naive"} <= set(r) for r in figs["backtest"])
+    assert set(figs["backtest_mae"]) >= {"model", "naive"}
 
 
 def test_metrics_filters_narrow_the_cohort(sample_db, capsys):

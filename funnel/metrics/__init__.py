@@ -9,6 +9,7 @@ from funnel.metrics.cohort import cohort_summary, stage_funnel
 from funnel.metrics.context import FunnelFilter, MetricContext, latest_event_date, resolve_context
 from funnel.metrics.cycle import cycle_distribution, cycle_summary, time_to_loss
 from funnel.metrics.figures import figures
+from funnel.metrics.forecast import backtest, backtest_mae, forecast, forecast_leads, stage_model
 from funnel.metrics.followup import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from funnel.metrics._common import wilson_interval
 from funnel.metrics.leaderboard import leaderboard, leaderboards
@@ -21,6 +22,7 @@ from funnel.metrics.review_attribution import attribution, attribution_leads
 from funnel.metrics.review_bridge import bridge, bridge_leads, stage_movement
 from funnel.metrics.review_changes import upload_change_leads, upload_changes
 from funnel.metrics.time_in_stage import time_in_stage
+from funnel.metrics.win_curve import cohort_triangle, win_curve_summary, win_curves
 from funnel.metrics.trends import (period_activity, period_context, period_label, period_over_period, period_start,
                                    previous_window, range_over_range, stage_entries, trends)
 
@@ -36,4 +38,6 @@ __all__ = [
     "window_comparison", "window_coverage", "bottleneck", "data_quality", "data_quality_counts", "figures", "render_text",
     "bridge", "bridge_leads", "stage_movement", "attribution", "attribution_leads", "upload_changes",
     "upload_change_leads",
+    "win_curves", "win_curve_summary", "cohort_triangle", "stage_model", "forecast", "forecast_leads", "backtest",
+    "backtest_mae",
 ]

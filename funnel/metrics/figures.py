@@ -96,3 +96,22 @@ def review_figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, period=No
     from funnel.metrics.review_bridge import bridge
 
     return {"bridge": py(bridge(con, ctx, period)), "attribution": py(attribution(con, ctx, period))}
+
+
+def forecast_figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
+    """The keys of SPEC §7.4–7.5 that ``metrics --json`` adds (docs/metrics.md, "Win curve, forecast"):
+    ``win_curve`` and ``cohort_triangle`` (§4's cohort: the filters and the acquisition range apply),
+    ``forecast`` and ``backtest`` / ``backtest_mae`` (made at the as-of date over the leads passing the
+    attribute filters; the acquisition range does not apply)."""
+    from funnel.metrics.forecast import backtest, backtest_mae, forecast, step_counts
+    from funnel.metrics.win_curve import cohort_triangle, cohort_triangle_json, win_curve_summary
+
+    counts = step_counts(con, ctx)  # one GROUP BY for the forecast and the six backtest fits
+    bt = backtest(con, ctx, counts=counts)
+    return {
+        "win_curve": win_curve_summary(con, ctx),
+        "cohort_triangle": cohort_triangle_json(cohort_triangle(con, ctx)),
+        "forecast": py(forecast(con, ctx, counts=counts)),
+        "backtest": records(bt.drop(columns=["wins_seen"])),
+        "backtest_mae": backtest_mae(bt),
+    }

@@ -74,6 +74,7 @@ def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
     out += ["", f"{t['bottleneck']}: {b['sentence_zh'] if lang == 'zh' else b['sentence_en']}"]
     dq = figs["data_quality"]["counts"]
     out += ["", f"{t['quality']}: " + (", ".join(f"{k} {v}" for k, v in dq.items()) if dq else t["none"])]
+    out += _forecast_lines(figs, lang)
     return "\n".join(out) + "\n"
 
 
@@ -105,3 +106,30 @@ def render_changes(out: dict, lang: str = "en") -> str:
         shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
         lines.append(f"  {label:<{width}}  {out['counts'][g]:>8,}  {shown}")
     return "\n".join(lines)
+
+
+def _forecast_lines(figs: dict, lang: str) -> list[str]:
+    """SPEC §7.4–7.5 in a few lines, when the figure set holds them (``metrics`` adds them)."""
+    if "win_curve" not in figs:
+        return []
+
+    def t_(key: str, **values) -> str:
+        return t(f"cli.fc_{key}", lang, **values)
+
+    head = figs["win_curve"]["cohort"]
+    out = ["", t_("curve") + ": " + " / ".join(_pct(head[k]) for k in ("30", "60", "90", "180"))]
+    out += ["", t_("forecast")]
+    for f in figs["forecast"]:
+        out.append("  " + t_("h", h=f["horizon_days"]) + ": " + t_("wins",
+            w=_num(f["expected_wins"]), lo=_num(f["low"]), hi=_num(f["high"]), n=f["open_leads"],
+            a=f"{f['expected_amount']:,.0f}"))
+    out += ["", t_("backtest")]
+    for b in figs["backtest"]:
+        if b["too_little_history"]:
+            out.append(f"  {b['period']}: {t_('little')} / {b['actual']} / {_num(b['naive'], 0)}")
+        else:
+            out.append(f"  {b['period']}: {_num(b['forecast'])} / {_num(b['low'])}–{_num(b['high'])} / {b['actual']} / "
+                       f"{_num(b['naive'], 0)}")
+    mae = figs["backtest_mae"]
+    out.append(t_("mae", m=_num(mae["model"]), n=_num(mae["naive"])))
+    return out

@@ -25,6 +25,7 @@ from funnel.metrics.context import MetricContext
 from funnel.metrics.review import cohort_age, data_span, window_coverage
 from funnel.report import activity
 from funnel.report.actions import suggest_actions
+from funnel.report.forecast_section import forecast_section
 from funnel.report.labels import L
 from funnel.report.model import (ChartItem, Column, Kpi, ReportData, Section, Table, fmt_value,
                                  frame_rows)
@@ -366,6 +367,7 @@ def build_report(con, ctx: MetricContext, period: str = "", grain: str | None = 
     ]
     followup = sections[-1]
     sections.extend(review_sections(con, ctx, per.start, lang, names))  # SPEC §7.6: bridge, changes, attribution
+    sections.append(forecast_section(con, ctx, pctx, lang, names, len(sections) + 1))
     named = {**figs, "stages": _named(figs.get("stages", []), names)}
     actions = suggest_actions(named, compared, ctx, followup, lang)
     if maturity.get("young"):

@@ -18,6 +18,8 @@
   of a lead (``kind`` = ``completed`` / ``span``); in-progress intervals are not stored (they depend on
   the as-of date): the metrics count them from ``lead_facts``. It repeats the lead's ``acquired_at`` so
   a date-only filter applies without a join (attribute filters join ``lead_facts`` on ``lead_key``).
+- ``state_steps``, one row per (dated lead, day its SPEC §7 state changes), for the forecast (see
+  ``_STATE_STEPS``); built after ``entry_facts``.
 
 Stage positions: ``stage_order`` is the configured ``order``; ``stage_rank`` is the 1-based position in
 configured order (dense, used for the per-lead bit masks ``event_mask`` / ``undated_mask`` / ``strict_mask``
@@ -38,7 +40,7 @@ from funnel.store.transaction import write_transaction
 from funnel.text import MISSING_TOKENS
 
 DERIVED_TABLES = ("lead_facts", "lead_stages", "stage_intervals", "interval_facts", "entry_facts", "event_problems",
-                  "cohort_cube", "interval_cube")
+                  "cohort_cube", "interval_cube", "state_steps")
 # Columns added to a derived table after its first release: a store that lacks one is rebuilt on open.
 DERIVED_COLUMNS = (("lead_facts", "close_date"), ("lead_facts", "close_estimated"))
 
@@ -308,8 +310,47 @@ _PROBLEMS = """
     from lead_facts where acquired_at is null
 """
 
+# SPEC §7's state of a lead at the end of each day, as the days it changes, from ALL the data (the
+# forecast's stage model and its backtest; funnel/metrics/forecast.py). One row per (dated lead, day its
+# state changes): acq_day (acquisition date as days since 1970-01-01), age (days since acquisition; every
+# lead's first row is age 0, prev 0), prev / st: the state before / from that day, coded 1 … won rank for
+# an open lead's stage rank (capped at the won stage, as in lifecycle.states_at_sql), 126 won, 127 lost;
+# and the lead's amount. The close row sits on the close date (statuses won / lost only); stage entries on
+# or after it are dropped; several entries on one day count as the highest. What was known at the end of
+# any day c is exactly the rows with acq_day + age <= c (a lead closed after c is open then; an entry
+# after c is not seen), so one table serves every as-of date and every backtest cut-off. At 1M leads the
+# same rows computed per query took seconds; here a query only aggregates them.
+STATE_WON, STATE_LOST = 126, 127
+_STATE_STEPS = """
+    create or replace table state_steps as
+    with l as (
+        select lead_key, cast(acquired_at as date) as acq,
+               case when status in ('won', 'lost') then close_date end as closed_on,
+               case when status = 'won' then $won_code else $lost_code end as close_st, amount
+        from lead_facts where acquired_at is not null
+    ), steps as (
+        select lead_key, acq as day, 1 as st, 0 as k from l
+        union all
+        select x.lead_key, cast(x.entered_at as date), least(x.stage_rank, $won_rank),
+               256 + least(x.stage_rank, $won_rank)
+        from entry_facts x join l on l.lead_key = x.lead_key
+        where l.closed_on is null or cast(x.entered_at as date) < l.closed_on
+        union all
+        select lead_key, closed_on, close_st, 512 from l where closed_on is not null
+    ), per_day as (
+        select lead_key, day, arg_max(st, k) as st from steps group by lead_key, day
+    ), seq as (
+        select lead_key, day, st, lag(st) over (partition by lead_key order by day) as prev from per_day
+    )
+    select s.lead_key, cast(date_diff('day', date '1970-01-01', l.acq) as integer) as acq_day,
+           cast(date_diff('day', l.acq, s.day) as integer) as age, cast(coalesce(s.prev, 0) as smallint) as prev,
+           cast(s.st as smallint) as st, l.amount
+    from seq s join l on l.lead_key = s.lead_key
+    where s.prev is null or s.prev <> s.st
+"""
+
 _STEPS = ("events", "per_lead", "acts", "reasons", "facts", "lead_stages", "sorted", "intervals", "intervals_view",
-          "entries", "problems", "cohort_cube", "interval_cube")
+          "entries", "state_steps", "problems", "cohort_cube", "interval_cube")
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None) -> None:
@@ -340,6 +381,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
         "intervals": (_INTERVALS, {"keys": lists["keys"], "orders": lists["orders"]}),
         "intervals_view": (_INTERVALS_VIEW, {}),
         "entries": (_ENTRIES, {}),
+        "state_steps": (_STATE_STEPS, {"won_rank": ranks[won_key], "won_code": STATE_WON, "lost_code": STATE_LOST}),
         "problems": (_PROBLEMS, {"won_key": won_key, "keys": lists["keys"]}),
         "cohort_cube": (_COHORT_CUBE, {}),
         "interval_cube": (_INTERVAL_CUBE, {}),

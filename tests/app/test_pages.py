@@ -16,7 +16,7 @@ from app_helpers import new_app
 from funnel.formats import fmt_num, fmt_pct
 from funnel.metrics.context import FunnelFilter
 
-PAGES = ("overview", "data", "cycle", "loss", "team", "followup", "trends", "settings")
+PAGES = ("overview", "data", "cycle", "loss", "team", "followup", "trends", "forecast", "settings")
 BAD = re.compile(r"\b(NaN|nan|None|inf|Infinity)\b")
 
 
@@ -323,3 +323,34 @@ def test_followup_draws_the_most_urgent_rows_of_a_long_list(tmp_path, app_env):
     assert len(drawn) == 1_000
     idle = drawn["Idle days"].tolist()
     assert idle == sorted(idle, reverse=True) and idle[0] > 170  # 2024-01-01 -> 2024-06-30: 181 days
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_forecast_page_numbers_equal_the_functions(sample_db, app_env, lang):
+    app_env(sample_db)
+    at = _open("forecast", {"lang": lang}, locale="zh-CN" if lang == "zh" else "en-US")
+    _assert_clean(at, f"forecast/{lang}")
+    con, ctx, metrics = _expected(sample_db)
+    summary = metrics.win_curve_summary(con, ctx)
+    tiles = _metric_values(at)
+    from funnel.i18n import t
+
+    for days in (30, 60, 90, 180):
+        assert tiles[t("fc_within", lang, d=days)] == fmt_pct(summary["cohort"][str(days)])
+    last = metrics.forecast(con, ctx)[-1]  # the horizon radio starts at the longest, 90 days
+    assert tiles[t("fc_expected_wins", lang)] == fmt_num(last["expected_wins"], 1)
+    assert tiles[t("fc_interval", lang)] == f"{fmt_num(last['low'], 1)} – {fmt_num(last['high'], 1)}"
+    assert tiles[t("fc_open_leads", lang)] == fmt_num(last["open_leads"])
+    mae = metrics.backtest_mae(metrics.backtest(con, ctx))
+    assert tiles[t("fc_mae_model", lang)] == fmt_num(mae["model"], 1)
+    assert tiles[t("fc_mae_naive", lang)] == fmt_num(mae["naive"], 1)
+    # the backtest chart draws the function's forecasts and actuals
+    charts = at.get("vega_lite_chart")
+    drawn = [_chart_data(c) for c in charts]
+    backtest = next(d for d in drawn if "_a" in d.columns and "_nv" in d.columns)
+    bt = metrics.backtest(con, ctx)
+    assert [int(x) for x in backtest["_a"]] == [int(x) for x in bt["actual"]]
+    # the open-lead list is sorted by probability and the 30-day radio changes the tiles
+    at.radio(key="fc_h").set_value(30).run()
+    first = metrics.forecast(con, ctx)[0]
+    assert _metric_values(at)[t("fc_expected_wins", lang)] == fmt_num(first["expected_wins"], 1)

@@ -22,12 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-PAGES = ("overview", "data", "cycle", "loss", "team", "followup", "trends", "review", "settings")
+PAGES = ("overview", "data", "cycle", "loss", "team", "followup", "trends", "review", "forecast", "settings")
 TITLES = {"zh": {"overview": "总览", "data": "数据导入", "cycle": "转化周期", "loss": "流失分析", "team": "团队",
-                 "followup": "异常跟进", "trends": "趋势", "review": "复盘", "settings": "设置"},
+                 "followup": "异常跟进", "trends": "趋势", "review": "复盘", "forecast": "预测", "settings": "设置"},
           "en": {"overview": "Overview", "data": "Data", "cycle": "Cycle time", "loss": "Loss analysis",
                  "team": "Team", "followup": "Follow-up", "trends": "Trends", "review": "Review",
-                 "settings": "Settings"}}
+                 "forecast": "Forecast", "settings": "Settings"}}
 BAD_TEXT = re.compile(r"\b(NaN|nan%|None|inf|Infinity|Traceback)\b")
 
 pytestmark = [pytest.mark.browser,

@@ -22,7 +22,7 @@ EVIL_REASON = '=HYPERLINK("http://x")'
 pytestmark = pytest.mark.skipif(not hasattr(M, "figures"), reason="funnel.metrics not built yet")
 
 SECTIONS = ["headline", "conversion", "cycle", "loss", "team", "followup", "review_bridge", "review_changes",
-            "review_attribution", "actions"]
+            "review_attribution", "forecast", "actions"]
 NOW = dt.datetime(2024, 4, 10, 9, 0)
 
 
@@ -135,8 +135,8 @@ def test_pdf_embeds_the_cjk_font_and_renders(report_zh, tmp_path):
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "30", "-png", "-f", "1", "-l", "2", str(path), str(tmp_path / "p")],
                        check=True, capture_output=True, timeout=60)
-        first = sorted(tmp_path.glob("p-*.png"))[0]  # p-1.png, or p-01.png once the PDF has 10+ pages
-        assert first.stat().st_size > 2000
+        pages = sorted(tmp_path.glob("p-*.png"))  # p-1.png, or p-01.png once the PDF has 10 pages or more
+        assert pages and pages[0].stat().st_size > 2000
 
 
 def test_pdf_without_cjk_font_fails_loudly(report_zh, monkeypatch):
@@ -264,3 +264,16 @@ def test_review_sections_are_the_review_functions(store, report_zh):
     rows = report_zh.section("review_attribution").tables[0].rows
     assert [r["contribution"] for r in rows] == [f["contribution"] for f in a["factors"]]
     assert [s.number for s in report_zh.sections] == list(range(1, len(SECTIONS) + 1))
+def test_forecast_section_equals_the_metric_functions(store, report_zh):
+    from funnel.metrics.forecast import backtest, backtest_mae, forecast
+    from funnel.metrics.win_curve import win_curve_summary
+
+    section = next(s for s in report_zh.sections if s.key == "forecast")
+    ctx = M.resolve_context(store, FunnelFilter(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31)),
+                            as_of=report_zh.as_of, grain="month")
+    kpis = {k.key: k for k in section.kpis}
+    assert kpis["fw_90"].value == win_curve_summary(store, ctx)["cohort"]["90"]
+    assert kpis["forecast"].value == forecast(store, ctx)[-1]["expected_wins"]
+    assert kpis["mae_model"].value == backtest_mae(backtest(store, ctx))["model"]
+    assert {c.key for c in section.charts} >= {"cohort_triangle", "backtest"}
+    assert [s.key for s in report_zh.sections][-2:] == ["forecast", "actions"]
