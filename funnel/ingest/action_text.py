@@ -3,7 +3,7 @@
 ``split_actions(texts)`` -> (parent positions, stripped non-empty pieces), in text order then piece order,
 exactly as ``re.split(r"[;；\\r\\n]+", text)`` + ``str.strip()`` per piece would give them.
 
-``read_actions(pieces, base_ns)`` -> ``ActionColumns``: per piece its date (datetime64[us], NaT when none),
+``read_actions(pieces, acquired, anchors, limit)`` -> ``ActionColumns``: per piece its date (datetime64[us], NaT when none),
 content, feedback, and ``done`` False for the pieces this path does not decide (a character outside
 ``PLAIN_RANGES``, a date it cannot place, an impossible date): the caller hands those to the per-row
 ``split_leading_date`` / ``feedback_value``, which give the warnings. For every piece it decides, the result
@@ -24,6 +24,9 @@ import pyarrow.compute as pc
 
 from funnel.ingest.dates import _YEARLESS
 from funnel.ingest.values import FEEDBACK_WORDS
+from funnel.ingest.yearless import NO_DAY, PLACED, day_numbers, place_yearless
+from funnel.ingest.yearless import days_of as _days
+from funnel.ingest.yearless import valid_day as _valid_day
 
 SPLIT_PATTERN = r"[;；\r\n]+"
 # Exactly the characters str.strip() and re's \s treat as whitespace (all below U+3001; the test checks).
@@ -47,8 +50,6 @@ _PLAIN_PATTERN = "^[" + "".join(f"{_re2_char(a)}-{_re2_char(b)}" for a, b in PLA
 # and the rest of the piece captured so that its start is the per-row match's end.
 _DATE_PATTERN = (_YEARLESS.pattern.replace("\\s", _re2_class(PY_WHITESPACE)).replace("\\d", "[0-9]")
                  + "(?P<rest>(?s:.*))$")
-_NS_PER_DAY = 86_400 * 10**9
-_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 MIN_YEAR, MAX_YEAR = 1900, 2199  # explicit years outside go per row (the per-row path names the problem)
 
 
@@ -69,9 +70,11 @@ def split_actions(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return parents[keep.to_numpy(zero_copy_only=False)], pieces.filter(keep)
 
 
-def read_actions(pieces: pa.Array, base: np.ndarray) -> ActionColumns:
-    """Dates, content and feedback of plain pieces; ``base`` (datetime64[ns] per piece, NaT = none) places a
-    date written without a year on or after it. Text work runs once per distinct piece."""
+def read_actions(pieces: pa.Array, acquired: np.ndarray, anchors: list[np.ndarray] = (),
+                 limit: int = NO_DAY) -> ActionColumns:
+    """Dates, content and feedback of plain pieces. A date written without a year is placed by
+    ``yearless.place_yearless`` from ``acquired`` and ``anchors`` (datetime64 per piece, NaT = none) and
+    ``limit`` (a day number for the file). Text work runs once per distinct piece."""
     encoded = pc.dictionary_encode(pieces)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     distinct = _read_distinct(encoded.dictionary)
@@ -86,18 +89,11 @@ def read_actions(pieces: pa.Array, base: np.ndarray) -> ActionColumns:
     rows = rows[ok]
     at[rows] = _stamp(_days(y[rows], m[rows], d[rows]), hour[rows], minute[rows])
     decided[rows] = True
-    # without a year: the base's year if that keeps it on/after the base's day, else the next year
-    base_ns = np.asarray(base, dtype="datetime64[ns]")
-    rows = np.flatnonzero(matched & (y == 0) & time_ok & ~np.isnat(base_ns))
-    base_day = base_ns[rows].view(np.int64) // _NS_PER_DAY
-    year = base_ns[rows].astype("datetime64[Y]").astype(np.int64) + 1970
-    mr, dr = m[rows], d[rows]
-    first = _valid_day(year, mr, dr)
-    first_day = _days(year, mr, dr)
-    first &= first_day >= base_day
-    second = ~first & _valid_day(year + 1, mr, dr)
-    day = np.where(first, first_day, _days(year + 1, mr, dr))
-    placed = first | second
+    # without a year: placed from the lead's dates (the per-row path warns about those not placed)
+    rows = np.flatnonzero(matched & (y == 0) & time_ok)
+    day, problem = place_yearless(m[rows], d[rows], day_numbers(np.asarray(acquired)[rows]),
+                                  [day_numbers(np.asarray(a)[rows]) for a in anchors], limit)
+    placed = problem == PLACED
     at[rows[placed]] = _stamp(day[placed], hour[rows][placed], minute[rows][placed])
     decided[rows[placed]] = True
     done = distinct["plain"][codes] & decided
@@ -126,23 +122,6 @@ def _ints(values: pa.Array) -> np.ndarray:
     """Digits as int64 (0 for an empty or missing group)."""
     text = pc.if_else(pc.equal(pc.fill_null(values, ""), ""), "0", pc.fill_null(values, "0"))
     return pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
-
-
-def _valid_day(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    in_month = (month >= 1) & (month <= 12)
-    last = _DAYS_IN_MONTH[np.where(in_month, month, 0)] + ((month == 2) & leap)
-    return in_month & (day >= 1) & (day <= last)
-
-
-def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of valid (year, month, day) parts (proleptic Gregorian; integer arithmetic)."""
-    y = year - (month <= 2)
-    era = y // 400
-    year_of_era = y - era * 400
-    day_of_year = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468
 
 
 def _stamp(days: np.ndarray, hour: np.ndarray, minute: np.ndarray) -> np.ndarray:

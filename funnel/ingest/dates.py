@@ -135,12 +135,16 @@ _YEARLESS = re.compile(
     r"(?:\s*(?P<H>\d{1,2})[:：](?P<M>\d{2}))?\s*[,，:：、]?\s*")
 
 
-def split_leading_date(text: str, base: pd.Timestamp | None) -> tuple[pd.Timestamp | None, str, str | None]:
+def split_leading_date(text: str, base: pd.Timestamp | None, anchors: tuple = (),
+                       limit: pd.Timestamp | None = None) -> tuple[pd.Timestamp | None, str, str | None]:
     """Split an activity like ``03-05电话沟通`` into (date, rest, problem).
 
-    A date without a year takes the year that keeps it on or after ``base`` (the acquisition date, else the
-    current stage's entry date); with no base it cannot be placed (date None, problem set).
+    A date without a year is placed by ``yearless.place_yearless``: on or after ``base`` (the acquisition
+    date) when known, else nearest to one of ``anchors`` (the lead's other dates); never after ``limit``.
+    A date that cannot be placed gives date None and a problem.
     """
+    from funnel.ingest.yearless import NO_DAY, PLACED, PROBLEMS, day_numbers, place_yearless
+
     match = _YEARLESS.match(text)
     if not match:
         return None, text.strip(), None
@@ -148,28 +152,26 @@ def split_leading_date(text: str, base: pd.Timestamp | None) -> tuple[pd.Timesta
     rest = text[match.end():].strip()
     month, day = int(parts["m"]), int(parts["d"])
     hour, minute = int(parts["H"] or 0), int(parts["M"] or 0)
-    try:
-        if parts["y"]:
-            return pd.Timestamp(int(parts["y"]), month, day, hour, minute), rest, None
-        if base is None or pd.isna(base):
-            pd.Timestamp(2000, month, day)  # validates month/day (2000 is a leap year)
-            return None, text.strip(), "date without a year and no acquisition date to place it"
-        year = base.year
-        candidate = _safe_date(year, month, day, hour, minute)
-        if candidate is None or candidate.normalize() < base.normalize():
-            candidate = _safe_date(year + 1, month, day, hour, minute)
-        if candidate is None:
-            raise ValueError
-        return candidate, rest, None
-    except ValueError:
+    if hour > 23 or minute > 59:
         return None, text.strip(), "impossible date"
+    if parts["y"]:
+        try:
+            return pd.Timestamp(int(parts["y"]), month, day, hour, minute), rest, None
+        except ValueError:
+            return None, text.strip(), "impossible date"
 
+    def stamp(value) -> np.ndarray:
+        missing = value is None or pd.isna(value)
+        return np.array([np.datetime64("NaT") if missing else pd.Timestamp(value).to_datetime64()],
+                        dtype="datetime64[ns]")
 
-def _safe_date(year: int, month: int, day: int, hour: int, minute: int) -> pd.Timestamp | None:
-    try:
-        return pd.Timestamp(year, month, day, hour, minute)
-    except ValueError:
-        return None
+    limit_day = NO_DAY if limit is None or pd.isna(limit) else int(day_numbers(stamp(limit))[0])
+    placed, problem = place_yearless(np.array([month]), np.array([day]), day_numbers(stamp(base)),
+                                     [day_numbers(stamp(a)) for a in anchors], limit_day)
+    if problem[0] != PLACED:
+        return None, text.strip(), PROBLEMS[int(problem[0])]
+    return (pd.Timestamp(np.datetime64(int(placed[0]), "D")) + pd.Timedelta(hours=hour, minutes=minute),
+            rest, None)
 
 
 def as_datetime(values: pd.Series) -> pd.Series:

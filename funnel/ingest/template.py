@@ -2,7 +2,7 @@
 
 Events (one row per stage entry): the first stage at 获取时间; the current stage at 进入阶段时间; every stage strictly
 between them reached on an unknown date (entered_at NaT). Activities (one row per action): 关键动作记录 split on
-; ； and newlines, each with its leading date (a yearless date placed on/after the acquisition date).
+; ； and newlines, each with its leading date (a yearless date placed by ``yearless.place_yearless``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from funnel.ingest.action_text import read_actions, split_actions
 from funnel.ingest.batch import ACTIVITY_FIELDS, EVENT_FIELDS, empty_frame
 from funnel.ingest.dates import split_leading_date
 from funnel.ingest.values import feedback_value
+from funnel.ingest.yearless import GRACE_DAYS, day_numbers
 from funnel.stages import StageConfig
 
 _SPLIT = re.compile(r"[;；\r\n]+")
@@ -75,14 +76,16 @@ def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np
     if len(pieces) == 0:
         return empty_frame(ACTIVITY_FIELDS)
     lead_pos = present[parents]
-    base = _action_base(leads)[lead_pos]
-    cols = read_actions(pieces, base)
+    acquired, anchors, limit = _action_bases(leads)
+    acquired, anchors = acquired[lead_pos], [a[lead_pos] for a in anchors]
+    cols = read_actions(pieces, acquired, anchors, day_numbers(np.array([limit]))[0])
     at, content, feedback = cols.at, cols.content, cols.feedback
     slow = np.flatnonzero(~cols.done)
     if len(slow):
         texts = pieces.take(pa.array(slow)).to_pylist()
         for k, pos, text in zip(slow, lead_pos[slow], texts):
-            when, content[k], feedback[k] = _read_piece(text, base[k], int(row_numbers[pos]), label, warnings)
+            when, content[k], feedback[k] = _read_piece(text, acquired[k], [a[k] for a in anchors], limit,
+                                                        int(row_numbers[pos]), label, warnings)
             at[k] = np.datetime64("NaT") if when is None else np.datetime64(when.to_datetime64(), "us")
     columns = {"lead_id": leads["lead_id"].to_numpy()[lead_pos],
                "at": at if (~np.isnat(at)).any() else at.astype("datetime64[s]"),  # as pd.to_datetime gives
@@ -90,17 +93,30 @@ def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np
     return pd.DataFrame({name: pd.Series(values, dtype=values.dtype) for name, values in columns.items()})
 
 
-def _action_base(leads: pd.DataFrame) -> np.ndarray:
-    """Per lead, the date a yearless action date is placed after: acquired_at, else stage_entered_at."""
-    acquired = leads["acquired_at"].to_numpy(dtype="datetime64[ns]")
-    entered = leads["stage_entered_at"].to_numpy(dtype="datetime64[ns]")
-    return np.where(np.isnat(acquired), entered, acquired)
+def _action_bases(leads: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray], np.datetime64]:
+    """What a yearless action date is placed by (``yearless.place_yearless``): per lead its acquisition
+    date and its other dates (current stage entry, loss), and the file's latest lead date (the limit)."""
+    def column(name: str) -> np.ndarray:
+        if name not in leads:
+            return np.full(len(leads), np.datetime64("NaT"), dtype="datetime64[ns]")
+        return leads[name].to_numpy(dtype="datetime64[ns]")
+
+    acquired = column("acquired_at")
+    anchors = [column("stage_entered_at"), column("lost_at")]
+    known = np.concatenate([acquired, *anchors])
+    known = known[~np.isnat(known)]
+    limit = known.max() + np.timedelta64(GRACE_DAYS, "D") if len(known) else np.datetime64("NaT", "ns")
+    return acquired, anchors, limit
 
 
-def _read_piece(piece: str, base: np.datetime64, row_number: int, label: str,
+def _read_piece(piece: str, acquired: np.datetime64, anchors: list[np.datetime64], limit: np.datetime64,
+                row_number: int, label: str,
                 warnings: list[dict]) -> tuple[pd.Timestamp | None, str | None, str | None]:
     """(at, content, feedback) of one stripped action; a date it cannot place is warned."""
-    at, content, problem = split_leading_date(piece, None if np.isnat(base) else pd.Timestamp(base))
+    def stamp(value: np.datetime64) -> pd.Timestamp | None:
+        return None if np.isnat(value) else pd.Timestamp(value)
+
+    at, content, problem = split_leading_date(piece, stamp(acquired), tuple(stamp(a) for a in anchors), stamp(limit))
     if problem:
         warnings.append({"row_number": row_number, "column_name": label, "raw_value": piece,
                          "problem": f"action date: {problem}; the action is kept without a date"})
@@ -111,7 +127,7 @@ def template_activities_per_row(leads: pd.DataFrame, actions: pd.Series, row_num
                                 warnings: list[dict]) -> pd.DataFrame:
     """The per-row reference of ``template_activities`` (same output; used when Arrow cannot take the text)."""
     rows = []
-    base = _action_base(leads)
+    acquired, anchors, limit = _action_bases(leads)
     lead_ids = leads["lead_id"].tolist()
     reps = leads["rep"].tolist()
     texts = actions.tolist()
@@ -119,7 +135,8 @@ def template_activities_per_row(leads: pd.DataFrame, actions: pd.Series, row_num
         for piece in _SPLIT.split(str(texts[i])):
             piece = piece.strip()
             if piece:
-                at, content, feedback = _read_piece(piece, base[i], int(row_numbers[i]), label, warnings)
+                at, content, feedback = _read_piece(piece, acquired[i], [a[i] for a in anchors], limit,
+                                                    int(row_numbers[i]), label, warnings)
                 rows.append({"lead_id": lead_ids[i], "at": at, "content": content, "feedback": feedback,
                              "actor": reps[i]})
     if not rows:

@@ -68,9 +68,14 @@ def test_template_activities_split_and_feedback(parse, write):
     row = SEED_ROW[:11] + [actions] + SEED_ROW[12:]
     p = parse(write("a.csv", csv_text([TEMPLATE_HEADER, row])))
     acts = p.activities
-    # 4 actions; acquired 2024-03-01, so 02-01 is placed in 2025 (on/after acquisition)
-    assert acts["at"].tolist() == [pd.Timestamp(x) for x in ("2024-03-05", "2024-03-08", "2024-03-10", "2025-02-01")]
-    assert acts["content"].tolist() == ["电话沟通,客户反馈积极", "上门拜访", "发方案,中性", "回访,消极"]
+    # 4 actions; acquired 2024-03-01, so 02-01 could only be 2025-02-01 (on/after acquisition), eleven months
+    # after the file's latest date (2024-04-15 expected close is planned; 2024-03-05 stage date + 60 days
+    # grace = 2024-05-04): not guessed, kept without a date and warned (issue 12)
+    assert acts["at"].tolist()[:3] == [pd.Timestamp(x) for x in ("2024-03-05", "2024-03-08", "2024-03-10")]
+    assert pd.isna(acts["at"].iloc[3])
+    assert list(p.warnings["raw_value"]) == ["02-01回访,消极"]
+    assert "after the latest date in the file" in p.warnings["problem"].iloc[0]
+    assert acts["content"].tolist() == ["电话沟通,客户反馈积极", "上门拜访", "发方案,中性", "02-01回访,消极"]
     assert acts["feedback"].tolist() == ["positive", None, "neutral", "negative"]
     assert set(acts["actor"]) == {"李明"} and set(acts["lead_id"]) == {"展会-2024-001"}
 
