@@ -14,6 +14,7 @@ import pandas as pd
 
 from funnel.ingest.batch import EVENT_FIELDS, ROSTER_FIELDS, ParsedFile, empty_frame
 from funnel.ingest.dates import parse_dates
+from funnel.ingest.far_dates import DateFacts, far_date_warnings
 from funnel.ingest.fields import when_mask
 from funnel.ingest.leads import lead_rows, to_lead_frame
 from funnel.ingest.profiles import FileMapping
@@ -45,6 +46,32 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
     parsed.rows_accepted = len(leads)
+    table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.activities)))
+
+
+def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray,
+                     activities: pd.DataFrame) -> list[DateFacts]:
+    """The dates of a lead file that say something happened (planned dates left out), for far_date_warnings."""
+    rows = table.row_numbers[accepted]
+    ids = leads["lead_id"].to_numpy(dtype=object)
+    facts = []
+    for name, fields in (("acquired_at", ("acquired_at",)), ("stage_entered_at", ("stage_entered_at", "entered_at")),
+                         ("lost_at", ("lost_at",))):
+        column = next((table.field_columns[f] for f in fields if f in table.field_columns), None)
+        dates = leads[name].to_numpy(dtype="datetime64[ns]")
+        if column is not None:
+            raw, label = table.cells[column].iloc[accepted].tolist(), table.column_label(column)
+        else:
+            raw, label = [str(d)[:10] for d in dates], name
+        facts.append(DateFacts(ids, dates, rows, label, raw))
+    if len(activities) and "key_actions" in table.field_columns:
+        row_of = dict(zip(ids, rows))
+        at = activities["at"].to_numpy(dtype="datetime64[ns]")
+        raw = [f"{str(d)[:10]} {c or ''}".strip() for d, c in zip(at, activities["content"])]
+        facts.append(DateFacts(activities["lead_id"].to_numpy(dtype=object), at,
+                               np.array([row_of.get(i, 0) for i in activities["lead_id"]]),
+                               table.column_label(table.field_columns["key_actions"]), raw))
+    return facts
 
 
 def rule_events(table: Table, values: pd.DataFrame, accepted: np.ndarray, mapping: FileMapping | None,
@@ -137,6 +164,11 @@ def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
                            "stage": pd.Series(good["stage"].to_numpy(), dtype=object),
                            "entered_at": pd.to_datetime(entered).to_numpy()})
     parsed.events = _concat_events([events, rule_events(table, values, accepted, mapping, stages)])
+    if "entered_at" in table.field_columns or "stage_entered_at" in table.field_columns:
+        column = table.field_columns.get("entered_at", table.field_columns.get("stage_entered_at"))
+        table.warnings.extend(far_date_warnings([DateFacts(
+            events["lead_id"].to_numpy(dtype=object), events["entered_at"].to_numpy(dtype="datetime64[ns]"),
+            table.row_numbers[accepted], table.column_label(column), table.cells[column].iloc[accepted].tolist())]))
     attributes = good.drop(columns=[c for c in ("stage", "entered_at", "key_actions") if c in good])
     leads = attributes.groupby("lead_id", sort=False).last().reset_index() if len(attributes.columns) > 1 \
         else attributes.drop_duplicates("lead_id")

@@ -6,7 +6,7 @@
 
 from funnel.metrics.bottleneck import bottleneck
 from funnel.metrics.cohort import cohort_summary, stage_funnel
-from funnel.metrics.context import FunnelFilter, MetricContext, latest_event_date, resolve_context
+from funnel.metrics.context import FunnelFilter, MetricContext, data_end, latest_event_date, resolve_context
 from funnel.metrics.cycle import cycle_distribution, cycle_summary, time_to_loss
 from funnel.metrics.figures import figures
 from funnel.metrics.forecast import backtest, backtest_mae, forecast, forecast_leads, stage_model
@@ -27,7 +27,7 @@ from funnel.metrics.trends import (period_activity, period_context, period_label
                                    previous_window, range_over_range, stage_entries, trends)
 
 __all__ = [
-    "FunnelFilter", "MetricContext", "resolve_context", "latest_event_date",
+    "FunnelFilter", "MetricContext", "resolve_context", "latest_event_date", "data_end",
     "cohort_summary", "stage_funnel", "time_in_stage",
     "cycle_summary", "cycle_distribution", "time_to_loss",
     "loss_reasons", "loss_categories", "loss_by_stage", "loss_top3",

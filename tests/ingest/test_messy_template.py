@@ -52,3 +52,32 @@ def test_messy_import_default_as_of_and_stalled(tmp_path):
     ctx = metrics.resolve_context(con)
     assert ctx.as_of.isoformat() == AS_OF
     assert stalled_count(con, ctx) == STALLED
+
+
+def test_a_date_far_outside_the_rest_is_a_warning_and_kept():
+    # the messy sheet with 官网-2024-006's 获取时间 typed 2042-04-10: the other leads' dates span
+    # 2024-03-01 .. 2024-06-28 (5+ leads, m = 1), 2042 is decades beyond -> warned on row 11, kept
+    from openpyxl import load_workbook
+    import io
+    from tests.messy_template import messy_template_xlsx
+
+    book = load_workbook(io.BytesIO(messy_template_xlsx()))
+    sheet = book.active
+    assert sheet["A11"].value == "官网-2024-006"
+    sheet["F11"] = "2042-04-10"
+    out = io.BytesIO()
+    book.save(out)
+    (parsed,) = parse_files([("typo.xlsx", out.getvalue())], StageConfig())
+    far = parsed.warnings[parsed.warnings["problem"].str.contains("far outside")]
+    # its yearless actions 04-12 / 04-20 follow the acquisition date into 2042: warned as well
+    assert list(zip(far["row_number"], far["column_name"], far["raw_value"])) == [
+        (11, "获取时间", "2042-04-10"), (11, "关键动作记录(时间+内容)", "2042-04-12 电话"),
+        (11, "关键动作记录(时间+内容)", "2042-04-20 筛选通过")]
+    lead = parsed.leads.set_index("lead_id").loc["官网-2024-006"]
+    assert lead["acquired_at"] == pd.Timestamp("2042-04-10")  # kept as written
+
+
+def test_the_clean_messy_sheet_has_no_far_dates():
+    template, log = _parsed()
+    assert not template.warnings["problem"].str.contains("far outside").any()
+    assert not log.warnings["problem"].str.contains("far outside").any() if len(log.warnings) else True

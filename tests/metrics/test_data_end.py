@@ -1,0 +1,89 @@
+"""The default as-of date comes from the data's real end (funnel/data_range.py, docs/metrics.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from funnel.data_range import bulk_bounds
+from funnel.metrics.context import as_of_outside_data, data_end, latest_event_date
+
+
+def _leads(build, n: int, last_day: str = "2024-06-28") -> None:
+    """n leads acquired 2024-03-01 whose last stage entry is ``last_day``."""
+    for i in range(n):
+        build.lead(f"L{i}", "2024-03-01", events=[("acquired", "2024-03-01"), ("screening", last_day)])
+
+
+def test_the_latest_event_is_the_default(build):
+    _leads(build, 4)
+    build.activity("L0", "2024-06-20")
+    end = data_end(build.con)
+    assert (end.as_of, end.kind, end.first, end.ignored) == (dt.date(2024, 6, 28), "stage", dt.date(2024, 3, 1), 0)
+
+
+def test_one_stray_date_does_not_move_the_default(build):
+    # 4 leads end 2024-06-28; one activity of L0 dated 2025-05-18 (a misplaced year): 324 days after every
+    # other lead's last date (> 180) and reached by 1 lead (m = max(1, 5 // 100) = 1) -> ignored
+    _leads(build, 4)
+    build.lead("X", "2024-05-10", events=[("acquired", "2024-05-10")])
+    build.activity("X", "2025-05-12").activity("X", "2025-05-18")
+    end = data_end(build.con)
+    assert end.as_of == dt.date(2024, 6, 28) and end.latest == dt.date(2025, 5, 18) and end.ignored == 2
+    assert latest_event_date(build.con) == dt.date(2024, 6, 28)
+    assert build.ctx().as_of == dt.date(2024, 6, 28)
+
+
+def test_a_late_date_shared_by_many_leads_is_the_end(build):
+    # two of four leads end 2025-05-18: the lead ranked m + 1 = 2nd by last date ends then too -> kept
+    _leads(build, 2)
+    _leads_late = [("acquired", "2024-03-01"), ("screening", "2025-05-18")]
+    build.lead("A", "2024-03-01", events=_leads_late).lead("B", "2024-03-01", events=_leads_late)
+    assert data_end(build.con).as_of == dt.date(2025, 5, 18)
+
+
+def test_a_date_shortly_after_the_bulk_is_the_end(build):
+    # one fresh lead 92 days after the others (< 180): a real end, not a stray
+    _leads(build, 4, "2024-03-30")
+    build.lead("NEW", "2024-06-30", events=[("acquired", "2024-06-30")])
+    assert data_end(build.con).as_of == dt.date(2024, 6, 30)
+
+
+def test_too_few_leads_to_judge(build):
+    # two leads: no bulk to compare with, the latest date is the end
+    build.lead("A", "2024-03-01", events=[("acquired", "2024-03-01")])
+    build.lead("B", "2030-03-01", events=[("acquired", "2030-03-01")])
+    assert data_end(build.con).as_of == dt.date(2030, 3, 1)
+
+
+def test_planned_dates_do_not_count(build):
+    _leads(build, 3)
+    build.lead("P", "2024-03-01", expected_close="2024-12-31", events=[("acquired", "2024-03-01")])
+    assert data_end(build.con).as_of == dt.date(2024, 6, 28)
+
+
+def test_empty_store(build):
+    end = data_end(build.con)
+    assert end.as_of is None and latest_event_date(build.con) is None
+
+
+def test_as_of_outside_the_data(build):
+    _leads(build, 3)
+    end = data_end(build.con)
+    assert as_of_outside_data(dt.date(1900, 1, 1), end) == "before"
+    assert as_of_outside_data(dt.date(2024, 2, 29), end) == "before"      # first event 2024-03-01
+    assert as_of_outside_data(dt.date(2024, 3, 1), end) is None
+    assert as_of_outside_data(dt.date(2024, 12, 25), end) is None          # 180 days after 2024-06-28
+    assert as_of_outside_data(dt.date(2024, 12, 26), end) == "after"      # 181 days
+    assert as_of_outside_data(dt.date(2027, 1, 1), end) == "after"
+
+
+def test_bulk_bounds_numpy_rule():
+    # 5 leads: m = 1; the 2nd latest last date is 2024-06-28 -> upper bound 2024-12-25; the 2nd earliest
+    # first date 2024-03-01 -> lower bound 2023-09-03
+    first = np.array(["2024-03-01"] * 4 + ["1924-03-01"], dtype="datetime64[D]")
+    last = np.array(["2024-06-28"] * 4 + ["2042-06-28"], dtype="datetime64[D]")
+    low, high = bulk_bounds(first, last)
+    assert (str(low), str(high)) == ("2023-09-03", "2024-12-25")
+    assert bulk_bounds(first[:2], last[:2]) is None
