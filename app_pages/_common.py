@@ -161,6 +161,13 @@ def _resolve(path: str, version: str, key: str, _filter: FunnelFilter, as_of, gr
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _data_end(path: str, version: str):
+    from funnel.metrics.context import data_end
+
+    return data_end(_store(path).cursor())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _options(path: str, version: str, reps: tuple[str, ...] | None) -> dict:
     from funnel.store.queries import filter_options, lead_count
 
@@ -486,18 +493,49 @@ def render_sidebar(show_widgets: bool = True) -> View:
                    default_as_of=_default_as_of(state), notes=notes, chosen=chosen,
                    scope=scope if who.role == "manager" else None)
     st.session_state["_view"] = current
+    if show_widgets and current.lead_count:
+        source, _warning = as_of_sentences(current)
+        if source:
+            st.sidebar.caption(md_escape(source))
     return current
 
 
-def _default_as_of(state: dict) -> dt.date | None:
-    """The as-of date the metrics use when the user sets none (latest date something happened)."""
-    flt = FunnelFilter()
+def _default_as_of(state: dict | None = None) -> dt.date | None:
+    """The as-of date the metrics use when the user sets none: the data's real end (``data_end``, the same
+    rule as the command line's default)."""
     try:
-        ctx = _resolve(db_key(), data_version(), repr((flt, None, "month", DEFAULT_STALLED_DAYS)), flt, None,
-                       "month", DEFAULT_STALLED_DAYS)
-        return ctx.as_of
+        return _data_end(db_key(), data_version()).as_of
     except Exception:  # noqa: BLE001
         return None
+
+
+def data_end_info():
+    """``funnel.metrics.context.DataEnd`` of the current data (cached per data version), or None."""
+    try:
+        return _data_end(db_key(), data_version())
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def as_of_sentences(v: "View") -> tuple[str | None, str | None]:
+    """(where the as-of date came from, a warning or None), in the view's language."""
+    from funnel.metrics.context import as_of_outside_data
+
+    end = data_end_info()
+    lang = v.lang
+    state = st.session_state.get("_state") or {}
+    if end is None or end.as_of is None:
+        return None, None
+    if state.get("as_of") is None:
+        source = t("as_of_source", lang, date=end.as_of.isoformat(), what=t(f"as_of_kind_{end.kind}", lang))
+        warning = (t("as_of_strays", lang, n=end.ignored, latest=end.latest.isoformat(), date=end.as_of.isoformat())
+                   if end.ignored else None)
+        return source, warning
+    source = t("as_of_set", lang, date=v.ctx.as_of.isoformat(), end=end.as_of.isoformat())
+    where = as_of_outside_data(v.ctx.as_of, end)
+    warning = (t(f"as_of_{where}_data", lang, date=v.ctx.as_of.isoformat(), first=end.first.isoformat(),
+                 end=end.as_of.isoformat()) if where else None)
+    return source, warning
 
 
 # ----------------------------------------------------------------------------------------- page helpers
@@ -510,6 +548,10 @@ def page_header(title_key: str) -> View:
         info(note)  # the link's raw values are user text: escaped
     caption(t("view_sentence", v.lang, filter=(v.chosen or v.ctx.filter).describe(v.lang),
               as_of=v.ctx.as_of.isoformat()))
+    if v.lead_count:
+        _source, as_of_warning = as_of_sentences(v)
+        if as_of_warning:
+            st.warning(as_of_warning)
     if v.scope:
         caption(v.scope)
     return v

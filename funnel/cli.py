@@ -230,6 +230,7 @@ def _cmd_metrics(args) -> int:
     try:
         ctx = resolve_context(con, _filter(args, args.date_from, args.date_to), as_of=args.as_of, grain=grain,
                               stalled_days=args.stalled_days, skip_rule=args.skip_rule)
+        _as_of_notes(con, args.as_of, ctx.as_of)
         figs = figures(con, ctx)
         figs.update(_review_keys(con, ctx, period_day))
         _add_forecast(figs, con, ctx)
@@ -310,6 +311,23 @@ def _add_forecast(figs: dict, con, ctx) -> None:
     from funnel.metrics.figures import forecast_figures
 
     figs.update(forecast_figures(con, ctx))
+
+
+def _as_of_notes(con, given, as_of) -> None:
+    """On stderr (stdout stays the figures): stray dates left out of the default as-of date, or a given
+    as-of date outside the data (the dashboard shows the same warnings)."""
+    from funnel.metrics.context import as_of_outside_data, data_end
+
+    end = data_end(con)
+    if given is None and end.ignored:
+        print(f"note: {end.ignored} dates lie far beyond the rest of the data (latest {end.latest}); the default "
+              f"as-of date is {end.as_of}", file=sys.stderr)
+    where = as_of_outside_data(as_of, end) if given is not None else None
+    if where == "before":
+        print(f"warning: --as-of {as_of} is before the first date in the data ({end.first})", file=sys.stderr)
+    elif where == "after":
+        print(f"warning: --as-of {as_of} is long after the latest date in the data ({end.as_of}); nearly every "
+              "open lead will show as stalled", file=sys.stderr)
 
 
 def _cmd_report(args) -> int:

@@ -150,3 +150,19 @@ def test_report_honours_stalled_days_and_skip_rule(sample_db, tmp_path, capsys, 
     (report,) = written
     assert report.figures["stalled_days"] == 3 and report.figures["skip_rule"] == "strict"
     assert report.previous_figures["skip_rule"] == "strict"
+
+
+def test_metrics_default_as_of_is_the_dashboards_on_the_messy_template(tmp_path, capsys):
+    # issue 12: the messy template's data ends 2024-06-28 (tests/messy_template.py), 4 stalled leads;
+    # the command line and the dashboard share data_end()
+    from tests.messy_template import AS_OF, STALLED, messy_files
+
+    paths = []
+    for name, data in messy_files():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    assert main(["metrics", "--input", *paths, "--json"]) == 0
+    figs = json.loads(capsys.readouterr().out)
+    assert figs["as_of"] == AS_OF and len(figs["stalled"]) == STALLED
+    assert main(["metrics", "--input", *paths, "--json", "--as-of", "1900-01-01"]) == 0
+    assert "--as-of 1900-01-01 is before the first date in the data (2024-03-01)" in capsys.readouterr().err
