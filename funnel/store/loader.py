@@ -24,6 +24,7 @@ from funnel.ingest.batch import ParsedFile
 from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
+from funnel.store.lead_outcomes import LeadCounts, LeadOutcomes
 from funnel.store.snapshots import record_snapshots, stage_snapshot
 
 Source = Path | tuple[str, bytes]
@@ -46,6 +47,7 @@ class FileResult:
     rows_duplicate: int = 0
     skipped_unchanged: bool = False
     notes: list[str] = field(default_factory=list)
+    no_data: bool = False  # a header without data rows: nothing imported, not recorded
 
 
 @dataclass
@@ -56,6 +58,7 @@ class ImportReport:
     warnings: pd.DataFrame
     rejects: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    leads: LeadCounts = field(default_factory=LeadCounts)  # new / changed / unchanged leads (lead_outcomes.py)
 
     @property
     def import_ids(self) -> list[str]:
@@ -68,6 +71,12 @@ class ImportReport:
     @property
     def all_unchanged(self) -> bool:
         return bool(self.files) and all(f.skipped_unchanged for f in self.files)
+
+    @property
+    def no_data(self) -> bool:
+        """Nothing was imported because no file held a data row (e.g. a header-only CSV)."""
+        return bool(self.files) and all(f.no_data or f.skipped_unchanged for f in self.files) \
+            and any(f.no_data for f in self.files)
 
 
 def import_files(
@@ -95,22 +104,31 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
     with write_transaction(con):
         # Read the known hashes inside the write lock: a file uploaded twice at once is written once.
         known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
-        _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes)
+        outcomes = LeadOutcomes(con)
+        _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes)
+        counts = outcomes.totals()
     return ImportReport(results, _concat(warning_frames, ("file_name", "row_number", "column_name", "raw_value",
                                                           "problem")),
-                        _concat(reject_frames, ("file_name", "row_number", "raw_values", "reason")), notes)
+                        _concat(reject_frames, ("file_name", "row_number", "raw_values", "reason")), notes, counts)
 
 
-def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes) -> None:
+def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes=None) -> None:
     """The body of write_parsed's one transaction (the caller holds it open)."""
     for item in parsed:
         if item.sha256 in known:
             results.append(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
                                       notes=["already imported with the same content: nothing changed"]))
             continue
+        if item.rows_read == 0:  # a header without rows: not a success, and not recorded as imported
+            results.append(FileResult(item.file_name, item.format, item.sha256, None, no_data=True,
+                                      notes=["the file has a header but no data rows: nothing imported"]))
+            continue
         known.add(item.sha256)
         import_id = uuid.uuid4().hex[:12]
         started = dt.datetime.now()
+        if outcomes is not None:
+            outcomes.record(_typed(item.leads), _typed(item.events), _typed(item.activities), _lead_select(),
+                            _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id)
         _write_file(con, item, import_id)
         if len(item.leads):  # a lead import: what it said about its leads is kept (SPEC §7.2)
             stage_snapshot(con, import_id, item.leads["lead_id"])
@@ -126,7 +144,7 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
                                   item.rows_duplicate, False, list(item.notes)))
         warning_frames.append(item.warnings.assign(file_name=item.file_name))
         reject_frames.append(item.rejects.assign(file_name=item.file_name))
-    if any(not r.skipped_unchanged for r in results):
+    if any(r.import_id for r in results):
         notes.extend(_complete_leads(con))
         refresh_derived(con)
         record_snapshots(con)

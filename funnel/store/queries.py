@@ -59,12 +59,22 @@ def imports_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def rejects_of(con: duckdb.DuckDBPyConnection, import_id: str | None = None) -> pd.DataFrame:
-    """Rejected rows (of one import, or all): file_name, row_number, raw_values (JSON), reason."""
-    sql = "select import_id, file_name, row_number, raw_values, reason from rejects"
+    """Rejected rows (of one import, or all): file_name, row_number, raw_values (JSON), reason.
+
+    All imports together list a rejected row once per content (same cells as written, same reason): the
+    ID-less row of a sheet imported again (say as its CSV export) is one problem, not two. The latest
+    import's file name and row number are shown.
+    """
     params: list = []
     if import_id:
-        sql += " where import_id = ?"
+        sql = "select import_id, file_name, row_number, raw_values, reason from rejects where import_id = ?"
         params.append(import_id)
+    else:
+        sql = """select import_id, file_name, row_number, raw_values, reason from (
+                     select r.*, row_number() over (partition by r.raw_values, r.reason
+                                                    order by i.started_at desc nulls last, r.import_id desc) as rn
+                     from rejects r left join imports i on i.import_id = r.import_id)
+                 where rn = 1"""
     return con.execute(sql + " order by file_name, row_number", params).df()
 
 

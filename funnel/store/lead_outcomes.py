@@ -1,0 +1,98 @@
+"""What an import did to each lead, in a manager's terms: new, changed or unchanged.
+
+Called by the loader inside the import's transaction, once per file *before* that file is written, so the
+stored rows are still the old ones:
+
+- **new**: the lead ID is not stored yet;
+- **changed**: stored, and the file gives a value the upsert will change (a non-empty field that differs
+  from the stored one; an empty field keeps the stored value, so it changes nothing), or a stage event or
+  activity that is not stored yet;
+- **unchanged**: stored, and the file changes nothing about it (a re-export of the same sheet, e.g. the
+  GBK CSV of the same XLSX, gives only these).
+
+Several files of one import count each lead once, in its strongest outcome (new > changed > unchanged):
+``LeadOutcomes`` accumulates the files in a temporary table and ``totals`` sums it up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+_TABLE = "import_lead_outcomes"
+NEW, CHANGED, UNCHANGED = 2, 1, 0
+
+
+@dataclass(frozen=True)
+class LeadCounts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+    @property
+    def leads(self) -> int:
+        return self.new + self.changed + self.unchanged
+
+
+class LeadOutcomes:
+    """One per import: ``record`` each file before writing it, ``totals`` at the end (drops the table)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        con.execute(f"create or replace temp table {_TABLE} (lead_id varchar, outcome tinyint)")
+
+    def record(self, leads: pd.DataFrame, events: pd.DataFrame, activities: pd.DataFrame,
+               lead_select: str, compared: tuple[str, ...], import_id: str) -> None:
+        """Outcome of each lead the file names (leads, events and activities), counted for this file."""
+        con = self.con
+        parts, params = [], []
+        if len(leads):
+            con.register("outcome_leads", leads)
+            given = [c for c in compared if c in leads.columns and leads[c].notna().any()]
+            differs = " or ".join(f"(s.{c} is not null and s.{c} is distinct from l.{c})" for c in given) or "false"
+            parts.append(f"""select s.lead_id, case when l.lead_id is null then {NEW} when {differs} then {CHANGED}
+                                  else {UNCHANGED} end
+                             from (select {lead_select} from outcome_leads) s
+                             left join leads l on l.lead_id = s.lead_id""")
+            params.append(import_id)
+        if len(events):
+            con.register("outcome_events", events)
+            parts.append(f"""select cast(s.lead_id as varchar), case when not exists (
+                                 select 1 from stage_events e where e.lead_id = cast(s.lead_id as varchar)
+                                 and e.stage = cast(s.stage as varchar)
+                                 and (e.entered_at is not distinct from cast(s.entered_at as timestamp)
+                                      or (s.entered_at is null and e.entered_at is not null)))
+                             then {CHANGED} else {UNCHANGED} end from outcome_events s""")
+        if len(activities):
+            con.register("outcome_activities", activities)
+            parts.append(f"""select cast(s.lead_id as varchar), case when not exists (
+                                 select 1 from activities a where a.lead_id = cast(s.lead_id as varchar)
+                                 and a."at" is not distinct from cast(s."at" as timestamp)
+                                 and a.content is not distinct from cast(s.content as varchar))
+                             then {CHANGED} else {UNCHANGED} end from outcome_activities s""")
+        if not parts:
+            return
+        try:
+            # a lead named only by events or activities and not stored yet is new
+            union = " union all ".join(parts)
+            con.execute(
+                f"""insert into {_TABLE}
+                    select u.lead_id, case when l.lead_id is null then {NEW} else max(u.o) end
+                    from ({union}) u(lead_id, o) left join leads l on l.lead_id = u.lead_id
+                    group by u.lead_id, l.lead_id""", params)
+        finally:
+            for name in ("outcome_leads", "outcome_events", "outcome_activities"):
+                try:
+                    con.unregister(name)
+                except Exception:  # noqa: BLE001 - not registered for this file
+                    pass
+
+    def totals(self) -> LeadCounts:
+        rows = dict(self.con.execute(
+            f"""select o, count(*) from (select lead_id, max(outcome) as o from {_TABLE} group by lead_id)
+                group by o""").fetchall())
+        self.con.execute(f"drop table if exists {_TABLE}")
+        return LeadCounts(new=int(rows.get(NEW, 0)), changed=int(rows.get(CHANGED, 0)),
+                          unchanged=int(rows.get(UNCHANGED, 0)))
