@@ -38,7 +38,6 @@ from funnel.store.db import Store, StoreBusyError, default_db_path
 from funnel.ui_state import VIEW_PARAMS, filter_to_query_params, lang_from_locale, parse_query_params
 
 DEFAULT_STALLED_DAYS = 7
-UPLOAD_MAX_MB = 50
 
 
 # ------------------------------------------------------------------------------------------------ store

@@ -4,17 +4,19 @@ rejects download, import history, shared-folder refresh."""
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pandas as pd
 import streamlit as st
 
 from funnel.formats import fmt_num
 from funnel.i18n import t
-from funnel.ingest import load_profile
+from funnel.ingest import UPLOAD_MAX_MB, load_profile
 from funnel.ingest.batch import ImportError_
+from funnel.messages import translate
 from funnel.store.config import load_stage_config
 from funnel.store.db import StoreBusyError
-from funnel.ui_import import (CANONICAL_FIELDS, FORMAT_CHOICES, mapping_rows, preview_file, profile_from_rows,
+from funnel.ui_import import (CANONICAL_FIELDS, FORMAT_CHOICES, field_label, mapping_rows, preview_file, profile_from_rows,
                               save_mapping_profile, saved_profiles, valid_profile_name)
 from app_pages import _common as common
 
@@ -23,7 +25,7 @@ lang = v.lang
 con = common.cursor()
 
 for problem in st.session_state.get("_startup_problems") or []:
-    common.info(t("startup_problem", lang, msg=problem))
+    common.info(t("startup_problem", lang, msg=translate(problem, lang)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -37,8 +39,7 @@ def _format_label(fmt: str | None) -> str:
 
 # --- upload ---------------------------------------------------------------------------------------------
 uploads = st.file_uploader(t("upload_label", lang), type=["csv", "tsv", "txt", "xlsx"], accept_multiple_files=True,
-                           key="uploads", max_upload_size=common.UPLOAD_MAX_MB,
-                           help=t("upload_help", lang, mb=common.UPLOAD_MAX_MB))
+                           key="uploads", max_upload_size=UPLOAD_MAX_MB, help=t("upload_help", lang, mb=UPLOAD_MAX_MB))
 profiles = saved_profiles()
 profile_names = [""] + [p.stem for p in profiles]
 
@@ -62,8 +63,9 @@ if uploads:
     detected = [p.detected for p in previews]
     for preview in previews:
         if preview.problem:
-            st.error(common.md_escape(t("file_unreadable", lang, file=preview.file_name, msg=preview.problem)))
-        else:
+            st.error(common.md_escape(t("file_unreadable", lang, file=preview.file_name,
+                                        msg=translate(preview.problem, lang))))
+        elif preview.detected:  # an unrecognised file gets the mapping warning below instead
             common.caption(t("file_detected", lang, file=preview.file_name, format=_format_label(preview.detected)))
     only = {d for d in detected if d}
     default_fmt = "auto"
@@ -84,7 +86,9 @@ if uploads:
             column_config={
                 "file_column": st.column_config.TextColumn(t("col_file_column", lang)),
                 "sample": st.column_config.TextColumn(t("col_sample", lang)),
-                "maps_to": st.column_config.SelectboxColumn(t("col_canonical", lang), options=[""] + list(CANONICAL_FIELDS)),
+                "maps_to": st.column_config.SelectboxColumn(
+                    t("col_canonical", lang), options=[""] + list(CANONICAL_FIELDS),
+                    format_func=lambda f: field_label(f, lang) if f else t("mapping_unused", lang)),
             })
         name_col, button_col = st.columns([3, 1])
         profile_name = name_col.text_input(t("mapping_profile_name", lang), key=f"profile_name_{index}",
@@ -105,44 +109,89 @@ if uploads:
                  disabled=any(p.problem for p in previews)):
         from funnel.store.loader import import_files
 
+        progress = st.empty()  # cleared when the import fails, so no "importing…" box stays behind
         try:
-            with st.status(t("importing", lang, n=len(sources)), expanded=False) as status:
-                report = import_files(con, sources, mapping=mapping, fmt=fmt, who="dashboard")
+            with progress.status(t("importing", lang, n=len(sources)), expanded=False) as status:
+                report = import_files(con, sources, mapping=mapping, fmt=fmt, who="dashboard",
+                                      max_bytes=UPLOAD_MAX_MB * 1024 * 1024)
                 status.update(state="complete")
             st.session_state["_last_report"] = report
             st.rerun()  # the sidebar's choices and every figure follow the new data
         except ImportError_ as err:
-            st.error(common.md_escape(t("import_failed", lang, msg=str(err))))
+            progress.empty()
+            st.error(common.md_escape(t("import_failed", lang, msg=translate(str(err), lang))))
         except StoreBusyError:
+            progress.empty()
             st.warning(t("store_busy", lang))
 
 
 # --- validation report of the last import ---------------------------------------------------------------
+def outcome_sentence(report) -> tuple[str, str]:
+    """(kind, sentence): what the import did, in a manager's terms; kind is success / info / warning."""
+    leads = getattr(report, "leads", None)
+    rejected = sum(f.rows_rejected for f in report.files)
+    warned = sum(f.rows_warned for f in report.files)
+    if report.all_unchanged:
+        return "info", t("import_unchanged", lang)
+    if getattr(report, "no_data", False):
+        return "warning", t("import_no_data", lang, files="、".join(f.file_name for f in report.files if f.no_data)
+                            if lang == "zh" else ", ".join(f.file_name for f in report.files if f.no_data))
+    if report.rows_accepted == 0:
+        return "warning", t("import_nothing_accepted", lang, rejected=fmt_num(rejected))
+    parts = []
+    if leads is not None and leads.leads:
+        parts.append(t("import_leads", lang, leads=fmt_num(leads.leads), new=fmt_num(leads.new),
+                       changed=fmt_num(leads.changed), unchanged=fmt_num(leads.unchanged)))
+    parts.append(t("import_rows", lang, accepted=fmt_num(report.rows_accepted), rejected=fmt_num(rejected),
+                   warned=fmt_num(warned)))
+    kind = "info" if leads is not None and leads.leads and leads.leads == leads.unchanged else "success"
+    return kind, "".join(parts) if lang == "zh" else " ".join(parts)
+
+
+def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows as a table of their own columns (file, row, problem, then the cells as written)."""
+    rows = []
+    for rec in rejects.to_dict("records"):
+        try:
+            cells = json.loads(rec.get("raw_values") or "{}")
+        except (TypeError, ValueError):
+            cells = {t("col_raw_values", lang): rec.get("raw_values")}
+        if not isinstance(cells, dict):
+            cells = {t("col_raw_values", lang): rec.get("raw_values")}
+        row = {t("col_file", lang): rec.get("file_name"), t("col_row", lang): rec.get("row_number"),
+               t("col_problem", lang): translate(rec.get("reason"), lang)}
+        for name, value in cells.items():
+            row.setdefault(str(name), value if value not in ("", None) else None)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def show_report(report) -> None:
     st.subheader(t("report_title", lang))
-    warned = sum(f.rows_warned for f in report.files)
-    rejected = sum(f.rows_rejected for f in report.files)
-    if report.all_unchanged:
-        st.info(t("import_unchanged", lang))
-    else:
-        st.success(t("import_done", lang, accepted=fmt_num(report.rows_accepted), rejected=fmt_num(rejected),
-                     warned=fmt_num(warned)))
+    kind, sentence = outcome_sentence(report)
+    getattr(st, kind)(common.md_escape(sentence))
     files = pd.DataFrame([{
         t("col_file", lang): f.file_name, t("col_format", lang): _format_label(f.format),
         t("col_rows_read", lang): f.rows_read, t("col_rows_accepted", lang): f.rows_accepted,
         t("col_rows_rejected", lang): f.rows_rejected, t("col_rows_warned", lang): f.rows_warned,
         t("col_rows_blank", lang): f.rows_blank, t("col_rows_duplicate", lang): f.rows_duplicate,
-        t("col_notes", lang): (t("skipped_unchanged", lang) + "; " if f.skipped_unchanged else "") + "; ".join(f.notes),
     } for f in report.files])
     common.table(files, key="report_files")
+    # the notes in full, one line each (a table column cut them off)
+    for f in report.files:
+        notes = [translate(n, lang) for n in f.notes]
+        if notes:
+            st.markdown(f"**{common.md_escape(f.file_name)}**")
+            st.markdown("\n".join(f"- {common.md_escape(n)}" for n in notes))
     for note in getattr(report, "notes", []) or []:
-        common.caption(note)
+        common.caption(translate(note, lang))
 
     st.markdown(f"**{t('warnings_title', lang)}**")
     if report.warnings is not None and len(report.warnings):
-        warnings = common.localized(report.warnings, {"file_name": "col_file", "row_number": "col_row",
-                                                      "column_name": "col_column", "raw_value": "col_raw_value",
-                                                      "problem": "col_problem"})
+        shown = report.warnings.assign(problem=[translate(p, lang) for p in report.warnings["problem"]])
+        warnings = common.localized(shown, {"file_name": "col_file", "row_number": "col_row",
+                                            "column_name": "col_column", "raw_value": "col_raw_value",
+                                            "problem": "col_problem"})
         common.table(warnings, key="report_warnings", height=min(400, 38 + 35 * len(warnings)))
         common.download_table(warnings, "warnings", "dl_warnings")
     else:
@@ -150,8 +199,7 @@ def show_report(report) -> None:
 
     st.markdown(f"**{t('rejects_title', lang)}**")
     if report.rejects is not None and len(report.rejects):
-        rejects = common.localized(report.rejects, {"file_name": "col_file", "row_number": "col_row",
-                                                    "reason": "col_problem", "raw_values": "col_raw_values"})
+        rejects = rejects_table(report.rejects)
         common.table(rejects, key="report_rejects", height=min(400, 38 + 35 * len(rejects)))
         common.download_table(rejects, "rejects", "dl_rejects")
     else:
@@ -171,30 +219,34 @@ if history.empty:
 else:
     shown = history.copy()
     shown["format"] = shown["format"].map(lambda f: _format_label(f) if isinstance(f, str) else None)
+    shown["status"] = shown["status"].map(lambda s: t(f"status_{s}", lang) if s in ("ok", "failed") else s)
+    shown["who"] = shown["who"].map(lambda w: t(f"who_{w}", lang) if w in ("dashboard", "sample", "shared") else w)
+    shown["message"] = shown["message"].map(lambda m: translate(m, lang))
     shown = common.localized(shown, {
         "file_name": "col_file", "format": "col_format", "rows_read": "col_rows_read",
         "rows_accepted": "col_rows_accepted", "rows_rejected": "col_rows_rejected", "rows_warned": "col_rows_warned",
         "rows_blank": "col_rows_blank", "rows_duplicate": "col_rows_duplicate", "started_at": "col_started_at",
         "who": "col_who", "status": "col_status", "message": "col_message"})
-    common.table(shown, key="history", height=min(420, 38 + 35 * len(shown)))
+    common.table(shown, key="history", height=min(420, 38 + 35 * len(shown)),
+                 column_config={t("col_message", lang): st.column_config.TextColumn(width="large"),
+                                t("col_started_at", lang): st.column_config.DatetimeColumn(
+                                    format="YYYY-MM-DD HH:mm")})
     all_rejects = rejects_of(con)
     if len(all_rejects):
         st.markdown(f"**{t('rejects_title', lang)}** ({fmt_num(len(all_rejects))})")
-        common.download_table(common.localized(all_rejects, {"file_name": "col_file", "row_number": "col_row",
-                                                             "reason": "col_problem", "raw_values": "col_raw_values"}),
-                              "rejects_all", "dl_rejects_all")
+        common.download_table(rejects_table(all_rejects), "rejects_all", "dl_rejects_all")
 
 # --- shared folder ----------------------------------------------------------------------------------------
 st.subheader(t("shared_title", lang))
-from funnel.store.shared_folder import default_shared_dir, sync_shared_folder  # noqa: E402
+from funnel.store.shared_folder import sync_shared_folder  # noqa: E402
 
-common.caption(t("shared_caption", lang, folder=str(default_shared_dir())))
+common.caption(t("shared_caption", lang))  # no server path on screen (docs/security.md)
 if st.button(t("shared_refresh", lang), key="shared_refresh", icon=":material/sync:"):
     try:
         with st.spinner(t("importing", lang, n="…")):
             result = sync_shared_folder(con)
         for name, msg in result.failed:
-            st.error(common.md_escape(t("shared_failed", lang, file=name, msg=msg)))
+            st.error(common.md_escape(t("shared_failed", lang, file=name, msg=translate(msg, lang))))
         if result.refused:
             st.warning(common.md_escape(t("shared_refused", lang, files=", ".join(result.refused))))
         if result.report is None or result.report.all_unchanged:

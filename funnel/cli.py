@@ -15,11 +15,12 @@ import sys
 from pathlib import Path
 
 from funnel.filters import DIMENSIONS, FunnelFilter
+from funnel.ingest import DEFAULT_MAX_BYTES, UPLOAD_MAX_MB
 from funnel.ingest.batch import ImportError_
 from funnel.store.db import StoreBusyError, connect, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 3
-DEFAULT_MAX_MB = 200
+DEFAULT_MAX_MB = DEFAULT_MAX_BYTES // (1024 * 1024)
 
 
 def _date(text: str) -> dt.date:
@@ -52,8 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
                      choices=("auto", "template", "events", "wide", "roster"))
     imp.add_argument("--rejects-out", type=Path, metavar="FILE.csv", help="write the rejected rows here")
     imp.add_argument("--max-mb", type=_positive_int, default=DEFAULT_MAX_MB, metavar="MB",
-                     help=f"refuse files larger than this many MiB (default {DEFAULT_MAX_MB}, as the dashboard's "
-                          "upload limit; a 1M-lead export is about 400)")
+                     help=f"refuse files larger than this many MiB (default {DEFAULT_MAX_MB}; the dashboard's uploads "
+                          f"stop at {UPLOAD_MAX_MB} MB; a 1M-lead export is about 400)")
 
     def add_source_and_filter(p: argparse.ArgumentParser) -> None:
         where = p.add_mutually_exclusive_group()

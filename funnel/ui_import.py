@@ -87,6 +87,17 @@ def preview_file(file_name: str, data: bytes, stages: StageConfig | None = None)
     return preview
 
 
+def field_label(name: str, lang: str) -> str:
+    """A canonical field as the mapping editor offers it: its Chinese header name (zh) or its English words
+    (en), with the key in brackets, e.g. ``线索编号(lead_id)`` / ``Lead ID (lead_id)``."""
+    names = _ALIASES.get(name, ())
+    if lang == "zh":
+        zh = next((n for n in names if any("\u4e00" <= ch <= "\u9fff" for ch in n)), name)
+        return f"{zh}({name})"
+    en = next((n for n in names if n.isascii()), name.replace("_", " "))
+    return f"{en[:1].upper()}{en[1:]} ({name})"
+
+
 def mapping_rows(preview: FilePreview, stages: StageConfig | None = None) -> pd.DataFrame:
     """The mapping editor's rows: file column, sample values, the field it maps to ('' = not used)."""
     stages = stages or StageConfig()

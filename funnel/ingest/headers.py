@@ -79,6 +79,6 @@ def wide_stage(cell: object, stages: StageConfig) -> str | None:
 
 
 def required_columns_message() -> str:
-    return ("a lead list needs 线索编号 / lead_id (plus e.g. 获取时间 / acquired_at, 当前阶段 / current stage); "
-            "an event log needs lead_id, stage and entered_at; a roster needs rep (销售代表) and manager "
+    return ("a lead list needs 线索编号 / lead_id (plus e.g. 获取时间 / acquired_at, 当前阶段 / current stage), "
+            "an event log needs lead_id, stage and entered_at, a roster needs rep (销售代表) and manager "
             "(销售经理) or team")

@@ -74,3 +74,98 @@ def test_an_as_of_inside_the_data_is_not_warned(messy_db):
     at = _open("overview", {"lang": "en", "as_of": "2024-05-01"}, "en-US")
     assert not any("as-of date" in _unescape(w.value) for w in at.warning)
     assert "set by you" in " ".join(_unescape(c.value) for c in at.sidebar.caption)
+
+
+# ------------------------------------------------------------------------------------ the Data page
+
+def _upload(at, files):
+    uploader = at.file_uploader[0]
+    for name, data in files:
+        uploader.upload(name, data, "application/octet-stream")
+    at.run()
+    return at
+
+
+def _gbk_csv():
+    from tests.store.test_lead_outcomes import _gbk_csv_of_the_sheet
+
+    return [("线索跟踪表.csv", _gbk_csv_of_the_sheet())]
+
+
+@pytest.fixture
+def empty_db(tmp_path, app_env):
+    return app_env(tmp_path / "fresh.duckdb", no_sample=True)
+
+
+def test_import_report_in_chinese(empty_db):
+    at = _open("data", {"lang": "zh"}, "zh-CN")
+    _upload(at, messy_files())
+    at.button(key="do_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _all_text(at)
+    # 8 leads, all new; rows: 8 + 12 accepted, 1 rejected, 1 with warnings (tests/messy_template.py)
+    assert "8 条线索:新增 8,变更 0,未变 0。" in text
+    # the notes in full, in Chinese
+    assert "表头在第 2 行;其上方 1 行(标题)已跳过" in text
+    assert "1 行与前面的行完全相同,只计一次(第 8 行)" in text and "跳过 1 个空行" in text
+    frames = [df.value for df in at.dataframe]
+    warnings = next(f for f in frames if "原始值" in f.columns)
+    assert "不存在的日期" in set(warnings["问题"])
+    rejects = next(f for f in frames if "客户名称" in f.columns)  # a table of the row's own columns
+    assert list(rejects["行号"]) == [10] and list(rejects["客户名称"]) == ["己公司"]
+    assert list(rejects["问题"]) == ["没有线索编号(线索编号为空)"]
+    history = next(f for f in frames if "操作人" in f.columns)
+    assert set(history["状态"]) == {"成功"} and set(history["操作人"]) == {"看板上传"}
+    assert not re.search(r"[A-Za-z]{4,}", " ".join(str(m) for m in history["说明"])), list(history["说明"])
+    # no English sentence anywhere in the report's texts (file names and column keys aside)
+    for bad in ("impossible date", "no lead ID", "header found", "blank row", "dashboard", "ok"):
+        assert not any(bad == str(v) or bad in str(v) for f in frames for v in f.astype(str).to_numpy().ravel()), bad
+
+
+def test_reimport_of_the_same_sheet_says_nothing_changed(empty_db):
+    at = _open("data", {"lang": "en"}, "en-US")
+    _upload(at, messy_files())
+    at.button(key="do_import").click().run()
+    at = _open("data", {"lang": "en"}, "en-US")
+    _upload(at, _gbk_csv())
+    at.button(key="do_import").click().run()
+    info = " ".join(_unescape(i.value) for i in at.info)
+    assert "8 leads: 0 new, 0 changed, 8 unchanged." in info
+    assert not at.success
+    # the ID-less row was rejected twice (two imports): counted once in the history
+    assert "Rejected rows** (1)" in " ".join(m.value for m in at.markdown) or \
+        any("Rejected rows" in m.value and "(1)" in m.value for m in at.markdown)
+
+
+def test_header_only_file_is_not_a_success(empty_db):
+    at = _open("data", {"lang": "zh"}, "zh-CN")
+    _upload(at, [("空.csv", "线索编号,来源渠道,客户名称,获取时间\n".encode("utf-8"))])
+    at.button(key="do_import").click().run()
+    assert not at.success
+    assert "没有导入任何内容:空.csv 只有表头,没有数据行。" in " ".join(_unescape(w.value) for w in at.warning)
+
+
+@pytest.mark.parametrize("lang, expected", [("zh", "导入失败,没有写入任何数据:weird.csv:没有找到可识别的列"),
+                                            ("en", "Import failed, nothing was written: weird.csv: no known column")])
+def test_failed_import_in_the_ui_language_without_a_flag_or_a_progress_box(empty_db, lang, expected):
+    at = _open("data", {"lang": lang}, "zh-CN" if lang == "zh" else "en-US")
+    _upload(at, [("weird.csv", "foo,bar\n1,2\n".encode("utf-8"))])
+    assert not any("识别为" in _unescape(c.value) or "detected as" in _unescape(c.value) for c in at.caption)
+    at.button(key="do_import").click().run()
+    errors = " ".join(_unescape(e.value) for e in at.error)
+    assert expected in errors and "--mapping" not in errors
+    # the "importing 1 file…" box is gone
+    assert not [e for e in at.get("expandable") if "导入" in str(e.label) or "Importing" in str(e.label)]
+
+
+def test_no_server_path_and_one_upload_limit_on_the_data_page(empty_db):
+    import os
+
+    from funnel.ingest import UPLOAD_MAX_MB
+
+    at = _open("data", {"lang": "zh"}, "zh-CN")
+    text = _all_text(at) + " ".join(str(w.label) for w in at.text_input)
+    for folder in (str(empty_db.parent), os.environ["LEAD_FUNNEL_SHARED_DIR"], "data/profiles"):
+        assert folder not in text
+    assert at.file_uploader[0].proto.max_upload_size_mb == UPLOAD_MAX_MB
+    assert f"每个文件最大 {UPLOAD_MAX_MB} MB" in at.file_uploader[0].help

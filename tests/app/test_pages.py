@@ -267,8 +267,10 @@ def test_upload_good_file_shows_the_validation_report(writable_db, app_env):
     assert any("detected as A. Lead template" in _unescape(c.value) for c in at.caption)
     at.button(key="do_import").click().run()
     _assert_clean(at, "upload import")
-    success = " ".join(s.value for s in at.success)
-    assert "2 rows accepted, 1 rejected, 1 with warnings" in success
+    success = " ".join(_unescape(s.value) for s in at.success)
+    # T-001 and T-002 are new leads; the ID-less row is rejected; T-002's 2024-13-45 is a warning
+    assert "2 leads: 2 new, 0 changed, 0 unchanged." in success
+    assert "Rows: 2 accepted, 1 rejected, 1 with warnings." in success
     frames = [df.value for df in at.dataframe]
     report = frames[0]
     assert list(report["Rows read"]) == [3] and list(report["Accepted"]) == [2]
