@@ -77,9 +77,12 @@ CATALOG: tuple[tuple[str, str, str | None], ...] = (
     ("already imported with the same content: nothing changed", "相同内容之前已导入:没有变化", None),
     ("the file has a header but no data rows: nothing imported", "文件只有表头,没有数据行:未导入任何内容", None),
     ("{n} leads appear only in a stage log or activity list; they were added with no other attributes (import the "
-     "lead file to complete them).", "{n} 条线索只出现在阶段记录或动作记录中,已添加但没有其他信息(导入线索表即可补全)。", None),
+     "lead file to complete them).", "{n} 条线索只出现在阶段记录或动作记录中,已添加但没有其他信息(导入线索表即可补全)。",
+     "Leads that appear only in a stage log or activity list were added with no other attributes (import the lead "
+     "file to complete them): {n}."),
     ("{n} leads had no acquisition date; they take the date they entered the first stage.",
-     "{n} 条线索没有获取时间,已取其进入第一个阶段的日期。", None),
+     "{n} 条线索没有获取时间,已取其进入第一个阶段的日期。",
+     "Leads without an acquisition date take the date they entered the first stage: {n}."),
     # files that cannot be imported
     (REQUIRED, "线索表需要 线索编号(以及如 获取时间、当前阶段),阶段记录需要 线索编号、阶段和进入时间,花名册需要 销售代表,以及 销售经理 或 团队",
      None),
@@ -130,7 +133,25 @@ CATALOG: tuple[tuple[str, str, str | None], ...] = (
     ("comma", "逗号", None), ("semicolon", "分号", None), ("tab", "制表符", None), ("vertical bar", "竖线", None),
     ("template", "线索模板", None), ("events", "阶段日志", None), ("wide", "宽表", None), ("roster", "花名册", None),
     ("leads", "线索表", None), ("none", "无", None),
+    ("utf-8-sig", "UTF-8(带 BOM)", "UTF-8 with BOM"), ("utf-8", "UTF-8", "UTF-8"),
+    ("gb18030", "GBK/GB18030", "GBK/GB18030"), ("utf-16-le", "UTF-16", "UTF-16"), ("utf-16-be", "UTF-16", "UTF-16"),
 )
+
+
+def zh_punctuation(template: str) -> str:
+    """Full-width , ; : ( ) in the Chinese template's own text (a value filled in later is left as written;
+    a colon between digits, as in 14:30, stays)."""
+    parts = re.split(r"(\{\w+\})", template)
+    out = []
+    for part in parts:
+        if not part.startswith("{"):
+            part = re.sub(r"(?<!\d):|:(?!\d)", "\uff1a", part)
+            part = part.replace(",", "\uff0c").replace(";", "\uff1b").replace("(", "\uff08").replace(")", "\uff09")
+        out.append(part)
+    return "".join(out)
+
+
+pattern_source: dict[re.Pattern, str] = {}  # compiled pattern -> its English template
 
 
 @lru_cache(maxsize=1)
@@ -140,7 +161,9 @@ def _compiled() -> tuple[tuple[re.Pattern, str, str | None], ...]:
         # a value never holds "; " (the separator of joined sentences), so a sentence cannot swallow the next
         pattern = "".join(f"(?P<{part[1:-1]}>(?:(?!; ).)+?)" if part.startswith("{") else re.escape(part)
                           for part in re.split(r"(\{\w+\})", english) if part)
-        out.append((re.compile(f"^{pattern}$", re.S), chinese, dashboard))
+        compiled = re.compile(f"^{pattern}$", re.S)
+        pattern_source[compiled] = english
+        out.append((compiled, zh_punctuation(chinese), dashboard))
     return tuple(out)
 
 
@@ -149,9 +172,7 @@ def _one(text: str, lang: str) -> str | None:
     for pattern, chinese, dashboard in _compiled():
         match = pattern.match(text)
         if match:
-            target = chinese if lang == "zh" else dashboard
-            if target is None:
-                return text
+            target = chinese if lang == "zh" else (dashboard or pattern_source[pattern])
             values = {name: translate(value, lang) for name, value in match.groupdict().items()}
             return target.format(**values)
     return None

@@ -64,6 +64,7 @@ def test_the_dashboard_never_names_a_command_line_flag():
 def test_joined_notes_are_translated_one_by_one():
     # imports.message joins a file's notes with "; "; a sentence may itself hold "; "
     joined = "header found on row 2; 1 row(s) above it (a title) were skipped; 1 blank row(s) skipped; odd"
-    assert translate(joined, "zh") == "表头在第 2 行;其上方 1 行(标题)已跳过；跳过 1 个空行；odd"
+    # \uff1b \uff08 \uff09: full-width ； （ ）
+    assert translate(joined, "zh") == "表头在第 2 行\uff1b其上方 1 行\uff08标题\uff09已跳过\uff1b跳过 1 个空行\uff1bodd"
     assert translate(joined, "en") == joined
     assert translate(None, "zh") is None and translate("anything else", "zh") == "anything else"

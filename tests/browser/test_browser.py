@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.request
 from pathlib import Path
 
@@ -236,6 +237,113 @@ def test_review_page_draws_its_charts_and_opens_a_lead_list(server, browser, lan
         assert not problems, problems
     except Exception:
         print("---- server log ----\n" + server["log"].read_text())
+        raise
+    finally:
+        context.close()
+
+
+# ------------------------------------------------------------------ issue 12: a new manager's first hour
+
+NEW_USER_PORTS = range(8611, 8620)
+NEW_USER_TEXT = {
+    "zh": {"as_of": "截至日期 2024-06-28:数据中最后一次发生事件的日期", "stalled": "4 条在途线索超过 7 天没有任何动作",
+           "outcome": "8 条线索:新增 8,变更 0,未变 0。", "import": "导入"},
+    "en": {"as_of": "As-of date 2024-06-28: the latest date something happened in the data",
+           "stalled": "4 open leads had no action for more than 7 days",
+           "outcome": "8 leads: 8 new, 0 changed, 0 unchanged.", "import": "Import"},
+}
+
+
+def _port_in_range() -> int:
+    for port in NEW_USER_PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.skip("no free port in 8611-8619")
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """The real server on a fresh, empty database (no sample data): a new manager's first visit."""
+    (tmp_path / "shared").mkdir()
+    port = _port_in_range()
+    env = dict(os.environ, LEAD_FUNNEL_DB=str(tmp_path / "fresh.duckdb"), LEAD_FUNNEL_SHARED_DIR=str(tmp_path / "shared"),
+               LEAD_FUNNEL_NO_SAMPLE="1")
+    log_path = tmp_path / "server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+        if proc.poll() is not None:
+            break
+    else:
+        proc.terminate()
+        pytest.fail("server did not become healthy:\n" + log_path.read_text())
+    yield {"base": base, "log": log_path, "dir": tmp_path}
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_new_manager_imports_a_messy_template(fresh_server, browser, lang):
+    """Upload the messy template and its stage log through the real file input, as a user does; the
+    sidebar then names the default as-of date and where it came from, and Follow-up lists 4 stalled leads
+    (tests/messy_template.py works the numbers out)."""
+    from tests.messy_template import messy_files
+
+    text = NEW_USER_TEXT[lang]
+    paths = []
+    for name, data in messy_files():
+        path = fresh_server["dir"] / name
+        path.write_bytes(data)
+        paths.append(str(path))
+    shots = _shots_dir()
+    # tall enough that the sidebar's as-of caption and the whole validation report are on the screenshot
+    context = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US", viewport={"width": 1440, "height": 2400})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    try:
+        page.goto(f"{fresh_server['base']}/data?lang={lang}", wait_until="domcontentloaded")
+        _settle(page)
+        page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(paths)
+        _settle(page)
+        page.locator(".st-key-do_import button").click()
+        page.wait_for_function("(t) => document.querySelector('[data-testid=stMain]').innerText.normalize('NFKC')"
+                               ".includes(t)", arg=text["outcome"], timeout=60_000)
+        _settle(page)
+        main = unicodedata.normalize("NFKC", page.locator("[data-testid=stMain]").inner_text())
+        assert not BAD_TEXT.findall(main), BAD_TEXT.findall(main)
+        assert "正在导入" not in main and "Importing" not in main
+        page.screenshot(path=str(shots / f"new_user_{lang}_data.png"), full_page=True)
+        sidebar = unicodedata.normalize("NFKC", page.locator("[data-testid=stSidebar]").inner_text())
+        assert text["as_of"] in sidebar, sidebar
+        page.locator("[data-testid=stSidebarNav] a[href$='/followup']").first.click()
+        page.wait_for_function("(t) => document.querySelector('[data-testid=stMain]').innerText.normalize('NFKC')"
+                               ".includes(t)", arg=text["stalled"], timeout=60_000)
+        _settle(page)
+        _check_page(page, "followup", lang)
+        page.screenshot(path=str(shots / f"new_user_{lang}_followup.png"), full_page=True)
+        assert not problems, problems
+    except Exception:
+        print("---- server log ----\n" + fresh_server["log"].read_text())
         raise
     finally:
         context.close()
