@@ -16,7 +16,7 @@ from funnel.ingest.batch import ImportError_
 from funnel.messages import translate
 from funnel.store.config import load_stage_config
 from funnel.store.db import StoreBusyError
-from funnel.ui_import import (CANONICAL_FIELDS, FORMAT_CHOICES, field_label, mapping_rows, preview_file, profile_from_rows,
+from funnel.ui_import import (CANONICAL_FIELDS, FORMAT_CHOICES, UNUSED, field_label, mapping_rows, preview_file, profile_from_rows,
                               save_mapping_profile, saved_profiles, valid_profile_name)
 from app_pages import _common as common
 
@@ -87,8 +87,8 @@ if uploads:
                 "file_column": st.column_config.TextColumn(t("col_file_column", lang)),
                 "sample": st.column_config.TextColumn(t("col_sample", lang)),
                 "maps_to": st.column_config.SelectboxColumn(
-                    t("col_canonical", lang), options=[""] + list(CANONICAL_FIELDS),
-                    format_func=lambda f: field_label(f, lang) if f else t("mapping_unused", lang)),
+                    t("col_canonical", lang), options=[UNUSED] + list(CANONICAL_FIELDS), required=True,
+                    format_func=lambda f: t("mapping_unused", lang) if f in (UNUSED, "", None) else field_label(f, lang)),
             })
         name_col, button_col = st.columns([3, 1])
         profile_name = name_col.text_input(t("mapping_profile_name", lang), key=f"profile_name_{index}",

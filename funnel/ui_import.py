@@ -25,6 +25,8 @@ from funnel.store.db import PROJECT_ROOT
 PROFILES_DIR = PROJECT_ROOT / "data" / "profiles"
 CANONICAL_FIELDS: tuple[str, ...] = tuple(_ALIASES)
 FORMAT_CHOICES = ("auto", "template", "events", "wide", "roster")
+# The mapping editor's value for a column that is not used (an empty cell would show as "None" in the editor).
+UNUSED = "-"
 _PROFILE_NAME = re.compile(r"^[\w\-]{1,60}$")
 
 
@@ -99,15 +101,13 @@ def field_label(name: str, lang: str) -> str:
 
 
 def mapping_rows(preview: FilePreview, stages: StageConfig | None = None) -> pd.DataFrame:
-    """The mapping editor's rows: file column, sample values, the field it maps to ('' = not used)."""
+    """The mapping editor's rows: file column, sample values, the field it maps to (UNUSED = not used)."""
     stages = stages or StageConfig()
     rows = []
     for header, sample, matched in zip(preview.headers, preview.samples, preview.matched):
         if not header:
             continue
-        target = matched or ""
-        if not target and wide_stage(header, stages):
-            target = ""
+        target = matched or UNUSED
         rows.append({"file_column": header, "sample": sample, "maps_to": target})
     return pd.DataFrame(rows, columns=["file_column", "sample", "maps_to"])
 
@@ -124,7 +124,7 @@ def profile_from_rows(name: str, file_name: str, rows: pd.DataFrame, fmt: str = 
     for row in rows.to_dict("records"):
         target = str(row.get("maps_to") or "").strip()
         column = str(row.get("file_column") or "").strip()
-        if target and column:
+        if target and target != UNUSED and column:
             columns[column] = [target]
     section = FileMapping(match=profile_match(file_name), format=fmt if fmt != "auto" else "auto", columns=columns)
     return MappingProfile(name=name, description=f"made on the Data page from {file_name}", files=[section])

@@ -172,3 +172,18 @@ def test_no_server_path_and_one_upload_limit_on_the_data_page(empty_db):
         assert folder not in text
     assert at.file_uploader[0].proto.max_upload_size_mb == UPLOAD_MAX_MB
     assert f"每个文件最大 {UPLOAD_MAX_MB} MB" in _unescape(at.file_uploader[0].help)
+
+
+def test_mapping_editor_shows_no_empty_cell():
+    # an empty cell of the editor's select column is drawn as "None": every row holds a value, the unused
+    # ones UNUSED, shown as "(不使用)" / "(not used)"; saving leaves them out of the profile
+    from funnel.ui_import import UNUSED, FilePreview, field_label, mapping_rows, profile_from_rows
+
+    preview = FilePreview("w.csv", headers=["客户", "foo", ""], samples=["甲", "", ""],
+                          matched=["customer", None, None], detected=None)
+    rows = mapping_rows(preview)
+    assert list(rows["maps_to"]) == ["customer", UNUSED] and rows.notna().all().all()
+    profile = profile_from_rows("p", "w.csv", rows)
+    assert profile.files[0].columns == {"客户": ["customer"]}
+    assert _unescape(field_label("lead_id", "zh")) == "线索编号(lead_id)"
+    assert field_label("lead_id", "en") == "Lead id (lead_id)"
