@@ -156,6 +156,8 @@ def _resolve(path: str, version: str, key: str, _filter: FunnelFilter, as_of, gr
              stalled_days: int) -> MetricContext:
     from funnel.metrics import resolve_context
 
+    if as_of is None:  # the data's end, computed once per data version (not once per filter)
+        as_of = _data_end(path, version).as_of
     return resolve_context(_store(path).cursor(), _filter, as_of=as_of, grain=grain, stalled_days=stalled_days)
 
 

@@ -43,10 +43,10 @@ class MetricContext:
 
 
 _FACTS = """
-    select lead_id, acquired_at as d, 'acquired' as kind from leads where acquired_at is not null
-    union all select lead_id, lost_at, 'lost' from leads where lost_at is not null
-    union all select lead_id, entered_at, 'stage' from stage_events where entered_at is not null
-    union all select lead_id, "at", 'activity' from activities where "at" is not null"""
+    select lead_id, acquired_at as d from leads where acquired_at is not null
+    union all select lead_id, lost_at from leads where lost_at is not null
+    union all select lead_id, entered_at from stage_events where entered_at is not null
+    union all select lead_id, "at" from activities where "at" is not null"""
 
 
 @dataclass(frozen=True)
@@ -72,37 +72,73 @@ def _day(value) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+_KINDS = (("stage", "stage_events", "entered_at"), ("activity", "activities", '"at"'),
+          ("lost", "leads", "lost_at"), ("acquired", "leads", "acquired_at"))  # a tie names the first
+
+
+def _maxima(con, before: dt.datetime | None = None) -> list:
+    """Per kind (in _KINDS order) its latest date (before ``before`` when given); one cheap column scan each."""
+    cond = "" if before is None else " and {c} < ?"
+    parts = [f"(select max({c}) from {t} where {c} is not null{cond.format(c=c)})" for _, t, c in _KINDS]
+    return list(con.execute("select " + ", ".join(parts), [before] * len(_KINDS) if before else []).fetchone())
+
+
+def _bulk_end(con, leads: int) -> dt.date | None:
+    """The latest event date of the lead ranked m + 1 by latest event date (``funnel.data_range``).
+
+    Without aggregating the whole store per lead (seconds at 1M leads): a per-day count of the facts gives
+    the day T from which on the latest facts number a few times m; every lead with a fact on or after T has
+    its latest date there, and every other lead's latest date is earlier, so ranking the leads of those few
+    facts is exact once they hold m + 1 leads (else T moves back)."""
+    from funnel.data_range import MIN_LEADS, outvoted
+
+    if leads < MIN_LEADS:
+        return None
+    m = outvoted(leads)
+    days = con.execute(f"select cast(d as date) as day, count(*) from ({_FACTS}) group by 1 order by 1 desc").fetchall()
+    need = 4 * (m + 1) + 1000
+    while True:
+        total, since = 0, days[-1][0] if days else None
+        for day, count in days:
+            total += count
+            if total >= need:
+                since = day
+                break
+        row = con.execute(f"""select max(d) as last from ({_FACTS}) where d >= ? group by lead_id
+                              order by last desc limit 1 offset ?""",
+                          [dt.datetime.combine(since, dt.time()), m]).fetchone() if since else None
+        if row is not None:
+            return _day(row[0])
+        if not days or since == days[-1][0]:  # every fact looked at: fewer than m + 1 dated leads
+            return None
+        need *= 4
+
+
 def data_end(con) -> DataEnd:
     """The data's real end: the latest event date (an acquisition, stage entry, activity or loss; planned
     dates such as expected_close never count) that is not far beyond the bulk of the data. Reads the base
     tables, so it works before the derived tables exist."""
-    from funnel.data_range import FAR_DAYS, MIN_LEADS
+    from funnel.data_range import FAR_DAYS
 
-    row = con.execute(
-        f"""with facts as ({_FACTS}),
-                per_lead as (select max(d) as last from facts group by lead_id),
-                ranked as (select last, row_number() over (order by last desc) as rn, count(*) over () as n
-                           from per_lead)
-            select (select max(d) from facts), (select min(d) from facts), (select max(n) from ranked),
-                   (select last from ranked where rn = greatest(1, n // 100) + 1)"""
-    ).fetchone()
-    latest, first, leads, bulk_end = row if row else (None, None, 0, None)
-    if latest is None:
+    maxima = _maxima(con)
+    dated = [d for d in maxima if d is not None]
+    if not dated:
         return DataEnd()
-    cutoff = None
-    if leads is not None and leads >= MIN_LEADS and bulk_end is not None:
-        cutoff = dt.datetime.combine(_day(bulk_end) + dt.timedelta(days=FAR_DAYS + 1), dt.time())
-    if cutoff is None or latest < cutoff:
-        end, ignored = latest, 0
-    else:
-        end, ignored = con.execute(f"""with facts as ({_FACTS})
-            select max(d) filter (where d < ?), count(*) filter (where d >= ?) from facts""",
-                                   [cutoff, cutoff]).fetchone()
-    kind = con.execute(f"""with facts as ({_FACTS})
-        select kind from facts where cast(d as date) = ? order by case kind when 'stage' then 0
-        when 'activity' then 1 when 'lost' then 2 else 3 end limit 1""", [_day(end)]).fetchone()
-    return DataEnd(as_of=_day(end), kind=kind[0] if kind else None, first=_day(first), latest=_day(latest),
-                   ignored=int(ignored))
+    latest = max(dated)
+    first = con.execute(" select least(" + ", ".join(f"(select min({c}) from {t})" for _, t, c in _KINDS) + ")"
+                        ).fetchone()[0]
+    leads = con.execute("select count(*) from leads").fetchone()[0]
+    bulk_end = _bulk_end(con, int(leads))
+    ignored = 0
+    if bulk_end is not None:
+        cutoff = dt.datetime.combine(bulk_end + dt.timedelta(days=FAR_DAYS + 1), dt.time())
+        if latest >= cutoff:
+            maxima = _maxima(con, cutoff)
+            ignored = con.execute("select " + " + ".join(f"(select count(*) from {t} where {c} >= ?)"
+                                                         for _, t, c in _KINDS), [cutoff] * len(_KINDS)).fetchone()[0]
+    end = max(d for d in maxima if d is not None)
+    kind = next(k for (k, _, _), d in zip(_KINDS, maxima) if d is not None and _day(d) == _day(end))
+    return DataEnd(as_of=_day(end), kind=kind, first=_day(first), latest=_day(latest), ignored=int(ignored))
 
 
 def latest_event_date(con) -> dt.date | None:
