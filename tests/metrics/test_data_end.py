@@ -87,3 +87,27 @@ def test_bulk_bounds_numpy_rule():
     low, high = bulk_bounds(first, last)
     assert (str(low), str(high)) == ("2023-09-03", "2024-12-25")
     assert bulk_bounds(first[:2], last[:2]) is None
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.lists(st.lists(st.integers(0, 800), min_size=1, max_size=4), min_size=1, max_size=12),
+       st.integers(1, 6))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_bulk_end_equals_ranking_every_lead(store, leads, need):
+    # reference: each lead's latest date, sorted; the (m + 1)-th (m = max(1, L // 100)) is the bulk end
+    from funnel.metrics.context import _bulk_end
+
+    store.execute("delete from stage_events; delete from leads")
+    base = dt.date(2024, 1, 1)
+    for i, days in enumerate(leads):
+        store.execute("insert into leads (lead_id, import_id) values (?, 't')", [f"L{i}"])
+        for d in days:
+            store.execute("insert into stage_events values (?, 'acquired', ?, 't')",
+                          [f"L{i}", dt.datetime.combine(base + dt.timedelta(days=d), dt.time())])
+    last = sorted((base + dt.timedelta(days=max(days)) for days in leads), reverse=True)
+    m = max(1, len(leads) // 100)
+    expected = last[m] if len(leads) >= 3 else None
+    assert _bulk_end(store, len(leads), need=need) == expected
