@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", dest="fmt", default="auto",
                      choices=("auto", "template", "events", "wide", "roster"))
     imp.add_argument("--rejects-out", type=Path, metavar="FILE.csv", help="write the rejected rows here")
+    imp.add_argument("--lang", choices=("en", "zh"), default="en",
+                     help="language of the notes, warnings and reasons (the count lines stay as they are)")
     imp.add_argument("--max-mb", type=_positive_int, default=DEFAULT_MAX_MB, metavar="MB",
                      help=f"refuse files larger than this many MiB (default {DEFAULT_MAX_MB}; the dashboard's uploads "
                           f"stop at {UPLOAD_MAX_MB} MB; a 1M-lead export is about 400)")
@@ -144,8 +146,13 @@ def _load_mapping(path: Path | None):
     return load_profile(path)
 
 
-def _print_import_report(report, out=None) -> None:
+def _print_import_report(report, out=None, lang: str = "en") -> None:
+    """The import's outcome; with ``lang`` zh the notes, warnings and reasons in Chinese (funnel/messages.py),
+    the count lines unchanged (tools read them)."""
+    from funnel.messages import translate
+
     out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
+    say = (lambda text: translate(text, "zh")) if lang == "zh" else (lambda text: text)
     for f in report.files:
         if f.skipped_unchanged:
             print(f"{f.file_name}: unchanged since its last import, skipped", file=out)
@@ -154,17 +161,20 @@ def _print_import_report(report, out=None) -> None:
               f"rejected {f.rows_rejected}, warned {f.rows_warned}, blank {f.rows_blank}, "
               f"duplicate {f.rows_duplicate}", file=out)
         for note in f.notes:
-            print(f"  note: {note}", file=out)
+            print(f"  note: {say(note)}", file=out)
+    leads = getattr(report, "leads", None)
+    if leads is not None and leads.leads:
+        print(f"leads: {leads.leads} ({leads.new} new, {leads.changed} changed, {leads.unchanged} unchanged)", file=out)
     for note in report.notes:
-        print(f"note: {note}", file=out)
+        print(f"note: {say(note)}", file=out)
     for row in report.warnings.head(20).itertuples(index=False):
         print(f"  warning: {row.file_name} row {row.row_number}, column {row.column_name}: "
-              f"{row.raw_value!r}: {row.problem}", file=out)
+              f"{row.raw_value!r}: {say(row.problem)}", file=out)
     if len(report.warnings) > 20:
         print(f"  ... and {len(report.warnings) - 20} more warnings (Data page, or the import_warnings table)",
               file=out)
     for row in report.rejects.head(20).itertuples(index=False):
-        print(f"  rejected: {row.file_name} row {row.row_number}: {row.reason}", file=out)
+        print(f"  rejected: {row.file_name} row {row.row_number}: {say(row.reason)}", file=out)
     if len(report.rejects) > 20:
         print(f"  ... and {len(report.rejects) - 20} more rejected rows (use --rejects-out FILE.csv)", file=out)
 
@@ -183,7 +193,7 @@ def _cmd_import(args) -> int:
                               max_bytes=args.max_mb * 1024 * 1024)
     finally:
         con.close()
-    _print_import_report(report)
+    _print_import_report(report, lang=args.lang)
     if args.rejects_out is not None and len(report.rejects):
         from funnel.exports import table_to_csv_bytes
 

@@ -166,3 +166,18 @@ def test_metrics_default_as_of_is_the_dashboards_on_the_messy_template(tmp_path,
     assert figs["as_of"] == AS_OF and len(figs["stalled"]) == STALLED
     assert main(["metrics", "--input", *paths, "--json", "--as-of", "1900-01-01"]) == 0
     assert "--as-of 1900-01-01 is before the first date in the data (2024-03-01)" in capsys.readouterr().err
+
+
+def test_import_lang_zh_translates_notes_and_keeps_the_count_lines(tmp_path, capsys):
+    from tests.messy_template import messy_files
+
+    paths = []
+    for name, data in messy_files():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    assert main(["import", *paths, "--db", str(tmp_path / "z.duckdb"), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    # the count line tools read is unchanged; 8 leads, all new; the notes and reasons in Chinese
+    assert "线索跟踪表-导出.xlsx [template]: read 11, accepted 8, rejected 1, warned 1, blank 1, duplicate 1" in out
+    assert "leads: 8 (8 new, 0 changed, 0 unchanged)" in out
+    assert "表头在第 2 行" in out and "没有线索编号" in out and "header found" not in out
