@@ -70,7 +70,9 @@ class ImportReport:
 
     @property
     def all_unchanged(self) -> bool:
-        return bool(self.files) and all(f.skipped_unchanged for f in self.files)
+        """Every file was imported before (a file without data rows, which writes nothing, aside)."""
+        return any(f.skipped_unchanged for f in self.files) and all(f.skipped_unchanged or f.no_data
+                                                                    for f in self.files)
 
     @property
     def no_data(self) -> bool:

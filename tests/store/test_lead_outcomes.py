@@ -61,3 +61,13 @@ def test_a_header_only_file_is_not_a_success(tmp_path):
     assert report.no_data and report.rows_accepted == 0 and not report.import_ids
     assert imports_history(con).empty  # not recorded: importing it again later is not "nothing changed"
     assert report.leads.leads == 0
+
+
+def test_reimport_with_a_header_only_file_beside_changes_nothing(tmp_path):
+    # the fuzz test's case: a header-only roster and an event log, imported twice
+    con = connect(tmp_path / "o.duckdb")
+    files = [("r.csv", b"rep,manager\n"), ("e.csv", "lead_id,stage,entered_at\nL1,线索获取,2009-01-18\n".encode())]
+    first = import_files(con, files, who="t")
+    assert not first.all_unchanged and first.leads.new == 1
+    again = import_files(con, files, who="t")
+    assert again.all_unchanged and not again.import_ids
