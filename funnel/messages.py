@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from funnel.ingest.headers import required_columns_message
+from funnel.text import zh_punct
 
 REQUIRED = required_columns_message()
 
@@ -138,19 +139,6 @@ CATALOG: tuple[tuple[str, str, str | None], ...] = (
 )
 
 
-def zh_punctuation(template: str) -> str:
-    """Full-width , ; : ( ) in the Chinese template's own text (a value filled in later is left as written;
-    a colon between digits, as in 14:30, stays)."""
-    parts = re.split(r"(\{\w+\})", template)
-    out = []
-    for part in parts:
-        if not part.startswith("{"):
-            part = re.sub(r"(?<!\d):|:(?!\d)", "\uff1a", part)
-            part = part.replace(",", "\uff0c").replace(";", "\uff1b").replace("(", "\uff08").replace(")", "\uff09")
-        out.append(part)
-    return "".join(out)
-
-
 pattern_source: dict[re.Pattern, str] = {}  # compiled pattern -> its English template
 
 
@@ -163,7 +151,7 @@ def _compiled() -> tuple[tuple[re.Pattern, str, str | None], ...]:
                           for part in re.split(r"(\{\w+\})", english) if part)
         compiled = re.compile(f"^{pattern}$", re.S)
         pattern_source[compiled] = english
-        out.append((compiled, zh_punctuation(chinese), dashboard))
+        out.append((compiled, zh_punct(chinese), dashboard))
     return tuple(out)
 
 
