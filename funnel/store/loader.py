@@ -129,7 +129,7 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         import_id = uuid.uuid4().hex[:12]
         started = dt.datetime.now()
         if outcomes is not None:
-            outcomes.record(_typed(item.leads), _typed(item.events), _typed(item.activities), _lead_select(),
+            outcomes.record(item.leads, item.events, item.activities, _lead_select(),
                             _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id)
         _write_file(con, item, import_id)
         if len(item.leads):  # a lead import: what it said about its leads is kept (SPEC §7.2)
