@@ -49,7 +49,7 @@ def _open(page: str, query: dict, locale: str):
 
 
 @pytest.mark.parametrize("lang, source, stalled", [
-    ("zh", f"截至日期 {AS_OF}:数据中最后一次发生事件的日期(进入阶段)。", f"{STALLED} 条在途线索超过 7 天没有任何动作"),
+    ("zh", f"截至日期 {AS_OF}:数据中最后一次发生事件的日期(进入阶段)。", f"{STALLED} 条未结束线索超过 7 天没有任何动作"),
     ("en", f"As-of date {AS_OF}: the latest date something happened in the data (a stage entry).",
      f"{STALLED} open leads had no action for more than 7 days"),
 ])

@@ -246,7 +246,7 @@ def test_review_page_draws_its_charts_and_opens_a_lead_list(server, browser, lan
 
 NEW_USER_PORTS = range(8611, 8620)
 NEW_USER_TEXT = {
-    "zh": {"as_of": "截至日期 2024-06-28:数据中最后一次发生事件的日期", "stalled": "4 条在途线索超过 7 天没有任何动作",
+    "zh": {"as_of": "截至日期 2024-06-28:数据中最后一次发生事件的日期", "stalled": "4 条未结束线索超过 7 天没有任何动作",
            "outcome": "8 条线索:新增 8,变更 0,未变 0。", "import": "导入"},
     "en": {"as_of": "As-of date 2024-06-28: the latest date something happened in the data",
            "stalled": "4 open leads had no action for more than 7 days",

@@ -43,7 +43,7 @@ def test_yearless_actions_stay_near_the_leads_own_dates():
 
 def test_messy_import_default_as_of_and_stalled(tmp_path):
     import funnel.metrics as metrics
-    from funnel.metrics.followup import stalled_count
+    from funnel.metrics.followup import followup_counts
     from funnel.store.db import connect
     from funnel.store.loader import import_files
 
@@ -51,7 +51,7 @@ def test_messy_import_default_as_of_and_stalled(tmp_path):
     import_files(con, messy_files(), who="test")
     ctx = metrics.resolve_context(con)
     assert ctx.as_of.isoformat() == AS_OF
-    assert stalled_count(con, ctx) == STALLED
+    assert followup_counts(con, ctx)["stalled"] == STALLED
 
 
 def test_a_date_far_outside_the_rest_is_a_warning_and_kept():
