@@ -57,7 +57,7 @@ LABELS: dict[str, tuple[str, str]] = {
                      "{n} dates lie far beyond the rest of the data (latest {latest}), probably mistyped years; they are not used as the default as-of date, which is {date}."),
     "as_of_before_data": ("截至日期 {date} 早于数据中的第一个日期 {first}：此时还没有任何线索，各项数字都不可信。请选择 {first} – {end} 之间的日期，或清空以使用默认值。",
                           "The as-of date {date} is before the first date in the data ({first}): no lead existed yet, so no figure means anything. Pick a date between {first} and {end}, or clear it to use the default."),
-    "as_of_after_data": ("截至日期 {date} 远晚于数据中最后一次发生事件的日期 {end}：停滞天数和在途时长都会算到这一天，几乎所有在途线索都会显示为异常跟进。清空即可使用默认值。",
+    "as_of_after_data": ("截至日期 {date} 远晚于数据中最后一次发生事件的日期 {end}：停滞天数和进行中的时长都会算到这一天，几乎所有未结束线索都会显示为异常跟进。清空即可使用默认值。",
                          "The as-of date {date} is long after the latest date something happened in the data ({end}): idle and in-progress days run to it, so nearly every open lead shows as stalled. Clear it to use the default."),
     "use_today": ("使用今天", "Use today"),
     "stalled_days": ("停滞天数阈值", "Stalled after (days)"),
