@@ -149,3 +149,10 @@ def test_docs_named_in_the_streamlit_config_exist():
     text = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     named = re.findall(r"docs/[\w./-]+\.md", text)
     assert named and all((ROOT / n).exists() for n in named), named
+
+
+def test_the_catalog_is_written_full_width_at_the_source():
+    """No conversion at import: each Chinese label is already what zh_punct would make of it."""
+    from funnel.text import zh_punct
+
+    assert {k: zh for k, (zh, _en) in i18n.LABELS.items() if zh_punct(zh) != zh} == {}
