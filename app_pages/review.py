@@ -236,15 +236,20 @@ else:
             common.show_chart(rc.mix_rate_bars(a["mix"], lang, dim), f"mix_{dim}_{p.label}", f"rv_mix_{dim}")
             rows = [m for m in a["mix"] if m["segment_by"] == dim]
             none = t("unspecified", lang)
+            paren = "{}（{}）" if lang == "zh" else "{} ({})"
+            conv_before = paren.format(t("col_conversion", lang), t("rv_before", lang))
+            conv_after = paren.format(t("col_conversion", lang), t("rv_after", lang))
+            unit_pp = paren.format("", t("pp", lang))
             shown = pd.DataFrame({
                 t("rv_segment", lang): [none if m["segment"] is None else m["segment"] for m in rows],
                 t("rv_before", lang): [m["leads_previous"] for m in rows],
                 t("rv_after", lang): [m["leads"] for m in rows],
-                f"{t('col_conversion', lang)} ({t('rv_before', lang)})": [m["conversion_previous"] for m in rows],
-                f"{t('col_conversion', lang)} ({t('rv_after', lang)})": [m["conversion"] for m in rows],
-                f"{t('rv_mix', lang)} (pp)": [round(m["mix"] * 100, 2) for m in rows],
-                f"{t('rv_rate', lang)} (pp)": [round(m["rate"] * 100, 2) for m in rows]})
-            pct = {c: common.pct_column(c) for c in shown.columns if t("col_conversion", lang) in c}
+                conv_before: [m["conversion_previous"] for m in rows],
+                conv_after: [m["conversion"] for m in rows],
+                f"{t('rv_mix', lang)}{unit_pp}": [round(m["mix"] * 100, 2) for m in rows],
+                f"{t('rv_rate', lang)}{unit_pp}": [round(m["rate"] * 100, 2) for m in rows]})
+            # only the two conversion columns are ratios: "转化率（个百分点）" (the rate term) is already in pp
+            pct = {c: common.pct_column(c) for c in (conv_before, conv_after)}
             common.table(shown, key=f"rv_mix_table_{dim}", column_config=pct)
             common.download_table(shown, f"mix_{dim}_{p.label}", f"rv_mix_dl_{dim}")
             options = []

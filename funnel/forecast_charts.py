@@ -12,25 +12,13 @@ import numpy as np
 import pandas as pd
 
 from funnel.charts import PALETTE, _configure, _num
+from funnel.i18n import t
 
-_L = {
-    "zh": {"days": "获取后天数", "f_w": "累计成交比例", "n": "仍在观察的线索数", "group": "分组", "period": "获取期",
-           "share": "N 天内成交比例", "within": "{d} 天内", "estimated": "估计值", "observed": "观察值",
-           "stage": "阶段", "expected_wins": "预计成交", "open_leads": "未结束线索", "forecast": "预测",
-           "actual": "实际", "naive": "朴素预测(上期实际)", "low": "80% 区间下限", "high": "80% 区间上限",
-           "wins": "成交线索数", "all": "全部线索", "too_little": "历史数据不足"},
-    "en": {"days": "Days since acquisition", "f_w": "Share won", "n": "Leads at risk", "group": "Group",
-           "period": "Acquired in", "share": "Share won within N days", "within": "within {d} days",
-           "estimated": "estimate", "observed": "observed", "stage": "Stage", "expected_wins": "Expected wins",
-           "open_leads": "Open leads", "forecast": "Forecast", "actual": "Actual",
-           "naive": "Naive (last period's actual)", "low": "80% low", "high": "80% high", "wins": "Won leads",
-           "all": "All leads", "too_little": "too little history"},
-}
 AT_RISK_DAYS = (0, 30, 60, 90, 120, 150, 180)
 
 
 def _l(key: str, lang: str) -> str:
-    return _L.get(lang, _L["en"])[key]
+    return t(f"chart.fc_{key}", lang)
 
 
 def _finish(chart, lang: str):

@@ -29,8 +29,8 @@ def _text(key: str, lang: str, **values) -> str:
 
 _TEXT = {
     "title": ("成交曲线与预测", "Win curve and forecast"),
-    "k_fw": ("{d} 天内成交(成交曲线)", "Won within {d} days (win curve)"),
-    "k_expected": ("预测:{h} 天内成交", "Forecast: wins in {h} days"),
+    "k_fw": ("{d} 天内成交（成交曲线）", "Won within {d} days (win curve)"),
+    "k_expected": ("预测：{h} 天内成交", "Forecast: wins in {h} days"),
     "k_mae_model": ("回测平均绝对误差", "Backtest mean absolute error"),
     "k_mae_naive": ("朴素预测平均绝对误差", "Naive mean absolute error"),
     "p_curve": ("成交曲线把流失作为另一种结局、未结束线索只计入已观察的天数:本期线索获取后 90 天内成交的估计比例为 {cur},上期为 {prev}。"
@@ -39,23 +39,23 @@ _TEXT = {
                 "estimated {cur} of this period's leads are won within 90 days of acquisition, against {prev} last period. "
                 "Overall conversion as leads stand is {naive} this period ({open} still open): young leads have not "
                 "finished their cycle, so comparing it directly understates this period."),
-    "p_forecast": ("截至 {as_of} 的 {open} 条未结束线索,预计未来 {h} 天成交 {wins} 条(80% 区间 {low}–{high}),预计金额 {amount}。只预测当前未结束的线索,不含今后新获取的线索。",
+    "p_forecast": ("截至 {as_of} 的 {open} 条未结束线索，预计未来 {h} 天成交 {wins} 条（80% 区间 {low}–{high}），预计金额 {amount}。只预测当前未结束的线索，不含今后新获取的线索。",
                    "Of the {open} leads open on {as_of}, {wins} are expected to be won in the next {h} days (80% interval "
                    "{low}–{high}), worth {amount}. Only today's open leads are forecast, not leads acquired later."),
-    "p_backtest": ("回测:每期只用期初前一天已知的数据预测本期成交,{n} 期的平均绝对误差为 {model},朴素预测(与上期实际相同)为 {naive}。",
+    "p_backtest": ("回测：每期只用期初前一天已知的数据预测本期成交，{n} 期的平均绝对误差为 {model}，朴素预测（与上期实际相同）为 {naive}。",
                    "Backtest: each period forecast only from what was known the day before it began; over {n} periods "
                    "the mean absolute error is {model}, against {naive} for the naive guess (same as last period's actual)."),
-    "p_triangle": ("成交三角:每格为获取后 N 天内成交的比例;带 ≈ 的格子为成交曲线的估计值(该批线索还未全部满 N 天)。",
+    "p_triangle": ("成交三角：每格为获取后 N 天内成交的比例；带 ≈ 的格子为成交曲线的估计值（该批线索还未全部满 N 天）。",
                    "Cohort triangle: each cell is the share won within N days of acquisition; cells marked ≈ are "
                    "estimates from the win curve (not every lead of the row is N days old yet)."),
-    "c_curve": ("成交曲线:本期与上期获取的线索", "Win curve: leads acquired this period and last"),
+    "c_curve": ("成交曲线：本期与上期获取的线索", "Win curve: leads acquired this period and last"),
     "c_triangle": ("按获取期的成交三角", "Cohort triangle"),
-    "c_stage": ("按阶段的预测({h} 天)", "Forecast by stage ({h} days)"),
-    "c_backtest": ("回测:预测与实际", "Backtest: forecast vs actual"),
-    "t_sources": ("成交曲线:按来源渠道(本期线索)", "Win curve by source (this period's leads)"),
+    "c_stage": ("按阶段的预测（{h} 天）", "Forecast by stage ({h} days)"),
+    "c_backtest": ("回测：预测与实际", "Backtest: forecast vs actual"),
+    "t_sources": ("成交曲线：按来源渠道（本期线索）", "Win curve by source (this period's leads)"),
     "t_forecast": ("预测", "Forecast"),
     "t_backtest": ("回测", "Backtest"),
-    "t_leads": ("未结束线索的成交概率(前 {n} 条)", "Open leads most likely to be won (first {n})"),
+    "t_leads": ("未结束线索的成交概率（前 {n} 条）", "Open leads most likely to be won (first {n})"),
     "c_within": ("{d} 天内", "within {d} days"),
     "c_horizon": ("预测天数", "Horizon (days)"),
     "c_expected": ("预计成交", "Expected wins"),

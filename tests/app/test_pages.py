@@ -126,7 +126,7 @@ def test_a_young_month_warns_and_shows_only_the_lead_arrow(sample_db, app_env):
     assert age["young"] is True and age["median_cycle_days"] == 35.0
     deltas = {m.label: m.delta for m in at.metric}
     assert deltas["Leads"] and not any(deltas[k] for k in ("Won", "Overall conversion", "Win rate", "Median cycle"))
-    assert any("These leads are still young" in _unescape(w.value) and "below the median cycle time of 35 days"
+    assert any("These leads are still young" in _unescape(w.value) and "below the median cycle time of all won leads (35 days)"
                in _unescape(w.value) for w in at.warning)
 
 
