@@ -7,7 +7,7 @@ fails shows one sentence (the traceback goes to the server log, never to the scr
 The page scripts live in ``app_pages/``, not ``pages/``: while a ``pages/`` folder sits beside the main
 script, Streamlit runs the first script run of a process (and every AppTest run after ``switch_page``) in
 its legacy multipage mode, which executes the page file on its own, without this file's sidebar and error
-handling, and lists every file of the folder (``_common.py`` included) as a page.
+handling, and lists every file of the folder (the helper modules such as ``_store.py`` included) as a page.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import streamlit as st
 
 from funnel.i18n import t
 from funnel.store.db import StoreBusyError
-from app_pages import _common as common
+from app_pages import _page, _sidebar, _sign_in, _store
 
 st.set_page_config(page_title="Lead Funnel · 线索转化漏斗", page_icon=":material/filter_alt:", layout="wide")
 
@@ -45,24 +45,24 @@ ADMIN_PAGES = ("data", "settings")
 WRITER_PAGES = ("data", "settings")
 
 try:
-    common.begin_run()
-    st.session_state["_startup_problems"] = common.startup()
-    lang = common.current_lang()
-    viewer = common.sign_in_gate(lang)  # sign-in off: everyone; else the sign-in / no-access screen stops here
-    pages = [st.Page(common.writer_page(slug) if common.is_reader() and slug in WRITER_PAGES else path,
+    _store.begin_run()
+    st.session_state["_startup_problems"] = _store.startup()
+    lang = _store.current_lang()
+    viewer = _sign_in.sign_in_gate(lang)  # sign-in off: everyone; else the sign-in / no-access screen stops here
+    pages = [st.Page(_page.writer_page(slug) if _store.is_reader() and slug in WRITER_PAGES else path,
                      title=t(key, lang), icon=icon, url_path=slug, default=(slug == "overview"))
              for path, key, icon, slug in PAGES
              if (HERE / path).exists() and (viewer.sees_all or slug not in ADMIN_PAGES)]
     page = st.navigation(pages)
-    common.render_sidebar(show_widgets=page.url_path != "presentation")
+    _sidebar.render_sidebar(show_widgets=page.url_path != "presentation")
     page.run()
 except StoreBusyError:
-    st.warning(t("store_busy", common.current_lang()))
+    st.warning(t("store_busy", _store.current_lang()))
 except duckdb.FatalException:
     # A fatal error invalidates the DuckDB instance: drop it so the next rerun reconnects (the WAL replays).
     logging.getLogger("lead_funnel").exception("database instance invalidated; reconnecting on next run")
-    common.store().reset()
-    st.warning(t("store_reconnect", common.current_lang()))
+    _store.store().reset()
+    st.warning(t("store_reconnect", _store.current_lang()))
 except Exception as err:  # noqa: BLE001 - one sentence on screen, the traceback in the log
     logging.getLogger("lead_funnel").exception("page failed")
-    st.error(t("error_generic", common.current_lang(), msg=type(err).__name__))
+    st.error(t("error_generic", _store.current_lang(), msg=type(err).__name__))

@@ -16,7 +16,7 @@ import streamlit as st
 from funnel.i18n import t
 from funnel.report import MIME_TYPES, download_name
 from funnel.periods import Period, period_containing, review_period
-from app_pages import _common as common
+from app_pages import _sidebar, _store, _widgets
 
 MAX_PERIODS = 60  # newest first; enough for five years of months
 
@@ -35,25 +35,25 @@ def report_periods(first_day, as_of, grain: str) -> list[Period]:
 
 def _builder(period: str, fmt: str):
     """The bytes of the report, built when called (after the click, outside the script run)."""
-    v = common.view()
-    path, ctx, lang = common.db_key(), v.ctx, v.lang
+    v = _store.view()
+    path, ctx, lang = _store.db_key(), v.ctx, v.lang
 
     def build() -> bytes:
         from funnel.report import build_report, report_bytes
 
-        report = build_report(common._store(path).cursor(), ctx, period=period, grain=ctx.grain, lang=lang)
+        report = build_report(_store._store(path).cursor(), ctx, period=period, grain=ctx.grain, lang=lang)
         return report_bytes(report, fmt)
 
     return build
 
 
 def report_downloads() -> None:
-    v = common.view()
+    v = _store.view()
     lang = v.lang
     st.subheader(t("report_section", lang))
-    periods = report_periods(common.options().get("min_acquired"), v.ctx.as_of, v.ctx.grain)
+    periods = report_periods(_sidebar.options().get("min_acquired"), v.ctx.as_of, v.ctx.grain)
     if not periods:
-        common.info(t("report_no_period", lang))
+        _widgets.info(t("report_no_period", lang))
         return
     default = review_period(v.ctx.as_of, v.ctx.grain, v.ctx.filter.date_to)
     labels = [p.label for p in periods]
@@ -63,7 +63,7 @@ def report_downloads() -> None:
                           format_func=lambda label: titles.get(label, label))
     attributes = dataclasses.replace(v.ctx.filter, date_from=None, date_to=None)
     scope = attributes.describe(lang) if attributes != type(attributes)() else t("report_all_leads", lang)
-    common.caption(t("report_caption", lang, period=titles[period], filter=scope, as_of=v.ctx.as_of.isoformat()))
+    _widgets.caption(t("report_caption", lang, period=titles[period], filter=scope, as_of=v.ctx.as_of.isoformat()))
     columns = st.columns([1, 1, 1, 3])
     for column, fmt, icon in zip(columns, ("html", "xlsx", "pdf"),
                                  (":material/html:", ":material/table:", ":material/picture_as_pdf:")):

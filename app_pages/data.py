@@ -18,19 +18,19 @@ from funnel.store.config import load_stage_config
 from funnel.store.db import StoreBusyError
 from funnel.ui_import import (CANONICAL_FIELDS, FORMAT_CHOICES, UNUSED, field_label, mapping_rows, preview_file, profile_from_rows,
                               save_mapping_profile, saved_profiles, valid_profile_name)
-from app_pages import _common as common
+from app_pages import _page, _store, _widgets
 
-v = common.page_header("page_data")
+v = _page.page_header("page_data")
 lang = v.lang
-con = common.cursor()
+con = _store.cursor()
 
 for problem in st.session_state.get("_startup_problems") or []:
-    common.info(t("startup_problem", lang, msg=translate(problem, lang)))
+    _widgets.info(t("startup_problem", lang, msg=translate(problem, lang)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _preview(name: str, digest: str, version: str, _data: bytes):
-    return preview_file(name, _data, load_stage_config(common.store().cursor()))
+    return preview_file(name, _data, load_stage_config(_store.store().cursor()))
 
 
 def _format_label(fmt: str | None) -> str:
@@ -58,15 +58,15 @@ if uploads:
         try:
             mapping = load_profile(next(p for p in profiles if p.stem == chosen_profile))
         except ImportError_ as err:
-            st.error(common.md_escape(str(err)))
+            st.error(_widgets.md_escape(str(err)))
 
     detected = [p.detected for p in previews]
     for preview in previews:
         if preview.problem:
-            st.error(common.md_escape(t("file_unreadable", lang, file=preview.file_name,
-                                        msg=translate(preview.problem, lang))))
+            st.error(_widgets.md_escape(t("file_unreadable", lang, file=preview.file_name,
+                                          msg=translate(preview.problem, lang))))
         elif preview.detected:  # an unrecognised file gets the mapping warning below instead
-            common.caption(t("file_detected", lang, file=preview.file_name, format=_format_label(preview.detected)))
+            _widgets.caption(t("file_detected", lang, file=preview.file_name, format=_format_label(preview.detected)))
     only = {d for d in detected if d}
     default_fmt = "auto"
     fmt = st.selectbox(t("confirm_format", lang), FORMAT_CHOICES, key="fmt",
@@ -78,7 +78,7 @@ if uploads:
     for index, preview in enumerate(previews):
         if not preview.needs_mapping or mapping is not None:
             continue
-        st.warning(common.md_escape(t("mapping_needed", lang, file=preview.file_name)))
+        st.warning(_widgets.md_escape(t("mapping_needed", lang, file=preview.file_name)))
         rows = mapping_rows(preview, v.stages)
         edited = st.data_editor(
             rows, key=f"mapping_{index}", hide_index=True, width="stretch", num_rows="fixed",
@@ -99,7 +99,7 @@ if uploads:
                 st.error(t("mapping_bad_name", lang))
             else:
                 path = save_mapping_profile(profile_from_rows(profile_name, preview.file_name, edited, fmt))
-                st.success(common.md_escape(t("mapping_saved", lang, path=path.name)))
+                st.success(_widgets.md_escape(t("mapping_saved", lang, path=path.name)))
         if mapping is None:
             # Use the edited mapping for this import even without saving it.
             mapping = profile_from_rows(profile_name or "upload", preview.file_name, edited, fmt)
@@ -119,7 +119,7 @@ if uploads:
             st.rerun()  # the sidebar's choices and every figure follow the new data
         except ImportError_ as err:
             progress.empty()
-            st.error(common.md_escape(t("import_failed", lang, msg=translate(str(err), lang))))
+            st.error(_widgets.md_escape(t("import_failed", lang, msg=translate(str(err), lang))))
         except StoreBusyError:
             progress.empty()
             st.warning(t("store_busy", lang))
@@ -169,41 +169,41 @@ def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
 def show_report(report) -> None:
     st.subheader(t("report_title", lang))
     kind, sentence = outcome_sentence(report)
-    getattr(st, kind)(common.md_escape(sentence))
+    getattr(st, kind)(_widgets.md_escape(sentence))
     files = pd.DataFrame([{
         t("col_file", lang): f.file_name, t("col_format", lang): _format_label(f.format),
         t("col_rows_read", lang): f.rows_read, t("col_rows_accepted", lang): f.rows_accepted,
         t("col_rows_rejected", lang): f.rows_rejected, t("col_rows_warned", lang): f.rows_warned,
         t("col_rows_blank", lang): f.rows_blank, t("col_rows_duplicate", lang): f.rows_duplicate,
     } for f in report.files])
-    common.table(files, key="report_files")
+    _widgets.table(files, key="report_files")
     # the notes in full, one line each (a table column cut them off)
     for f in report.files:
         notes = [translate(n, lang) for n in f.notes]
         if notes:
-            st.markdown(f"**{common.md_escape(f.file_name)}**")
-            st.markdown("\n".join(f"- {common.md_escape(n)}" for n in notes))
+            st.markdown(f"**{_widgets.md_escape(f.file_name)}**")
+            st.markdown("\n".join(f"- {_widgets.md_escape(n)}" for n in notes))
     for note in getattr(report, "notes", []) or []:
-        common.caption(translate(note, lang))
+        _widgets.caption(translate(note, lang))
 
     st.markdown(f"**{t('warnings_title', lang)}**")
     if report.warnings is not None and len(report.warnings):
         shown = report.warnings.assign(problem=[translate(p, lang) for p in report.warnings["problem"]])
-        warnings = common.localized(shown, {"file_name": "col_file", "row_number": "col_row",
-                                            "column_name": "col_column", "raw_value": "col_raw_value",
-                                            "problem": "col_problem"})
-        common.table(warnings, key="report_warnings", height=min(400, 38 + 35 * len(warnings)))
-        common.download_table(warnings, "warnings", "dl_warnings")
+        warnings = _widgets.localized(shown, {"file_name": "col_file", "row_number": "col_row",
+                                              "column_name": "col_column", "raw_value": "col_raw_value",
+                                              "problem": "col_problem"})
+        _widgets.table(warnings, key="report_warnings", height=min(400, 38 + 35 * len(warnings)))
+        _widgets.download_table(warnings, "warnings", "dl_warnings")
     else:
-        common.caption(t("no_warnings", lang))
+        _widgets.caption(t("no_warnings", lang))
 
     st.markdown(f"**{t('rejects_title', lang)}**")
     if report.rejects is not None and len(report.rejects):
         rejects = rejects_table(report.rejects)
-        common.table(rejects, key="report_rejects", height=min(400, 38 + 35 * len(rejects)))
-        common.download_table(rejects, "rejects", "dl_rejects")
+        _widgets.table(rejects, key="report_rejects", height=min(400, 38 + 35 * len(rejects)))
+        _widgets.download_table(rejects, "rejects", "dl_rejects")
     else:
-        common.caption(t("no_rejects", lang))
+        _widgets.caption(t("no_rejects", lang))
 
 
 if st.session_state.get("_last_report") is not None:
@@ -215,40 +215,40 @@ from funnel.store.queries import imports_history, rejects_of  # noqa: E402
 
 history = imports_history(con)
 if history.empty:
-    common.caption(t("history_empty", lang))
+    _widgets.caption(t("history_empty", lang))
 else:
     shown = history.copy()
     shown["format"] = shown["format"].map(lambda f: _format_label(f) if isinstance(f, str) else None)
     shown["status"] = shown["status"].map(lambda s: t(f"status_{s}", lang) if s in ("ok", "failed") else s)
     shown["who"] = shown["who"].map(lambda w: t(f"who_{w}", lang) if w in ("dashboard", "sample", "shared") else w)
     shown["message"] = shown["message"].map(lambda m: translate(m, lang))
-    shown = common.localized(shown, {
+    shown = _widgets.localized(shown, {
         "file_name": "col_file", "format": "col_format", "rows_read": "col_rows_read",
         "rows_accepted": "col_rows_accepted", "rows_rejected": "col_rows_rejected", "rows_warned": "col_rows_warned",
         "rows_blank": "col_rows_blank", "rows_duplicate": "col_rows_duplicate", "started_at": "col_started_at",
         "who": "col_who", "status": "col_status", "message": "col_message"})
-    common.table(shown, key="history", height=min(420, 38 + 35 * len(shown)),
-                 column_config={t("col_message", lang): st.column_config.TextColumn(width="large"),
-                                t("col_started_at", lang): st.column_config.DatetimeColumn(
+    _widgets.table(shown, key="history", height=min(420, 38 + 35 * len(shown)),
+                   column_config={t("col_message", lang): st.column_config.TextColumn(width="large"),
+                                  t("col_started_at", lang): st.column_config.DatetimeColumn(
                                     format="YYYY-MM-DD HH:mm")})
     all_rejects = rejects_of(con)
     if len(all_rejects):
         st.markdown(f"**{t('rejects_title', lang)}** ({fmt_num(len(all_rejects))})")
-        common.download_table(rejects_table(all_rejects), "rejects_all", "dl_rejects_all")
+        _widgets.download_table(rejects_table(all_rejects), "rejects_all", "dl_rejects_all")
 
 # --- shared folder ----------------------------------------------------------------------------------------
 st.subheader(t("shared_title", lang))
 from funnel.store.shared_folder import sync_shared_folder  # noqa: E402
 
-common.caption(t("shared_caption", lang))  # no server path on screen (docs/security.md)
+_widgets.caption(t("shared_caption", lang))  # no server path on screen (docs/security.md)
 if st.button(t("shared_refresh", lang), key="shared_refresh", icon=":material/sync:"):
     try:
         with st.spinner(t("importing", lang, n="…")):
             result = sync_shared_folder(con)
         for name, msg in result.failed:
-            st.error(common.md_escape(t("shared_failed", lang, file=name, msg=translate(msg, lang))))
+            st.error(_widgets.md_escape(t("shared_failed", lang, file=name, msg=translate(msg, lang))))
         if result.refused:
-            st.warning(common.md_escape(t("shared_refused", lang, files=", ".join(result.refused))))
+            st.warning(_widgets.md_escape(t("shared_refused", lang, files=", ".join(result.refused))))
         if result.report is None or result.report.all_unchanged:
             st.info(t("shared_nothing", lang))
         else:

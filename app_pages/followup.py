@@ -7,10 +7,10 @@ import streamlit as st
 from funnel.formats import fmt_num
 from funnel.i18n import t
 from funnel.metrics import followup_counts, overdue_leads, past_expected_close, stalled_leads
-from app_pages import _common as common
+from app_pages import _page, _store, _widgets
 
-v = common.page_header("page_followup")
-common.require_data(v)
+v = _page.page_header("page_followup")
+_page.require_data(v)
 lang = v.lang
 as_of = v.ctx.as_of.isoformat()
 
@@ -34,26 +34,26 @@ SECTIONS = (  # (list function, its key in followup_counts, tab title, caption, 
 def prepare(frame):
     """A follow-up list as shown and downloaded: stage names, days to one decimal, localized headers."""
     frame = frame.copy()
-    frame["stage_name"] = [common.stage_name(k, v) for k in frame["stage"]]
+    frame["stage_name"] = [_widgets.stage_name(k, v) for k in frame["stage"]]
     for column in ("idle_days", "days_in_stage", "overdue_days", "days_past"):
         if column in frame.columns:
             frame[column] = frame[column].astype(float).round(1)
-    return common.localized(frame, COLUMNS, v)
+    return _widgets.localized(frame, COLUMNS, v)
 
 
-counts = common.metric(followup_counts)
+counts = _store.metric(followup_counts)
 tabs = st.tabs([t(title, lang) for _, _, title, _, _ in SECTIONS])
 for tab, (list_of, count_key, title, caption, extra) in zip(tabs, SECTIONS):
     name = list_of.__name__
     with tab:
         total = counts[count_key]
-        common.caption(t(caption, lang, n=fmt_num(total), as_of=as_of, **extra))
+        _widgets.caption(t(caption, lang, n=fmt_num(total), as_of=as_of, **extra))
         if not total:
-            common.info(t("fu_none", lang))
+            _widgets.info(t("fu_none", lang))
             continue
-        shown = prepare(common.metric(list_of, limit=LIST_ROWS))
+        shown = prepare(_store.metric(list_of, limit=LIST_ROWS))
         if total > len(shown):
-            common.caption(t("fu_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
-        common.table(shown, key=f"{name}_table", height=min(560, 38 + 35 * len(shown)))
-        full = common.metric_later(list_of)
-        common.download_table(lambda full=full: prepare(full()), name, f"{name}_dl")
+            _widgets.caption(t("fu_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
+        _widgets.table(shown, key=f"{name}_table", height=min(560, 38 + 35 * len(shown)))
+        full = _store.metric_later(list_of)
+        _widgets.download_table(lambda full=full: prepare(full()), name, f"{name}_dl")

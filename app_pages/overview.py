@@ -8,25 +8,25 @@ from funnel import charts
 from funnel.formats import fmt_days, fmt_num, fmt_pct
 from funnel.i18n import grain_word, t
 from funnel.metrics import bottleneck, cohort_summary, stage_funnel
-from app_pages import _common as common
+from app_pages import _page, _store, _widgets
 from app_pages._report_download import report_downloads
 
-v = common.page_header("page_overview")
-common.require_data(v)
+v = _page.page_header("page_overview")
+_page.require_data(v)
 lang = v.lang
 
-summary = common.metric(cohort_summary)  # the filter's whole range: the funnel and the stage table
+summary = _store.metric(cohort_summary)  # the filter's whole range: the funnel and the stage table
 undated = int(summary.get("undated") or 0)
 if not summary.get("leads"):
-    common.info(t("empty_cohort", lang))
+    _widgets.info(t("empty_cohort", lang))
     if undated:
-        common.caption(t("undated_note", lang, n=fmt_num(undated)))
+        _widgets.caption(t("undated_note", lang, n=fmt_num(undated)))
     st.stop()
 
 # --- KPI tiles ------------------------------------------------------------------------------------------
 # The tiles show one window and their arrows compare that same window with the one just before it
 # (docs/metrics.md, "Overview tiles"): the sidebar's date range, else the last whole period.
-cmp = common.overview_comparison()
+cmp = _page.overview_comparison()
 cur = (cmp or {}).get("current") or {}
 maturity = (cmp or {}).get("maturity") or {}
 young = bool(maturity.get("young"))
@@ -42,57 +42,58 @@ columns = st.columns(len(tiles))
 for column, (label_key, key, fmt, kind) in zip(columns, tiles):
     # no arrow against a window the data does not cover; for a young cohort only the lead count compares
     show = bool(cmp and cmp.get("comparable")) and (key == "leads" or not young)
-    delta = common.delta_text(cmp, key, kind) if show else None
+    delta = _widgets.delta_text(cmp, key, kind) if show else None
     column.metric(t(label_key, lang), fmt(cur.get(key)), delta=delta, border=True,
                   delta_color="inverse" if kind == "days" else "normal")
 if cmp:
     previous = cmp["previous"]["period"]
     if cmp["kind"] == "period":
         grain = grain_word(v.ctx.grain, lang)
-        common.caption(t("kpi_window_period", lang, period=cmp["current"]["period"], previous=previous,
-                         as_of=v.ctx.as_of.isoformat(), grain=grain if lang == "zh" else grain.lower()))
+        _widgets.caption(t("kpi_window_period", lang, period=cmp["current"]["period"], previous=previous,
+                           as_of=v.ctx.as_of.isoformat(), grain=grain if lang == "zh" else grain.lower()))
     else:
-        common.caption(t("kpi_window_range", lang, period=cmp["current"]["period"], previous=previous))
+        _widgets.caption(t("kpi_window_range", lang, period=cmp["current"]["period"], previous=previous))
     if not cmp.get("comparable"):
-        common.info(t("kpi_prev_none" if cmp.get("coverage") == "none" else "kpi_prev_partial", lang,
-                      previous=previous, start=cmp.get("data_start") or "—"))
+        _widgets.info(t("kpi_prev_none" if cmp.get("coverage") == "none" else "kpi_prev_partial", lang,
+                        previous=previous, start=cmp.get("data_start") or "—"))
     if young:
-        st.warning(common.md_escape(t("kpi_young", lang, as_of=v.ctx.as_of.isoformat(),
-                                      age=fmt_days(maturity.get("median_age_days")),
-                                      cycle=fmt_days(maturity.get("median_cycle_days")))))
+        st.warning(_widgets.md_escape(t("kpi_young", lang, as_of=v.ctx.as_of.isoformat(),
+                                        age=fmt_days(maturity.get("median_age_days")),
+                                        cycle=fmt_days(maturity.get("median_cycle_days")))))
 
 # --- funnel ---------------------------------------------------------------------------------------------
-funnel = common.metric(stage_funnel)
-named = common.with_stage_names(funnel)
+funnel = _store.metric(stage_funnel)
+named = _widgets.with_stage_names(funnel)
 # A taller chart than the builder's default, so every stage name on the axis has room (none is dropped).
 chart = charts.funnel_chart(named, lang=lang, title=t("funnel_title", lang)).properties(height=44 * len(named))
-common.show_chart(chart, "funnel", "funnel")
+_widgets.show_chart(chart, "funnel", "funnel")
 won_stage = v.stages.won_stage
 closed = int(summary.get("won") or 0) + int(summary.get("lost") or 0)
-common.caption(t("funnel_caption", lang, leads=fmt_num(summary.get("leads")), won=fmt_num(summary.get("won")),
-                 won_stage=won_stage.name(lang), conversion=fmt_pct(summary.get("overall_conversion")),
-                 win_rate=fmt_pct(summary.get("win_rate")), closed=fmt_num(closed)))
+_widgets.caption(t("funnel_caption", lang, leads=fmt_num(summary.get("leads")), won=fmt_num(summary.get("won")),
+                   won_stage=won_stage.name(lang), conversion=fmt_pct(summary.get("overall_conversion")),
+                   win_rate=fmt_pct(summary.get("win_rate")), closed=fmt_num(closed)))
 for _, row in named.iterrows():
     if int(row.get("reached") or 0) == 0:
-        common.caption(t("no_stage_reached", lang, stage=row["name"]))
+        _widgets.caption(t("no_stage_reached", lang, stage=row["name"]))
         break
 
 # --- bottleneck -----------------------------------------------------------------------------------------
-named_bottleneck = common.metric(bottleneck)
+named_bottleneck = _store.metric(bottleneck)
 sentence = named_bottleneck.get(f"sentence_{lang}") if named_bottleneck else None
-common.info(sentence or t("bottleneck_none", lang))
+_widgets.info(sentence or t("bottleneck_none", lang))
 
 # --- drop-off and open per stage ------------------------------------------------------------------------
 st.subheader(t("stage_table_title", lang))
-shown = common.localized(named, {"name": "col_stage", "reached": "col_reached",
-                                 "step_conversion": "col_step_conversion", "dropped": "col_dropped",
-                                 "open": "col_open", "in_progress": "col_in_progress"})
-common.table(shown, column_config={t("col_step_conversion", lang): common.pct_column(t("col_step_conversion", lang))})
-common.caption(t("stage_table_caption", lang))
-common.download_table(shown, "stages", "stages")
+shown = _widgets.localized(named, {"name": "col_stage", "reached": "col_reached",
+                                   "step_conversion": "col_step_conversion", "dropped": "col_dropped",
+                                   "open": "col_open", "in_progress": "col_in_progress"})
+_widgets.table(shown,
+               column_config={t("col_step_conversion", lang): _widgets.pct_column(t("col_step_conversion", lang))})
+_widgets.caption(t("stage_table_caption", lang))
+_widgets.download_table(shown, "stages", "stages")
 
 if undated:
-    common.info(t("undated_note", lang, n=fmt_num(undated)))
+    _widgets.info(t("undated_note", lang, n=fmt_num(undated)))
 
 # --- the report for a period, as files -------------------------------------------------------------------
 report_downloads()

@@ -19,7 +19,7 @@ from funnel.report import build_report
 from funnel.report.labels import L
 from funnel.report.model import ReportData, fmt_delta, fmt_value
 from funnel.periods import parse_period, review_period
-from app_pages import _common as common
+from app_pages import _page, _store, _widgets
 
 SLIDE_KEY = "_presentation_slide"
 TABLE_ROWS = 10  # rows of a table on one screen (the files hold all of them)
@@ -46,13 +46,13 @@ def _period_for(v) -> str:
         try:
             return parse_period(raw).label
         except ValueError:
-            common.info(f"period={common.md_escape(raw)} ✗")
+            _widgets.info(f"period={_widgets.md_escape(raw)} ✗")
     return review_period(v.ctx.as_of, v.ctx.grain, v.ctx.filter.date_to).label
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _report(db_key: str, version: str, ctx_key: str, period: str, lang: str, _ctx) -> ReportData:
-    report = build_report(common.store().cursor(), _ctx, period=period, lang=lang, list_limit=TABLE_ROWS)
+    report = build_report(_store.store().cursor(), _ctx, period=period, lang=lang, list_limit=TABLE_ROWS)
     # Charts render to PNG when their slide is first shown (ChartItem.png() keeps the result in this
     # cached report), not all at once here: the title slide, where every visit starts, needs none.
     for section in report.sections:
@@ -64,27 +64,27 @@ def _report(db_key: str, version: str, ctx_key: str, period: str, lang: str, _ct
 def report_for_view(v, period: str | None = None) -> ReportData:
     """The report of the view (cached by data version + context + period + language); for download buttons."""
     period = period or _period_for(v)
-    return _report(common.db_key(), v.version, repr(v.ctx), period, v.lang, v.ctx)
+    return _report(_store.db_key(), v.version, repr(v.ctx), period, v.lang, v.ctx)
 
 
 def _text(text: str, muted: bool = False) -> None:
     """User-bearing text, escaped (md_escape makes every Markdown / HTML character literal)."""
-    st.markdown(f":gray[{common.md_escape(text)}]" if muted else common.md_escape(text))
+    st.markdown(f":gray[{_widgets.md_escape(text)}]" if muted else _widgets.md_escape(text))
 
 
 def _slide_title(report: ReportData) -> None:
-    st.markdown(f"# {common.md_escape(report.title)}")
-    st.markdown(f"## {common.md_escape(report.subtitle)}")
+    st.markdown(f"# {_widgets.md_escape(report.title)}")
+    st.markdown(f"## {_widgets.md_escape(report.subtitle)}")
     for m in report.meta:
         _text(m, muted=True)
     if report.young:  # the young-cohort sentence of section 1, on the slide every visit starts with
-        st.warning(common.md_escape(report.section("headline").paragraphs[0]))
+        st.warning(_widgets.md_escape(report.section("headline").paragraphs[0]))
 
 
 def _slide(report: ReportData, index: int) -> None:
     lang = report.lang
     section = report.sections[index]
-    st.markdown(f"## {section.number}. {common.md_escape(section.title)}")
+    st.markdown(f"## {section.number}. {_widgets.md_escape(section.title)}")
     if section.kpis:
         per_row = 4
         for start in range(0, len(section.kpis), per_row):
@@ -98,14 +98,14 @@ def _slide(report: ReportData, index: int) -> None:
     for para in section.paragraphs:
         _text(para)
     for i, a in enumerate(section.actions, 1):
-        st.markdown(f"{i}\\. {common.md_escape(a.text)}")
+        st.markdown(f"{i}\\. {_widgets.md_escape(a.text)}")
         _text(f"{L('fig_ref', lang)}:{a.basis}", muted=True)
     if section.charts:
         cols = st.columns(min(2, len(section.charts)))
         for col, chart in zip(cols * 2, section.charts):
             col.image(chart.png(), width="stretch")
     for table in section.tables[:2]:
-        st.markdown(f"**{common.md_escape(table.title)}**")
+        st.markdown(f"**{_widgets.md_escape(table.title)}**")
         frame = pd.DataFrame([{c.header: fmt_value(r.get(c.key), c.kind, lang) for c in table.columns}
                               for r in table.all_rows[:TABLE_ROWS]], columns=[c.header for c in table.columns])
         st.dataframe(frame, hide_index=True, width="stretch")
@@ -114,8 +114,8 @@ def _slide(report: ReportData, index: int) -> None:
 
 
 def main() -> None:
-    v = common.view()
-    common.require_data(v)
+    v = _store.view()
+    _page.require_data(v)
     st.markdown(CSS, unsafe_allow_html=True)  # static CSS only, no user value
     report = report_for_view(v)
     slides = len(report.sections) + 1  # the title slide, then one per section

@@ -25,13 +25,13 @@ from funnel.metrics.review_period import review_period
 from funnel.metrics.trends import next_period, period_label, period_start
 from funnel.periods import parse_period
 from funnel.review_text import attribution_sentence, mix_sentence, young_sentence
-from app_pages import _common as common
+from app_pages import _page, _sidebar, _store, _widgets
 
 LIST_ROWS = 1_000
 BUCKETS = ("open_start", "new", "won", "lost", "open_end")
 
-v = common.page_header("page_review")
-common.require_data(v)
+v = _page.page_header("page_review")
+_page.require_data(v)
 lang = v.lang
 ctx = v.ctx
 stage_names = {s.key: s.name(lang) for s in v.stages.stages}
@@ -39,7 +39,7 @@ stage_names = {s.key: s.name(lang) for s in v.stages.stages}
 
 def _periods() -> list[dt.date]:
     """First days of the grain periods from the earliest acquisition to the as-of date, newest first."""
-    low = common.options().get("min_acquired") or ctx.as_of
+    low = _sidebar.options().get("min_acquired") or ctx.as_of
     first = period_start(min(low, ctx.as_of), ctx.grain)
     out = []
     day = first
@@ -59,7 +59,7 @@ def _picked_period(choices: list[dt.date]) -> dt.date:
                 choices.insert(0, day)
             return day
         except ValueError:
-            common.info(f"period={raw} ✗")
+            _widgets.info(f"period={raw} ✗")
     return last_whole_period(ctx.as_of, ctx.grain)[0]  # as the presentation and the report picker open
 
 
@@ -73,8 +73,8 @@ label = period_label(period_day, ctx.grain)
 if st.query_params.get("period") != label:
     st.query_params["period"] = label
 p = review_period(ctx, period_day)
-common.caption(t("rv_intro", lang, period=p.label, start=p.start.isoformat(), end=p.end.isoformat(),
-                 filter=(v.chosen or ctx.filter).describe(lang)))
+_widgets.caption(t("rv_intro", lang, period=p.label, start=p.start.isoformat(), end=p.end.isoformat(),
+                   filter=(v.chosen or ctx.filter).describe(lang)))
 
 
 def state_word(state) -> str:
@@ -98,27 +98,27 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in ("stage_start", "stage_end", "furthest_stage", "stage_a", "stage_b"):
         if column in frame.columns:
-            frame[column] = [common.stage_name(k, v) if isinstance(k, str) else None for k in frame[column]]
+            frame[column] = [_widgets.stage_name(k, v) if isinstance(k, str) else None for k in frame[column]]
     for column in ("state_start", "state_end"):
         if column in frame.columns:
             frame[column] = [state_word(s) for s in frame[column]]
     if "groups" in frame.columns:
         sep = "、" if lang == "zh" else ", "
         frame["groups"] = [sep.join(t(f"chg_{g}", lang) for g in str(x).split(",") if g) for x in frame["groups"]]
-    return common.localized(frame, LIST_COLUMNS, v)
+    return _widgets.localized(frame, LIST_COLUMNS, v)
 
 
 def lead_list(fn, total: int, caption: str, key: str, **kwargs) -> None:
     """The list behind one number: its caption with the count, the first LIST_ROWS rows, the download."""
-    common.caption(t("rv_list_caption", lang, label=caption, n=fmt_num(total)))
+    _widgets.caption(t("rv_list_caption", lang, label=caption, n=fmt_num(total)))
     if not total:
         return
-    shown = prepare(common.metric(fn, limit=LIST_ROWS, **kwargs))
+    shown = prepare(_store.metric(fn, limit=LIST_ROWS, **kwargs))
     if total > len(shown):
-        common.caption(t("rv_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
-    common.table(shown, key=f"{key}_table", height=min(420, 38 + 35 * len(shown)))
-    full = common.metric_later(fn, **kwargs)
-    common.download_table(lambda: prepare(full()), f"{key}_{p.label}", f"{key}_dl")
+        _widgets.caption(t("rv_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
+    _widgets.table(shown, key=f"{key}_table", height=min(420, 38 + 35 * len(shown)))
+    full = _store.metric_later(fn, **kwargs)
+    _widgets.download_table(lambda: prepare(full()), f"{key}_{p.label}", f"{key}_dl")
 
 
 def pick_number(options: list[tuple[str, int, dict]], key: str, fn) -> None:
@@ -135,27 +135,27 @@ def pick_number(options: list[tuple[str, int, dict]], key: str, fn) -> None:
 
 # --- 1. period bridge -----------------------------------------------------------------------------------
 st.subheader(t("rv_bridge_title", lang))
-b = common.metric(M.bridge, period=period_day)
+b = _store.metric(M.bridge, period=period_day)
 if b["after_as_of"]:
-    common.info(t("rv_after_as_of", lang, period=p.label, as_of=ctx.as_of.isoformat()))
+    _widgets.info(t("rv_after_as_of", lang, period=p.label, as_of=ctx.as_of.isoformat()))
     st.stop()
 if p.clipped:
-    common.caption(t("rv_clipped", lang, end=p.end.isoformat()))
+    _widgets.caption(t("rv_clipped", lang, end=p.end.isoformat()))
 if b["open_start"] + b["new"] == 0:
-    common.info(t("rv_no_data", lang, period=p.label))
+    _widgets.info(t("rv_no_data", lang, period=p.label))
 else:
     measure = st.radio(t("rv_measure", lang), ("count", "amount"), horizontal=True, key="rv_measure",
                        format_func=lambda m: t(f"rv_measure_{m}", lang))
-    common.show_chart(rc.bridge_waterfall(b, lang, measure), f"bridge_{p.label}", "rv_bridge")
+    _widgets.show_chart(rc.bridge_waterfall(b, lang, measure), f"bridge_{p.label}", "rv_bridge")
     if measure == "amount":
         values = {k: fmt_num(b["amount"][k]) for k in BUCKETS}
     else:
         values = {k: fmt_num(b[k]) for k in BUCKETS}
-    common.caption(t("rv_bridge_caption", lang, **values))
+    _widgets.caption(t("rv_bridge_caption", lang, **values))
     for key, n in (("rv_without_amount", b["n_without_amount"]), ("rv_estimated", b["close_estimated"]),
                    ("rv_undated", b["undated"])):
         if n:
-            common.caption(t(key, lang, n=fmt_num(n)))
+            _widgets.caption(t(key, lang, n=fmt_num(n)))
     options = [(t(f"rv_{k}", lang), int(b[k]), {"period": period_day, "bucket": k}) for k in BUCKETS]
     options.append((t("rv_without_amount", lang, n="").strip("。. "), int(b["n_without_amount"]),
                     {"period": period_day, "without_amount": True}))
@@ -165,8 +165,8 @@ else:
 
     # --- 2. stage movement ------------------------------------------------------------------------------
     st.subheader(t("rv_movement_title", lang))
-    common.show_chart(rc.movement_heat_table(b, stage_names, lang), f"movement_{p.label}", "rv_movement")
-    common.caption(t("rv_movement_caption", lang))
+    _widgets.show_chart(rc.movement_heat_table(b, stage_names, lang), f"movement_{p.label}", "rv_movement")
+    _widgets.caption(t("rv_movement_caption", lang))
 
     def from_name(row) -> str:
         return t("rv_new", lang) if row["from_kind"] == "new" else stage_names.get(row["from"], row["from"])
@@ -177,8 +177,8 @@ else:
                           t("rv_row_total", lang): rows["leads"].astype(int),
                           **{t(f"rv_{m}", lang): rows[m].astype(int)
                              for m in ("advanced", "stayed", "slipped", "closed_lost")}})
-    common.table(shown, key="rv_rows_table")
-    common.download_table(shown, f"movement_{p.label}", "rv_rows_dl")
+    _widgets.table(shown, key="rv_rows_table")
+    _widgets.download_table(shown, f"movement_{p.label}", "rv_rows_dl")
     options = []
     for _, r in rows.iterrows():
         for m in ("advanced", "stayed", "slipped", "closed_lost"):
@@ -194,14 +194,14 @@ else:
 
 # --- 3. attribution -------------------------------------------------------------------------------------
 st.subheader(t("rv_attr_title", lang))
-a = common.metric(M.attribution, period=period_day)
-common.info(attribution_sentence(a, stage_names, lang))
-common.show_chart(rc.attribution_bars(a, stage_names, lang), f"attribution_{p.label}", "rv_attr")
-common.caption(t("rv_attr_caption", lang, period=a["period"], previous=a["previous"]))
+a = _store.metric(M.attribution, period=period_day)
+_widgets.info(attribution_sentence(a, stage_names, lang))
+_widgets.show_chart(rc.attribution_bars(a, stage_names, lang), f"attribution_{p.label}", "rv_attr")
+_widgets.caption(t("rv_attr_caption", lang, period=a["period"], previous=a["previous"]))
 if young_sentence(a, lang):
-    common.caption(young_sentence(a, lang))
-common.caption(t("rv_ages", lang, age=fmt_days(a["median_age_days"]),
-                 age_previous=fmt_days(a["median_age_days_previous"])))
+    _widgets.caption(young_sentence(a, lang))
+_widgets.caption(t("rv_ages", lang, age=fmt_days(a["median_age_days"]),
+                   age_previous=fmt_days(a["median_age_days_previous"])))
 
 
 def factor_value(f: dict, value: float) -> str:
@@ -213,7 +213,7 @@ factors = pd.DataFrame({t("rv_factor", lang): [rc.factor_label(f, stage_names, l
                         t("rv_before", lang): [factor_value(f, f["before"]) for f in a["factors"]],
                         t("rv_after", lang): [factor_value(f, f["after"]) for f in a["factors"]],
                         t("rv_contribution", lang): [round(f["contribution"], 2) for f in a["factors"]]})
-common.table(factors, key="rv_factor_table")
+_widgets.table(factors, key="rv_factor_table")
 options = [(f"{t('rv_cohort', lang)} {a['period']}", int(a["leads"]), {"period": period_day}),
            (f"{t('rv_cohort', lang)} {a['period']} · {t('rv_reached_won', lang)}", int(a["reached_won"]),
             {"period": period_day, "reached": ctx.stages.won_stage.key}),
@@ -224,16 +224,16 @@ options = [(f"{t('rv_cohort', lang)} {a['period']}", int(a["leads"]), {"period":
             {"period": period_day, "which": "previous", "reached": ctx.stages.won_stage.key})]
 pick_number(options, "rv_attr", M.attribution_leads)
 
-st.markdown(f"**{common.md_escape(t('rv_mix_title', lang))}**")
+st.markdown(f"**{_widgets.md_escape(t('rv_mix_title', lang))}**")
 dims = [d for d in ("source", "rep", "manager", "team") if any(m["segment_by"] == d for m in a["mix"])]
 if not dims:
-    common.info(t("rv_mix_empty", lang))
+    _widgets.info(t("rv_mix_empty", lang))
 else:
     tabs = st.tabs([t(f"{d}s", lang) for d in dims])
     for tab, dim in zip(tabs, dims):
         with tab:
-            common.caption(mix_sentence(a, dim, lang) or "")
-            common.show_chart(rc.mix_rate_bars(a["mix"], lang, dim), f"mix_{dim}_{p.label}", f"rv_mix_{dim}")
+            _widgets.caption(mix_sentence(a, dim, lang) or "")
+            _widgets.show_chart(rc.mix_rate_bars(a["mix"], lang, dim), f"mix_{dim}_{p.label}", f"rv_mix_{dim}")
             rows = [m for m in a["mix"] if m["segment_by"] == dim]
             none = t("unspecified", lang)
             paren = "{}（{}）" if lang == "zh" else "{} ({})"
@@ -249,9 +249,9 @@ else:
                 f"{t('rv_mix', lang)}{unit_pp}": [round(m["mix"] * 100, 2) for m in rows],
                 f"{t('rv_rate', lang)}{unit_pp}": [round(m["rate"] * 100, 2) for m in rows]})
             # only the two conversion columns are ratios: "转化率（个百分点）" (the rate term) is already in pp
-            pct = {c: common.pct_column(c) for c in (conv_before, conv_after)}
-            common.table(shown, key=f"rv_mix_table_{dim}", column_config=pct)
-            common.download_table(shown, f"mix_{dim}_{p.label}", f"rv_mix_dl_{dim}")
+            pct = {c: _widgets.pct_column(c) for c in (conv_before, conv_after)}
+            _widgets.table(shown, key=f"rv_mix_table_{dim}", column_config=pct)
+            _widgets.download_table(shown, f"mix_{dim}_{p.label}", f"rv_mix_dl_{dim}")
             options = []
             for m in rows:
                 seg = none if m["segment"] is None else str(m["segment"])
@@ -264,11 +264,11 @@ else:
 
 # --- 4. changes between two uploads ---------------------------------------------------------------------
 st.subheader(t("rv_changes_title", lang))
-imports = lead_import_list(common.cursor())
+imports = lead_import_list(_store.cursor())
 if len(imports) == 0:
-    common.info(t("rv_changes_none", lang))
+    _widgets.info(t("rv_changes_none", lang))
 elif len(imports) == 1:
-    common.info(t("rv_changes_only_one", lang, file=str(imports["file_name"].iloc[0])))
+    _widgets.info(t("rv_changes_only_one", lang, file=str(imports["file_name"].iloc[0])))
 else:
     ids = list(imports["import_id"])
     names = {row.import_id: f"{row.file_name} · {pd.Timestamp(row.started_at):%Y-%m-%d %H:%M}"
@@ -277,16 +277,16 @@ else:
     frm = c1.selectbox(t("rv_changes_from", lang), ids, index=len(ids) - 2, format_func=names.get, key="rv_chg_from")
     to = c2.selectbox(t("rv_changes_to", lang), ids, index=len(ids) - 1, format_func=names.get, key="rv_chg_to")
     if frm == to:
-        common.info(t("rv_changes_same", lang))
+        _widgets.info(t("rv_changes_same", lang))
     else:
-        ch = common.metric(M.upload_changes, from_import=frm, to_import=to)
-        common.caption(t("rv_changes_caption", lang, from_file=ch["from_file"],
-                         from_at=str(ch["from_at"])[:16].replace("T", " "), to_file=ch["to_file"],
-                         to_at=str(ch["to_at"])[:16].replace("T", " "), amount=fmt_num(ch["amount_change"]),
-                         n=fmt_num(ch["n_amount_both"])))
+        ch = _store.metric(M.upload_changes, from_import=frm, to_import=to)
+        _widgets.caption(t("rv_changes_caption", lang, from_file=ch["from_file"],
+                           from_at=str(ch["from_at"])[:16].replace("T", " "), to_file=ch["to_file"],
+                           to_at=str(ch["to_at"])[:16].replace("T", " "), amount=fmt_num(ch["amount_change"]),
+                           n=fmt_num(ch["n_amount_both"])))
         counts = pd.DataFrame({t("rv_change_group", lang): [t(f"chg_{g}", lang) for g in GROUPS],
                                t("col_leads", lang): [int(ch["counts"][g]) for g in GROUPS]})
-        common.table(counts, key="rv_chg_table")
+        _widgets.table(counts, key="rv_chg_table")
         options = [(t(f"chg_{g}", lang), int(ch["counts"][g]), {"from_import": frm, "to_import": to, "group": g})
                    for g in GROUPS]
         pick_number(options, "rv_chg", M.upload_change_leads)

@@ -13,11 +13,11 @@ from funnel.i18n import t
 from funnel.stages import KINDS, Stage, StageConfig
 from funnel.store.config import get_setting, load_loss_categories, load_stage_config
 from funnel.store.settings import save_settings
-from app_pages import _common as common
+from app_pages import _page, _store, _widgets
 
-v = common.page_header("page_settings")
+v = _page.page_header("page_settings")
 lang = v.lang
-con = common.cursor()
+con = _store.cursor()
 _KEY = re.compile(r"^[A-Za-z0-9_]+$")
 
 
@@ -60,7 +60,7 @@ def save(**changes) -> bool:
         save_settings(con, **changes)
         return True
     except Exception as err:  # noqa: BLE001 - shown as a sentence, nothing half-saved
-        st.error(common.md_escape(t("settings_invalid", lang, msg=str(err))))
+        st.error(_widgets.md_escape(t("settings_invalid", lang, msg=str(err))))
         return False
 
 
@@ -68,7 +68,7 @@ config = load_stage_config(con)
 
 # --- stages ---------------------------------------------------------------------------------------------
 st.subheader(t("settings_stages", lang))
-common.caption(t("settings_stages_caption", lang))
+_widgets.caption(t("settings_stages_caption", lang))
 stage_rows = pd.DataFrame([{"order": s.order, "key": s.key, "name_zh": s.name_zh, "name_en": s.name_en,
                             "expected_days": s.expected_days, "kind": s.kind, "definition": s.definition}
                            for s in config.stages])
@@ -92,7 +92,7 @@ if st.button(t("settings_save_stages", lang), key="save_stages", type="primary")
         frame = frame.sort_values(["order", "_row"], na_position="last", kind="stable")
         new_config = stages_from_editor(frame, config.synonyms)
     except ValueError as err:
-        st.error(common.md_escape(t("settings_invalid", lang, msg=str(err))))
+        st.error(_widgets.md_escape(t("settings_invalid", lang, msg=str(err))))
     else:
         if save(stages=new_config):
             st.success(t("settings_saved", lang))
@@ -100,28 +100,28 @@ if st.button(t("settings_save_stages", lang), key="save_stages", type="primary")
 
 # --- synonyms -------------------------------------------------------------------------------------------
 st.subheader(t("settings_synonyms", lang))
-common.caption(t("settings_synonyms_caption", lang))
+_widgets.caption(t("settings_synonyms_caption", lang))
 synonym_rows = pd.DataFrame(sorted(config.synonyms.items()), columns=["synonym", "stage_key"])
 edited_syn = st.data_editor(
     synonym_rows, key="synonyms_editor", num_rows="dynamic", hide_index=True, width="stretch", placeholder=i18n.DASH,
     column_config={
         "synonym": st.column_config.TextColumn(t("col_synonym", lang), required=True),
         "stage_key": st.column_config.SelectboxColumn(t("col_stage", lang), options=list(config.keys), required=True,
-                                                      format_func=lambda k: common.stage_name(k, v)),
+                                                      format_func=lambda k: _widgets.stage_name(k, v)),
     })
 if st.button(t("settings_save_synonyms", lang), key="save_synonyms"):
     pairs = {str(r["synonym"]).strip(): str(r["stage_key"]) for r in edited_syn.to_dict("records")
              if not _blank(r.get("synonym")) and not _blank(r.get("stage_key"))}
     bad = [(s, k) for s, k in pairs.items() if k not in config.keys]
     if bad:
-        st.error(common.md_escape(t("err_stage_unknown_key", lang, synonym=bad[0][0], key=bad[0][1])))
+        st.error(_widgets.md_escape(t("err_stage_unknown_key", lang, synonym=bad[0][0], key=bad[0][1])))
     elif save(stages=StageConfig(config.stages, pairs)):
         st.success(t("settings_saved", lang))
         st.rerun()
 
 # --- loss-reason categories -----------------------------------------------------------------------------
 st.subheader(t("settings_categories", lang))
-common.caption(t("settings_categories_caption", lang))
+_widgets.caption(t("settings_categories_caption", lang))
 category_rows = pd.DataFrame(sorted(load_loss_categories(con).items()), columns=["keyword", "category"])
 edited_cat = st.data_editor(
     category_rows, key="categories_editor", num_rows="dynamic", hide_index=True, width="stretch",
@@ -142,9 +142,9 @@ language = st.selectbox(t("settings_language", lang), ["", "zh", "en"], key="def
                         index=["", "zh", "en"].index(current_lang) if current_lang in ("zh", "en") else 0,
                         format_func=lambda x: {"": "—", "zh": "中文", "en": "English"}[x])
 try:
-    current_stalled = int(get_setting(con, "stalled_days") or common.DEFAULT_STALLED_DAYS)
+    current_stalled = int(get_setting(con, "stalled_days") or _store.DEFAULT_STALLED_DAYS)
 except ValueError:
-    current_stalled = common.DEFAULT_STALLED_DAYS
+    current_stalled = _store.DEFAULT_STALLED_DAYS
 stalled = st.number_input(t("settings_stalled_default", lang), min_value=0, max_value=3650, step=1,
                           value=current_stalled, key="default_stalled")
 if st.button(t("settings_save_general", lang), key="save_general"):

@@ -36,7 +36,7 @@ from websockets.asyncio.client import connect
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 WIDGET_KINDS = ("radio", "multiselect", "date_input", "number_input", "button")
 FINISHED_OK = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
-# Warnings that mean the request failed (app.py / app_pages/_common.py): "database busy", "reconnected".
+# Warnings that mean the request failed (app.py / app_pages/_store.py): "database busy", "reconnected".
 FAILURE_WARNINGS = ("数据库正被其他进程使用", "数据库连接出现严重错误", "The database is in use", "database connection")
 
 

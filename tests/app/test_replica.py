@@ -57,18 +57,18 @@ def test_replica_reads_the_published_copy_and_shows_an_import_on_the_next_rerun(
 def test_writer_page_links_to_the_writer(monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from app_pages import _common
+    from app_pages import _page
 
     def script():
         import streamlit as st
 
-        from app_pages import _common as common
+        from app_pages import _page, _store
 
-        common.writer_page("data")()
-        st.caption(common.writer_url())
+        _page.writer_page("data")()
+        st.caption(_store.writer_url())
 
     # No sidebar in this test: the page header only needs the language (restored after the test).
-    monkeypatch.setattr(_common, "page_header", lambda key: type("V", (), {"lang": "en"})())
+    monkeypatch.setattr(_page, "page_header", lambda key: type("V", (), {"lang": "en"})())
     monkeypatch.setenv("LEAD_FUNNEL_WRITER_URL", "http://writer.example/admin/")
     at = AppTest.from_function(script, default_timeout=30)
     at.run()
@@ -81,7 +81,7 @@ def test_writer_page_links_to_the_writer(monkeypatch):
 
 @pytest.mark.parametrize("role,expected", [("reader", True), ("READER ", True), ("writer", False), ("", False)])
 def test_role_from_the_environment(monkeypatch, role, expected):
-    from app_pages import _common as common
+    from app_pages import _store
 
     monkeypatch.setenv("LEAD_FUNNEL_ROLE", role)
-    assert common.is_reader() is expected
+    assert _store.is_reader() is expected

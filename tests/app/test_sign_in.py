@@ -125,11 +125,11 @@ def test_not_signed_in_sees_the_sign_in_screen_and_no_data(sample_db, app_env):
 def test_not_signed_in_chinese_screen_and_the_button_calls_st_login(sample_db, app_env, monkeypatch):
     import streamlit as st
 
-    from app_pages import _common as common
+    from app_pages import _sign_in
 
     app_env(sample_db)
     calls = []
-    monkeypatch.setattr(common, "_authlib_available", lambda: True)
+    monkeypatch.setattr(_sign_in, "_authlib_available", lambda: True)
     monkeypatch.setattr(st, "login", lambda *a, **k: calls.append(a))
     at = _app(user={"is_logged_in": False}, query={"lang": "zh"}, locale="zh-CN")
     at.run()
@@ -285,7 +285,7 @@ def test_an_unreadable_secrets_file_keeps_the_dashboard_closed(monkeypatch):
     import streamlit as st
     from streamlit.errors import StreamlitSecretNotFoundError
 
-    from app_pages import _common as common
+    from app_pages import _sign_in
 
     class Broken:
         def __init__(self, error_id):
@@ -295,7 +295,7 @@ def test_an_unreadable_secrets_file_keeps_the_dashboard_closed(monkeypatch):
             raise StreamlitSecretNotFoundError("bad secrets", error_id=self.error_id)
 
     monkeypatch.setattr(st, "secrets", Broken("no-secrets-found"))
-    assert common.sign_in_enabled() is False  # no file at all: sign-in off, as before
+    assert _sign_in.sign_in_enabled() is False  # no file at all: sign-in off, as before
     monkeypatch.setattr(st, "secrets", Broken("failed-parsing-secrets-file"))
-    with pytest.raises(common.SignInMisconfigured):
-        common.sign_in_enabled()
+    with pytest.raises(_sign_in.SignInMisconfigured):
+        _sign_in.sign_in_enabled()
