@@ -33,8 +33,8 @@ _TEXT = {
     "k_expected": ("预测：{h} 天内成交", "Forecast: wins in {h} days"),
     "k_mae_model": ("回测平均绝对误差", "Backtest mean absolute error"),
     "k_mae_naive": ("朴素预测平均绝对误差", "Naive mean absolute error"),
-    "p_curve": ("成交曲线把流失作为另一种结局、未结束线索只计入已观察的天数:本期线索获取后 90 天内成交的估计比例为 {cur},上期为 {prev}。"
-                "按当前状态直接计算的整体转化率本期为 {naive}(还有 {open} 条未结束),新线索尚未走完周期,直接比较会低估本期。",
+    "p_curve": ("成交曲线把流失作为另一种结局、未结束线索只计入已观察的天数：本期线索获取后 90 天内成交的估计比例为 {cur}，上期为 {prev}。"
+                "按当前状态直接计算的整体转化率本期为 {naive}（还有 {open} 条未结束），新线索尚未走完周期，直接比较会低估本期。",
                 "The win curve counts lost leads as the other outcome and open leads only for the days observed: an "
                 "estimated {cur} of this period's leads are won within 90 days of acquisition, against {prev} last period. "
                 "Overall conversion as leads stand is {naive} this period ({open} still open): young leads have not "
@@ -87,7 +87,11 @@ def forecast_section(con, ctx, pctx, lang: str, names: dict[str, str], number: i
     bt = backtest(con, ctx)
     mae = backtest_mae(bt)
     last = fcast[-1]
-    kpis = [Kpi(f"fw_{d}", _text("k_fw", lang, d=d), cur["cohort"][str(d)], prev["cohort"][str(d)], kind="pct")
+    # F_W(d) of a cohort whose oldest lead is younger than d days is its last observed value carried on, not
+    # an observation at d: shown, but not compared with the previous period (no arrow).
+    observed_days = max((point["t"] for point in cur["curve"]), default=-1)
+    kpis = [Kpi(f"fw_{d}", _text("k_fw", lang, d=d), cur["cohort"][str(d)], prev["cohort"][str(d)], kind="pct",
+                compare=observed_days >= d)
             for d in (90, 180)]
     kpis += [Kpi("forecast", _text("k_expected", lang, h=last["horizon_days"]), last["expected_wins"], kind="num",
                  compare=False),

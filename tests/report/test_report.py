@@ -221,6 +221,10 @@ def test_a_young_period_says_so_and_gives_no_improvement_advice(store):
     assert "不据此提出改进建议" in actions.paragraphs[0]
     assert {a.key for a in actions.actions} <= {"stalled"}       # nothing from the young cohort
     assert not any("优先改进" in a.text or "纳入销售考核" in a.text for a in report.actions)
+    # its win curve is observed to day 4 only (Q01 is 4 days old): the 90- and 180-day shares carry the
+    # last observed value on, so they get no arrow against March
+    fw = {k.key: k for k in report.section("forecast").kpis if k.key.startswith("fw_")}
+    assert set(fw) == {"fw_90", "fw_180"} and all(k.delta is None for k in fw.values())
     # March (median age 29.5 days: 36, 35, 32, 27, 25, 17) is mature and keeps its advice
     assert report_for_march(store).maturity["young"] is False
     assert any(a.key == "weakest_step" for a in report_for_march(store).actions)
