@@ -65,7 +65,7 @@ if cmp:
 funnel = _store.metric(stage_funnel)
 named = _widgets.with_stage_names(funnel)
 # A taller chart than the builder's default, so every stage name on the axis has room (none is dropped).
-chart = charts.funnel_chart(named, lang=lang, title=t("funnel_title", lang)).properties(height=44 * len(named))
+chart = charts.funnel_chart(funnel, lang=lang, title=t("funnel_title", lang)).properties(height=44 * len(funnel))
 _widgets.show_chart(chart, "funnel", "funnel")
 won_stage = v.stages.won_stage
 closed = int(summary.get("won") or 0) + int(summary.get("lost") or 0)

@@ -34,7 +34,8 @@ for tab, (by, tab_key, name_key) in zip(st.tabs([t(k, lang) for _, k, _ in TABS]
             continue
         if len(board) == 1:
             _widgets.info(t("one_rep_note", lang))
-        chart = charts.leaderboard_ci_chart(board, lang=lang, title=f"{t(tab_key, lang)} · {t('team_ci_title', lang)}")
+        chart = charts.leaderboard_ci_chart(board, lang=lang, title=f"{t(tab_key, lang)} · {t('team_ci_title', lang)}",
+                                            by=by)
         _widgets.show_chart(chart, f"leaderboard_{by}", f"board_{by}")
         first = board.iloc[0]
         low, high = first["conversion_ci_low"], first["conversion_ci_high"]

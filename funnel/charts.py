@@ -85,11 +85,10 @@ def _num(value) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _name_column(df: pd.DataFrame, preferred: Sequence[str]) -> str:
-    for column in preferred:
-        if column in df.columns:
-            return column
-    raise KeyError(f"none of the columns {list(preferred)} in {list(df.columns)}")
+def _stage_name_column(lang: str) -> str:
+    """The column of a one-row-per-stage frame (funnel.metrics.columns.STAGE_NAMES) naming the stage in
+    ``lang``: the configured name."""
+    return "name_zh" if lang == "zh" else "name_en"
 
 
 def _records(df: pd.DataFrame) -> pd.DataFrame:
@@ -103,23 +102,20 @@ def _records(df: pd.DataFrame) -> pd.DataFrame:
 
 def funnel_chart(stages: pd.DataFrame, lang: str = "zh", title: str | None = None):
     """Horizontal bars of leads reached per stage, in the frame's (configured) order, each labelled
-    ``reached · step conversion``. Input: stage_funnel rows (``name`` or ``stage``, ``reached``,
-    ``step_conversion``; optional ``dropped``, ``open``)."""
-    name_col = _name_column(stages, ("name", "stage_name", "stage", "stage_key", "key"))
+    ``reached · step conversion``. Input: a ``stage_funnel`` frame (``funnel.metrics.columns.STAGE_FUNNEL``;
+    the stage named by ``name_zh`` / ``name_en``)."""
     df = _records(stages)
-    df["_stage"] = df[name_col].astype(str)
+    df["_stage"] = df[_stage_name_column(lang)].astype(str)
     reached = [_num(v) or 0 for v in df["reached"]]
-    steps = [_num(v) for v in (df["step_conversion"] if "step_conversion" in df.columns else [None] * len(df))]
+    steps = [_num(v) for v in df["step_conversion"]]
     df["_reached"] = reached
     df["_step"] = pd.Series(steps, index=df.index, dtype=object)
     df["_label"] = [f"{int(r):,}" + ("" if s is None else f" · {_pct(s)}") for r, s in zip(reached, steps)]
     order = list(df["_stage"])
     tooltip = [alt.Tooltip("_stage:N", title=label("stage", lang)),
                alt.Tooltip("_reached:Q", title=label("reached", lang), format=","),
-               alt.Tooltip("_step:Q", title=label("step_conversion", lang), format=".1%")]
-    for extra in ("dropped", "open"):
-        if extra in df.columns:
-            tooltip.append(alt.Tooltip(f"{extra}:Q"))
+               alt.Tooltip("_step:Q", title=label("step_conversion", lang), format=".1%"),
+               alt.Tooltip("dropped:Q"), alt.Tooltip("open:Q")]
     y = alt.Y("_stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
     x_max = max(df["_reached"]) if len(df) else 1
     base = alt.Chart(df.drop(columns=[c for c in df.columns if not c.startswith("_")
@@ -136,18 +132,15 @@ def funnel_chart(stages: pd.DataFrame, lang: str = "zh", title: str | None = Non
 def time_in_stage_boxplot(times: pd.DataFrame, lang: str = "zh", title: str | None = None):
     """Boxplot per stage drawn from precomputed quartiles: a rule from min to max (whiskers), a bar from
     q1 to q3, a tick at the median; beside it the count of completed intervals and of in-progress
-    (censored) ones, which are never part of the box. Input: time_in_stage rows (``name``/``stage``,
-    ``n``, ``q1``, ``median``, ``q3``, ``min``, ``max``, ``in_progress``)."""
-    name_col = _name_column(times, ("name", "stage_name", "stage", "stage_key", "key"))
+    (censored) ones, which are never part of the box. Input: a ``time_in_stage`` frame
+    (``funnel.metrics.columns.TIME_IN_STAGE``)."""
     df = _records(times)
-    df["_stage"] = df[name_col].astype(str)
+    df["_stage"] = df[_stage_name_column(lang)].astype(str)
     for col in ("q1", "median", "q3", "min", "max", "mean"):
-        df[f"_{col}"] = [_num(v) for v in df[col]] if col in df.columns else None
-    df["_n"] = [int(_num(v) or 0) for v in df["n"]] if "n" in df.columns else 0
-    df["_ip"] = [int(_num(v) or 0) for v in df["in_progress"]] if "in_progress" in df.columns else 0
-    zh = lang == "zh"
-    df["_side"] = [(f"n={n} · {label('in_progress', lang)} {ip}" if not zh else f"完成 {n} · 进行中 {ip}")
-                   for n, ip in zip(df["_n"], df["_ip"])]
+        df[f"_{col}"] = [_num(v) for v in df[col]]
+    df["_n"] = [int(_num(v) or 0) for v in df["n"]]
+    df["_ip"] = [int(_num(v) or 0) for v in df["in_progress"]]
+    df["_side"] = [t("chart.tis_side", lang, n=n, ip=ip) for n, ip in zip(df["_n"], df["_ip"])]
     order = list(df["_stage"])
     df = df[[c for c in df.columns if c.startswith("_")]]
     y = alt.Y("_stage:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
@@ -194,12 +187,11 @@ def cycle_histogram(dist: pd.DataFrame, lang: str = "zh", title: str | None = No
 
 def pareto_chart(reasons: pd.DataFrame, lang: str = "zh", title: str | None = None, top: int = 12):
     """Bars of lost leads per reason (count, descending as given), the cumulative share as a line on a
-    second axis (0–100%), and a guide rule at 80%. Input: loss_reasons rows (``reason``, ``count``,
-    ``share``, ``cumulative_share``); only the first ``top`` reasons are drawn."""
+    second axis (0–100%), and a guide rule at 80%. Input: a ``loss_reasons`` / ``loss_categories`` frame
+    (``funnel.metrics.columns.PARETO``); only the first ``top`` reasons are drawn."""
     df = _records(reasons).head(top)
-    name_col = _name_column(df, ("reason", "category", "name"))
-    df = pd.DataFrame({"_reason": df[name_col].astype(str), "_count": [_num(v) or 0 for v in df["count"]],
-                       "_share": [_num(v) for v in df["share"]] if "share" in df.columns else None,
+    df = pd.DataFrame({"_reason": df["reason"].astype(str), "_count": [_num(v) or 0 for v in df["count"]],
+                       "_share": [_num(v) for v in df["share"]],
                        "_cum": [_num(v) for v in df["cumulative_share"]]})
     order = list(df["_reason"])
     x = alt.X("_reason:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30, labelLimit=140))
@@ -223,17 +215,16 @@ def pareto_chart(reasons: pd.DataFrame, lang: str = "zh", title: str | None = No
 
 
 def leaderboard_ci_chart(board: pd.DataFrame, lang: str = "zh", title: str | None = None,
-                         team_rate: float | None = None, top: int = 15, name_label: str | None = None):
-    """Conversion per rep (or manager / team / source) as a point with its 95% Wilson interval as an
-    error bar, in the frame's order (sorted by the interval's lower bound). Input: leaderboard rows
-    (``name``/``rep``/..., ``leads``, ``won``, ``conversion``, ``ci_low``, ``ci_high``; or
-    ``conversion_ci`` as a pair). ``team_rate`` draws a dashed reference rule."""
-    name_col = _name_column(board, ("name", "rep", "manager", "team", "source"))
+                         team_rate: float | None = None, top: int = 15, name_label: str | None = None,
+                         by: str = "rep"):
+    """Conversion per value of the dimension ``by`` (rep, manager, team, source) as a point with its 95%
+    Wilson interval as an error bar, in the frame's order (sorted by the interval's lower bound). Input:
+    a ``leaderboard(by=by)`` frame (``funnel.metrics.columns.leaderboard_columns(by)``). ``team_rate``
+    draws a dashed reference rule."""
     src = _records(board).head(top)
-    low = src["ci_low"] if "ci_low" in src.columns else [(_ci or (None, None))[0] for _ci in src["conversion_ci"]]
-    high = src["ci_high"] if "ci_high" in src.columns else [(_ci or (None, None))[1] for _ci in src["conversion_ci"]]
-    df = pd.DataFrame({"_name": ["—" if v is None else str(v) for v in src[name_col]], "_conv": [_num(v) for v in src["conversion"]],
-                       "_low": [_num(v) for v in low], "_high": [_num(v) for v in high],
+    df = pd.DataFrame({"_name": ["—" if v is None else str(v) for v in src[by]], "_conv": [_num(v) for v in src["conversion"]],
+                       "_low": [_num(v) for v in src["conversion_ci_low"]],
+                       "_high": [_num(v) for v in src["conversion_ci_high"]],
                        "_leads": [int(_num(v) or 0) for v in src["leads"]],
                        "_won": [int(_num(v) or 0) for v in src["won"]]})
     df["_label"] = [f"{w}/{n}" for w, n in zip(df["_won"], df["_leads"])]
@@ -272,14 +263,13 @@ def period_label(value, grain: str = "month") -> str:
 
 def trend_chart(trend: pd.DataFrame, lang: str = "zh", title: str | None = None, grain: str = "month"):
     """Leads acquired per period (bars) and conversion (line, right axis, 0–100%), periods in time order.
-    Input: trends rows (``period_start``, ``leads``, ``won``, ``conversion``, ``median_cycle_days``)."""
+    Input: a ``trends`` frame (``funnel.metrics.columns.TRENDS``)."""
     src = _records(trend).sort_values("period_start") if len(trend) else _records(trend)
     df = pd.DataFrame({"_period": [period_label(v, grain) for v in src["period_start"]],
                        "_leads": [_num(v) or 0 for v in src["leads"]],
-                       "_won": [_num(v) or 0 for v in src["won"]] if "won" in src.columns else 0,
+                       "_won": [_num(v) or 0 for v in src["won"]],
                        "_conv": [_num(v) for v in src["conversion"]],
-                       "_cycle": ([_num(v) for v in src["median_cycle_days"]] if "median_cycle_days" in src.columns
-                                  else None)})
+                       "_cycle": [_num(v) for v in src["median_cycle_days"]]})
     order = list(df["_period"])
     x = alt.X("_period:O", sort=order, title=None, axis=alt.Axis(labelAngle=0 if len(df) <= 8 else -45))
     tooltip = [alt.Tooltip("_period:O", title=label("period", lang)),
@@ -299,14 +289,12 @@ def trend_chart(trend: pd.DataFrame, lang: str = "zh", title: str | None = None,
 def stage_entries_chart(entries: pd.DataFrame, lang: str = "zh", title: str | None = None,
                         stage_names: Mapping[str, str] | None = None, grain: str = "month"):
     """Stage entries dated in each period, one line per stage, legend in configured order (``stage_names``
-    key -> display name, in order; else the order stages first appear). Input: stage_entries rows
-    (``period_start``, ``stage`` (key or name), ``entries``; optional ``name``)."""
+    key -> display name, in order; else the keys, in the order stages first appear). Input: a
+    ``stage_entries`` frame (``funnel.metrics.columns.STAGE_ENTRIES``)."""
     df = _records(entries)
     if len(df):
         df = df.sort_values("period_start", kind="stable")
-    if "name" in df.columns:
-        names = df["name"].astype(str)
-    elif stage_names:
+    if stage_names:
         names = df["stage"].map(lambda k: stage_names.get(k, k)).astype(str)
     else:
         names = df["stage"].astype(str)

@@ -584,6 +584,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart.step_conversion": ("阶段转化率", "Step conversion"),
     "chart.days": ("天数", "Days"),
     "chart.in_progress": ("进行中", "In progress"),
+    "chart.tis_side": ("完成 {n} · 进行中 {ip}", "n={n} · In progress {ip}"),  # beside the time-in-stage boxplot
     "chart.completed": ("已完成区间", "Completed intervals"),
     "chart.cycle_days": ("转化周期（天）", "Cycle (days)"),
     "chart.leads": ("线索数", "Leads"),

@@ -17,18 +17,20 @@ import pytest
 
 from funnel import charts
 
+# Frames with the declared columns a chart reads (funnel.metrics.columns).
 STAGES = pd.DataFrame({
-    "stage_key": ["acquired", "screening", "discovery", "won"],
-    "name": ["线索获取", "初步筛选", "需求深度挖掘", "成交签约"],
+    "stage": ["acquired", "screening", "discovery", "won"],
+    "name_zh": ["线索获取", "初步筛选", "需求深度挖掘", "成交签约"],
+    "name_en": ["Lead acquired", "Screening", "Discovery", "Won"],
     "reached": [10, 6, 3, 1], "step_conversion": [None, 0.6, 0.5, 1 / 3], "dropped": [3, 2, 2, 0],
     "open": [1, 1, 0, 0]})
-TIMES = pd.DataFrame({"name": ["线索获取", "初步筛选", "成交签约"], "n": [8, 4, 0], "q1": [1.0, 2.0, None],
+TIMES = pd.DataFrame({"name_zh": ["线索获取", "初步筛选", "成交签约"], "name_en": ["Lead acquired", "Screening", "Won"], "n": [8, 4, 0], "q1": [1.0, 2.0, None],
                       "median": [2.0, 4.0, None], "q3": [3.0, 7.0, None], "mean": [2.1, 4.5, None],
                       "min": [0.0, 1.0, None], "max": [6.0, 12.0, None], "in_progress": [1, 2, 0]})
 REASONS = pd.DataFrame({"reason": ["价格超出预算", "竞品优势", "未填写 / unspecified"], "count": [5, 3, 2],
                         "share": [0.5, 0.3, 0.2], "cumulative_share": [0.5, 0.8, 1.0]})
 BOARD = pd.DataFrame({"rep": ["李明", "王芳"], "leads": [10, 1], "won": [3, 1], "conversion": [0.3, 1.0],
-                      "ci_low": [0.108, 0.207], "ci_high": [0.603, 1.0]})
+                      "conversion_ci_low": [0.108, 0.207], "conversion_ci_high": [0.603, 1.0]})
 TREND = pd.DataFrame({"period_start": pd.to_datetime(["2024-01-01", "2024-02-01"]), "leads": [5, 8],
                       "won": [1, 0], "conversion": [0.2, 0.0], "median_cycle_days": [30.0, None]})
 ENTRIES = pd.DataFrame({"period_start": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01"]),
@@ -149,7 +151,7 @@ def test_png_draws_chinese_glyphs():
 
 def test_full_chart_png_has_chinese_axis_labels():
     zh = charts.chart_to_png(charts.funnel_chart(STAGES, "zh"), scale=1)
-    renamed = STAGES.assign(name=["获取线索", "筛选初步", "挖掘需求深度", "签约成交"])
+    renamed = STAGES.assign(name_zh=["获取线索", "筛选初步", "挖掘需求深度", "签约成交"])
     assert zh.startswith(b"\x89PNG") and zh != charts.chart_to_png(charts.funnel_chart(renamed, "zh"), scale=1)
 
 
@@ -158,7 +160,7 @@ def test_missing_cjk_font_raises_clear_error(monkeypatch):
     with pytest.raises(charts.CJKFontMissingError, match="fonts-wqy-microhei"):
         charts.chart_to_png(charts.funnel_chart(STAGES, "zh"))
     # A chart without Chinese text still renders without a CJK font.
-    latin = STAGES.assign(name=["Lead", "Screen", "Discover", "Won"])
+    latin = STAGES.assign(name_en=["Lead", "Screen", "Discover", "Won"])
     assert charts.chart_to_png(charts.funnel_chart(latin, "en"), scale=1).startswith(b"\x89PNG")
 
 

@@ -128,8 +128,7 @@ def _section_2(con, ctx, figs, pfigs, lang: str, names: dict[str, str]) -> Secti
         Column("stage", L("c_stage", lang)), Column("reached", L("c_reached", lang), "int"),
         Column("step", L("c_step", lang), "pct"), Column("prev_step", L("c_step_prev", lang), "pct"),
         Column("dropped", L("c_dropped", lang), "int"), Column("open", L("c_open", lang), "int")], rows)
-    frame = pd.DataFrame([{"stage_key": s.get("key"), "name": s.get("name"), "reached": s.get("reached"),
-                           "step_conversion": s.get("step_conversion")} for s in stages])
+    frame = M.stage_funnel(con, ctx)
     chart = ChartItem("funnel", charts.label("funnel", lang),
                       charts.funnel_chart(frame, lang) if len(frame) else None)
     paragraphs = []
@@ -157,8 +156,6 @@ def _section_3(con, ctx, figs, lang: str, names: dict[str, str]) -> Section:
         Column("q3", L("c_q3", lang), "days"), Column("mean", L("c_mean", lang), "days"),
         Column("in_progress", L("c_in_progress", lang), "int"),
         Column("expected", L("c_expected", lang), "days")], rows)
-    # The boxplot needs min / max, which only the frame has; the quartiles are the same numbers.
-    box_frame = _boxplot_frame(times, stages)
     cyc = figs.get("cycle_days") or {}
     paragraphs = [L("time_note", lang)]
     if cyc.get("n"):
@@ -169,31 +166,12 @@ def _section_3(con, ctx, figs, lang: str, names: dict[str, str]) -> Section:
     else:
         paragraphs.append(L("cycle_none", lang))
     chart_items = [ChartItem("time_in_stage", charts.label("time_in_stage", lang),
-                             charts.time_in_stage_boxplot(box_frame, lang))]
+                             charts.time_in_stage_boxplot(times, lang))]
     dist = M.cycle_distribution(con, ctx)
     if dist is not None and len(dist) and cyc.get("n"):
         chart_items.append(ChartItem("cycle", charts.label("cycle", lang),
                                      charts.cycle_histogram(dist, lang, median=cyc.get("median"))))
     return Section("cycle", 3, L("s3", lang), paragraphs=paragraphs, charts=chart_items, tables=[table])
-
-
-def _boxplot_frame(times: pd.DataFrame | None, stages: list[dict]) -> pd.DataFrame:
-    """One row per stage with name, n, q1, median, q3, min, max, in_progress (from the figures; min / max
-    joined from the time_in_stage frame when it has them)."""
-    extra: dict[str, dict] = {}
-    if times is not None and len(times):
-        key_col = next((c for c in ("stage_key", "key", "stage") if c in times.columns), None)
-        if key_col:
-            for rec in frame_rows(times):
-                extra[rec[key_col]] = rec
-    out = []
-    for s in stages:
-        t = s.get("time_in_stage_days") or {}
-        e = extra.get(s.get("key"), {})
-        out.append({"name": s.get("name"), "n": t.get("n", 0), "q1": t.get("q1"), "median": t.get("median"),
-                    "q3": t.get("q3"), "mean": t.get("mean"), "min": e.get("min", t.get("min")),
-                    "max": e.get("max", t.get("max")), "in_progress": s.get("in_progress") or 0})
-    return pd.DataFrame(out)
 
 
 def _section_4(con, ctx, figs, lang: str, names: dict[str, str]) -> Section:
@@ -246,36 +224,35 @@ def _section_5(figs, lang: str) -> Section:
     src_table = Table("sources", L("t_sources", lang), src_cols, src_rows)
     chart_items = []
     if rows:
-        frame = pd.DataFrame([{"rep": r.get("rep"), "leads": r.get("leads"), "won": r.get("won"),
-                               "conversion": r.get("conversion"), "ci_low": r.get("ci_low"),
-                               "ci_high": r.get("ci_high")} for r in rows])
+        frame = pd.DataFrame([{"rep": r["rep"], "leads": r["leads"], "won": r["won"], "conversion": r["conversion"],
+                               "conversion_ci_low": r["ci_low"], "conversion_ci_high": r["ci_high"]} for r in rows],
+                             columns=["rep", "leads", "won", "conversion", "conversion_ci_low", "conversion_ci_high"])
         chart_items.append(ChartItem("leaderboard", charts.label("leaderboard", lang),
-                                     charts.leaderboard_ci_chart(frame, lang, team_rate=team)))
+                                     charts.leaderboard_ci_chart(frame, lang, team_rate=team, by="rep")))
     return Section("team", 5, L("s5", lang), paragraphs=[L("reps_note", lang, team=fmt_value(team, "pct"))],
                    charts=chart_items, tables=[_cut(rep_table), _cut(src_table)])
 
 
+# The columns of the frames shown as generic tables (loss_by_stage and the follow-up lists,
+# funnel.metrics.columns): their headers, and the ones left out.
 _GENERIC_HEADERS = {
     "lead_id": "c_lead_id", "customer": "c_customer", "rep": "c_rep", "source": "c_source", "stage": "c_stage",
-    "name": "c_stage", "stage_name": "c_stage", "idle_days": "c_idle", "days_in_stage": "c_days_in_stage",
-    "expected_days": "c_expected", "over_days": "c_over", "days_over": "c_over",
+    "idle_days": "c_idle", "days_in_stage": "c_days_in_stage", "expected_days": "c_expected",
     "expected_close": "c_expected_close", "days_past": "c_days_past", "lost": "c_lost", "count": "c_count",
     "share": "c_share", "dropped": "c_dropped", "leads": "c_leads", "reached": "c_reached",
     "last_activity_at": "c_last_activity", "entered_at": "c_entered_at", "overdue_days": "c_over",
     "loss_rate": "c_loss_rate", "top_reason": "c_top_reason",
 }
+_GENERIC_HIDDEN = frozenset({"order", "name_zh", "name_en", "manager", "team", "status"})
 
 
 def _generic_table(key: str, title: str, df: pd.DataFrame, lang: str, names: dict[str, str]) -> Table:
-    """A metric frame as a table: known columns get translated headers and kinds; stage keys become names."""
+    """A metric frame with a ``stage`` key column (loss_by_stage, the follow-up lists) as a table: known
+    columns get translated headers and kinds; stage keys become names."""
     rows = frame_rows(df)
     columns = []
-    drop = {"stage_key", "key", "stage_order", "order", "manager", "team", "name_zh", "name_en", "status",
-            "kind"} & set(df.columns)
-    if "name" in df.columns or "stage_name" in df.columns:
-        drop.add("stage")
     for col in df.columns:
-        if col in drop:
+        if col in _GENERIC_HIDDEN:
             continue
         series = df[col]
         if pd.api.types.is_datetime64_any_dtype(series):
@@ -290,9 +267,8 @@ def _generic_table(key: str, title: str, df: pd.DataFrame, lang: str, names: dic
             kind = "text"
         header = L(_GENERIC_HEADERS[col], lang) if col in _GENERIC_HEADERS else col
         columns.append(Column(col, header, kind))
-    if "stage" in df.columns and "stage" not in drop:
-        for r in rows:
-            r["stage"] = names.get(r["stage"], r["stage"])
+    for r in rows:
+        r["stage"] = names.get(r["stage"], r["stage"])
     return _cut(Table(key, title, columns, rows))
 
 
