@@ -156,7 +156,7 @@ def reason_labels(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     unspecified = t("unspecified", view().lang)
     out["reason"] = [unspecified if (r is None or (isinstance(r, float) and r != r) or str(r).strip() == ""
-                                     or str(r).startswith("未填写")) else r for r in out["reason"]]
+                                     or r == UNSPECIFIED_BUCKET) else r for r in out["reason"]]
     return out
 
 

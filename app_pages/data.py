@@ -13,7 +13,7 @@ from funnel.formats import fmt_num
 from funnel.i18n import t
 from funnel.ingest import UPLOAD_MAX_MB, load_profile
 from funnel.ingest.batch import ImportError_
-from funnel.messages import translate
+from funnel.messages import problem_text, problem_texts, translate
 from funnel.store.config import load_stage_config
 from funnel.store.db import StoreBusyError
 from funnel.ui_import import (CANONICAL_FIELDS, FORMAT_CHOICES, UNUSED, field_label, mapping_rows, preview_file, profile_from_rows,
@@ -159,7 +159,7 @@ def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
         if not isinstance(cells, dict):
             cells = {t("col_raw_values", lang): rec.get("raw_values")}
         row = {t("col_file", lang): rec.get("file_name"), t("col_row", lang): rec.get("row_number"),
-               t("col_problem", lang): translate(rec.get("reason"), lang)}
+               t("col_problem", lang): problem_text(rec["code"], rec["params"], rec["reason"], lang)}
         for name, value in cells.items():
             row.setdefault(str(name), value if value not in ("", None) else None)
         rows.append(row)
@@ -188,7 +188,7 @@ def show_report(report) -> None:
 
     st.markdown(f"**{t('warnings_title', lang)}**")
     if report.warnings is not None and len(report.warnings):
-        shown = report.warnings.assign(problem=[translate(p, lang) for p in report.warnings["problem"]])
+        shown = report.warnings.assign(problem=problem_texts(report.warnings, "problem", lang))
         warnings = _widgets.localized(shown, {"file_name": "col_file", "row_number": "col_row",
                                               "column_name": "col_column", "raw_value": "col_raw_value",
                                               "problem": "col_problem"})

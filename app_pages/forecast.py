@@ -50,7 +50,7 @@ else:
     _widgets.caption(t("fc_curve_cut", lang, n=MIN_AT_RISK, top=TOP_GROUPS))
     rows = pd.DataFrame(summary[f"by_{dim}"])
     if len(rows):
-        rows[dim] = [r if r is not None else t("unassigned", lang) for r in rows[dim]]
+        rows[dim] = [r if r is not None else t("unspecified", lang) for r in rows[dim]]
         shown = rows.rename(columns={dim: dims[dim], "leads": t("col_leads", lang),
                                      **{str(d): t("fc_within", lang, d=d) for d in HORIZONS_DAYS}})
         _widgets.table(shown, key="fc_curve_table", column_config={

@@ -28,7 +28,7 @@ for tab, (by, tab_key, name_key) in zip(st.tabs([t(k, lang) for _, k, _ in TABS]
         name_col = by
         if len(board):
             board = board.copy()
-            board[name_col] = board[name_col].map(lambda x: t("unassigned", lang) if x is None or x != x else x)
+            board[name_col] = board[name_col].map(lambda x: t("unspecified", lang) if x is None or x != x else x)
         if board.empty:
             _widgets.info(t("team_no_roster", lang) if by == "team" else t("team_empty", lang, what=t(tab_key, lang)))
             continue

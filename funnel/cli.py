@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from funnel.filters import DIMENSIONS, FunnelFilter
+from funnel.i18n import t
 from funnel.ingest import DEFAULT_MAX_BYTES, UPLOAD_MAX_MB
 from funnel.ingest.batch import ImportError_
 from funnel.store.db import StoreBusyError, connect, default_db_path
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     chg.add_argument("--lang", choices=("zh", "en"), default="en")
     chg.add_argument("--json", action="store_true", help="print one JSON object (docs/metrics.md)")
 
-    rep = sub.add_parser("report", help="write the monthly report (线索转化分析报告)")
+    rep = sub.add_parser("report", help=f"write the monthly report ({t('report.report_title', 'zh')})")
     add_source_and_filter(rep)
     rep.add_argument("--period", required=True, help="2024-03 (month), 2024-Q1 (quarter) or 2024-W10 (week)")
     rep.add_argument("--grain", choices=("week", "month", "quarter"), default=None,
@@ -149,7 +150,7 @@ def _load_mapping(path: Path | None):
 def _print_import_report(report, out=None, lang: str = "en") -> None:
     """The import's outcome; with ``lang`` zh the notes, warnings and reasons in Chinese (funnel/messages.py),
     the count lines unchanged (tools read them)."""
-    from funnel.messages import translate
+    from funnel.messages import problem_text, translate
 
     out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
     say = (lambda text: translate(text, "zh")) if lang == "zh" else (lambda text: text)
@@ -168,13 +169,15 @@ def _print_import_report(report, out=None, lang: str = "en") -> None:
     for note in report.notes:
         print(f"note: {say(note)}", file=out)
     for row in report.warnings.head(20).itertuples(index=False):
+        problem = problem_text(row.code, row.params, row.problem, "zh") if lang == "zh" else row.problem
         print(f"  warning: {row.file_name} row {row.row_number}, column {row.column_name}: "
-              f"{row.raw_value!r}: {say(row.problem)}", file=out)
+              f"{row.raw_value!r}: {problem}", file=out)
     if len(report.warnings) > 20:
         print(f"  ... and {len(report.warnings) - 20} more warnings (Data page, or the import_warnings table)",
               file=out)
     for row in report.rejects.head(20).itertuples(index=False):
-        print(f"  rejected: {row.file_name} row {row.row_number}: {say(row.reason)}", file=out)
+        reason = problem_text(row.code, row.params, row.reason, "zh") if lang == "zh" else row.reason
+        print(f"  rejected: {row.file_name} row {row.row_number}: {reason}", file=out)
     if len(report.rejects) > 20:
         print(f"  ... and {len(report.rejects) - 20} more rejected rows (use --rejects-out FILE.csv)", file=out)
 
@@ -197,7 +200,7 @@ def _cmd_import(args) -> int:
     if args.rejects_out is not None and len(report.rejects):
         from funnel.exports import table_to_csv_bytes
 
-        args.rejects_out.write_bytes(table_to_csv_bytes(report.rejects))
+        args.rejects_out.write_bytes(table_to_csv_bytes(report.rejects.drop(columns=["code", "params"])))
         print(f"rejected rows written to {args.rejects_out}")
     if report.all_unchanged:
         return EXIT_OK

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from funnel.i18n import t
+
 
 @dataclass(frozen=True)
 class Dimension:
@@ -22,7 +24,7 @@ class Dimension:
     param: str  # the URL query parameter (repeatable)
     flag: str  # the command-line option (repeatable)
     label_key: str  # the funnel.i18n key of its name on the sidebar
-    phrase: tuple[str, str]  # (zh, en) word before the values in the filter's sentence
+    phrase_key: str  # the funnel.i18n key of the word before the values in the filter's sentence
     cli_help: str
     board_rank: int  # where its leaderboard stands (Team tabs, the figures' JSON)
     tab_key: str  # the funnel.i18n key of its leaderboard's tab
@@ -30,13 +32,13 @@ class Dimension:
 
 
 DIMENSIONS: tuple[Dimension, ...] = (  # in the order of the sidebar, the URL and the filter's sentence
-    Dimension("source", "sources", "source", "--source", "sources", ("来源渠道", "from"), "source channel (repeatable)",
+    Dimension("source", "sources", "source", "--source", "sources", "filter_by_source", "source channel (repeatable)",
               board_rank=4, tab_key="team_tab_source", column_key="col_source"),
-    Dimension("rep", "reps", "rep", "--rep", "reps", ("销售代表", "rep"), "sales rep (repeatable)",
+    Dimension("rep", "reps", "rep", "--rep", "reps", "filter_by_rep", "sales rep (repeatable)",
               board_rank=1, tab_key="team_tab_rep", column_key="col_rep"),
-    Dimension("manager", "managers", "manager", "--manager", "managers", ("销售经理", "manager"),
+    Dimension("manager", "managers", "manager", "--manager", "managers", "filter_by_manager",
               "sales manager (repeatable)", board_rank=2, tab_key="team_tab_manager", column_key="col_manager"),
-    Dimension("team", "teams", "team", "--team", "teams", ("团队", "team"), "team (repeatable)",
+    Dimension("team", "teams", "team", "--team", "teams", "filter_by_team", "team (repeatable)",
               board_rank=3, tab_key="team_tab_team", column_key="col_team"),
 )
 BY_COLUMN: dict[str, Dimension] = {d.column: d for d in DIMENSIONS}
@@ -98,18 +100,16 @@ class FunnelFilter:
 
     def describe(self, lang: str = "en") -> str:
         """The filter as a human sentence, e.g. 'leads acquired 2024-03-01 – 2024-03-31 from 行业展会'."""
-        zh = lang == "zh"
-        parts = ["线索" if zh else "leads"]
+        parts = [t("filter_leads", lang)]
         if self.date_from or self.date_to:
             start = self.date_from.isoformat() if self.date_from else "…"
             end = self.date_to.isoformat() if self.date_to else "…"
-            parts.append(f"获取于 {start} – {end}" if zh else f"acquired {start} – {end}")
+            parts.append(t("filter_acquired", lang, start=start, end=end))
         for dim in DIMENSIONS:
             values = self.values(dim)
             if values:
-                label_zh, label_en = dim.phrase
-                parts.append(f"{label_zh} {'、'.join(values)}" if zh else f"{label_en} {', '.join(values)}")
-        return "\uff0c".join(parts) if zh else " ".join(parts)  # full-width comma in Chinese
+                parts.append(f"{t(dim.phrase_key, lang)} {t('list_sep', lang).join(values)}")
+        return ("，" if lang == "zh" else " ").join(parts)  # full-width comma in Chinese
 
     def as_json(self) -> dict:
         """The filter echo of the figures' JSON: ISO dates, one list per dimension, both sentences."""

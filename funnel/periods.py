@@ -16,6 +16,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from funnel.i18n import t
+
 _MONTH = re.compile(r"^\s*(\d{4})[-/.年](\d{1,2})月?\s*$")
 _QUARTER = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]([1-4])\s*$")
 _WEEK = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[Ww](\d{1,2})\s*$")
@@ -42,12 +44,12 @@ class Period:
     def title(self, lang: str) -> str:
         """Human name: '2024年3月' / 'March 2024', '2024年第1季度' / 'Q1 2024', '2024年第10周' / 'Week 10, 2024'."""
         if self.grain == "quarter":
-            q = (self.start.month - 1) // 3 + 1
-            return f"{self.start.year}年第{q}季度" if lang == "zh" else f"Q{q} {self.start.year}"
+            return t("period_title_quarter", lang, year=self.start.year, q=(self.start.month - 1) // 3 + 1)
         if self.grain == "week":
             year, week, _ = self.start.isocalendar()
-            return f"{year}年第{week}周" if lang == "zh" else f"Week {week}, {year}"
-        return f"{self.start.year}年{self.start.month}月" if lang == "zh" else self.start.strftime("%B %Y")
+            return t("period_title_week", lang, year=year, week=week)
+        month = self.start.month if lang == "zh" else self.start.strftime("%B")
+        return t("period_title_month", lang, year=self.start.year, month=month)
 
     def previous(self) -> "Period":
         return period_containing(self.start - dt.timedelta(days=1), self.grain)

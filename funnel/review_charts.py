@@ -16,23 +16,12 @@ import altair as alt
 import pandas as pd
 
 from funnel.charts import PALETTE, _configure
-
-_WORDS = {
-    "zh": {"open_start": "期初未结束", "new": "本期新增", "won": "成交", "lost": "流失", "open_end": "期末未结束",
-           "leads": "线索数", "amount": "金额", "from": "期初", "to": "期末", "contribution": "对成交变化的贡献",
-           "factor": "因素", "volume": "线索量", "bridge": "期间变动桥", "movement": "阶段流转",
-           "attribution": "变化归因", "mix": "结构", "rate": "转化率", "term": "项", "segment": "分组",
-           "pp": "个百分点", "mix_title": "结构与转化率拆分", "none": "未填写"},
-    "en": {"open_start": "Open at start", "new": "New", "won": "Won", "lost": "Lost", "open_end": "Open at end",
-           "leads": "Leads", "amount": "Amount", "from": "From", "to": "To", "contribution": "Contribution to the change in wins",
-           "factor": "Factor", "volume": "volume", "bridge": "Period bridge", "movement": "Stage movement",
-           "attribution": "Attribution", "mix": "mix", "rate": "rate", "term": "Term", "segment": "Segment",
-           "pp": "pp", "mix_title": "Mix and rate by segment", "none": "unspecified"},
-}
+from funnel.i18n import LABELS, t
 
 
 def word(key: str, lang: str) -> str:
-    return _WORDS.get(lang, _WORDS["en"]).get(key, key)
+    """A review chart word: the ``chart.rv_`` keys of ``funnel.i18n`` (an unknown key is returned as is)."""
+    return t(f"chart.rv_{key}", lang) if f"chart.rv_{key}" in LABELS else key
 
 
 def bridge_steps(b: dict, measure: str = "count") -> list[dict]:
@@ -147,7 +136,7 @@ def mix_rate_bars(mix: list[dict], lang: str = "zh", segment_by: str = "source",
     rows = rows[:top]
     data = []
     for m in rows:
-        name = word("none", lang) if m["segment"] is None else str(m["segment"])
+        name = t("unspecified", lang) if m["segment"] is None else str(m["segment"])
         for term in ("mix", "rate"):
             data.append({"_segment": name, "_term": word(term, lang), "value": float(m[term]) * 100})
     df = pd.DataFrame(data, columns=["_segment", "_term", "value"])

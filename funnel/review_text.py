@@ -41,7 +41,7 @@ def mix_sentence(a: dict, segment_by: str, lang: str = "zh") -> str | None:
     top = [x for x in a.get("mix_top", []) if x["segment_by"] == segment_by]
     sep = "、" if lang == "zh" else "; "
     top_text = sep.join(
-        f"{word('none', lang) if x['segment'] is None else x['segment']} {word(x['term'], lang)} "
+        f"{t('unspecified', lang) if x['segment'] is None else x['segment']} {word(x['term'], lang)} "
         f"{_signed(x['value'] * 100)}" for x in top)
     return t("rv_mix_caption", lang, before=fmt_pct(a["conversion_previous"]), after=fmt_pct(a["conversion"]),
              delta=_signed(a["conversion_change"] * 100), mix=_signed(mix), rate=_signed(rate), top=top_text or "—")

@@ -16,8 +16,9 @@ LEAD_FIELDS = ("lead_id", "source", "customer", "contact", "contact_info", "acqu
 EVENT_FIELDS = ("lead_id", "stage", "entered_at")
 ACTIVITY_FIELDS = ("lead_id", "at", "content", "feedback", "actor")
 ROSTER_FIELDS = ("rep", "manager", "team")
-REJECT_FIELDS = ("row_number", "raw_values", "reason")
-WARNING_FIELDS = ("row_number", "column_name", "raw_value", "problem")
+# ``code`` / ``params``: the problem by code and its values (funnel.ingest.problems), beside its sentence
+REJECT_FIELDS = ("row_number", "raw_values", "reason", "code", "params")
+WARNING_FIELDS = ("row_number", "column_name", "raw_value", "problem", "code", "params")
 
 
 def empty_frame(fields: tuple[str, ...]) -> pd.DataFrame:

@@ -17,9 +17,7 @@ import numpy as np
 import pandas as pd
 
 from funnel.data_range import FAR_DAYS, bulk_range
-
-PROBLEM = "date far outside the rest of the data ({start} – {end}); kept as written, check it"
-
+from funnel.ingest.problems import warning
 
 @dataclass
 class DateFacts:
@@ -44,12 +42,12 @@ def far_date_warnings(facts: list[DateFacts]) -> list[dict]:
         return []
     margin = np.timedelta64(FAR_DAYS, "D")
     low, high = (bulk[0] - margin).astype("datetime64[ns]"), (bulk[1] + margin + 1).astype("datetime64[ns]")
-    problem = PROBLEM.format(start=str(bulk[0]), end=str(bulk[1]))
+
     out = []
     for fact in facts:
         dates = np.asarray(fact.dates, dtype="datetime64[ns]")
         far = ~np.isnat(dates) & ((dates < low) | (dates >= high))
         for pos in np.flatnonzero(far):
-            out.append({"row_number": int(fact.rows[pos]), "column_name": fact.column,
-                        "raw_value": str(fact.raw[pos]), "problem": problem})
+            out.append(warning(int(fact.rows[pos]), fact.column, str(fact.raw[pos]), code="date_far",
+                               start=str(bulk[0]), end=str(bulk[1])))
     return out

@@ -15,6 +15,7 @@ import pandas as pd
 from funnel.ingest.dates import parse_dates
 from funnel.ingest.headers import header_key
 from funnel.ingest.profiles import FileMapping
+from funnel.ingest.problems import english, warning
 from funnel.ingest.table import Table
 from funnel.ingest.values import number_value, status_value
 from funnel.stages import StageConfig
@@ -99,6 +100,7 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
     out = pd.DataFrame(index=raw.values.index)
     stage_map = {fold(k): v for k, v in (mapping.stages if mapping else {}).items()}
     status_map = {fold(k): v for k, v in (mapping.statuses if mapping else {}).items()}
+    known_stages = ", ".join(s.name_zh for s in stages.stages)
     for name in raw.values.columns:
         col = raw.values[name].astype(object)
         factors = table.factor(raw.sources[name]) if name in raw.sources and name != "key_actions" else None
@@ -116,7 +118,7 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
                 # a space inside a Chinese name (需求 挖掘) is a stray one: retry without spaces
                 key = _map.get(fold(text)) or stages.resolve(text) or stages.resolve("".join(text.split()))
                 if key is None or key not in stages.keys:
-                    return None, f"unknown stage (known: {', '.join(s.name_zh for s in stages.stages)})"
+                    return None, english("stage_unknown", names=known_stages)
                 return key, None
             values, problems = _map_unique(col, resolve, factors)
         elif name == "status_reported":
@@ -130,8 +132,9 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
         if bad.any():
             label = raw.labels.get(name, name)
             for pos in np.flatnonzero(bad):
-                table.warnings.append({"row_number": int(table.row_numbers[pos]), "column_name": label,
-                                       "raw_value": str(col.iat[pos]), "problem": problems.iat[pos]})
+                coded = {"code": "stage_unknown", "names": known_stages} if name in STAGE_FIELDS else \
+                    {"sentence": problems.iat[pos]}
+                table.warnings.append(warning(int(table.row_numbers[pos]), label, str(col.iat[pos]), **coded))
     _warn_missing_formulas(table, raw)
     return out
 
@@ -139,6 +142,5 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
 def _warn_missing_formulas(table: Table, raw: RawFields) -> None:
     for r, c in sorted(table.missing_formulas):
         if r < len(table.row_numbers):
-            table.warnings.append({"row_number": int(table.row_numbers[r]), "column_name": table.column_label(c),
-                                   "raw_value": "", "problem": "formula without a saved result, left empty "
-                                   "(open the file in Excel/WPS, save it, and import again)"})
+            table.warnings.append(warning(int(table.row_numbers[r]), table.column_label(c), "",
+                                          code="formula_no_result"))

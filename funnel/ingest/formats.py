@@ -17,6 +17,7 @@ from funnel.ingest.dates import parse_dates
 from funnel.ingest.far_dates import DateFacts, far_date_warnings
 from funnel.ingest.fields import when_mask
 from funnel.ingest.leads import lead_rows, to_lead_frame
+from funnel.ingest.problems import reject_reason, warning
 from funnel.ingest.profiles import FileMapping
 from funnel.ingest.rows import keep_last_per_key, reject_frame
 from funnel.ingest.table import Table
@@ -92,9 +93,8 @@ def rule_events(table: Table, values: pd.DataFrame, accepted: np.ndarray, mappin
         mask = when_mask(table, rule.when).iloc[accepted].to_numpy()
         dates, problems = parse_dates(cells, table.date1904)
         for pos in np.flatnonzero(problems.notna().to_numpy() & mask):
-            table.warnings.append({"row_number": int(table.row_numbers[accepted[pos]]),
-                                   "column_name": table.column_label(index), "raw_value": str(cells.iat[pos]),
-                                   "problem": problems.iat[pos]})
+            table.warnings.append(warning(int(table.row_numbers[accepted[pos]]), table.column_label(index),
+                                          str(cells.iat[pos]), sentence=problems.iat[pos]))
         take = mask & dates.notna().to_numpy()
         parts.append(pd.DataFrame({"lead_id": values["lead_id"].iloc[accepted].to_numpy()[take], "stage": stage,
                                    "entered_at": dates.to_numpy()[take]}))
@@ -108,9 +108,8 @@ def wide_events(table: Table, leads: pd.DataFrame, accepted: np.ndarray, stages:
         cells = table.cells[index].iloc[accepted]
         dates, problems = parse_dates(cells, table.date1904)
         for pos in np.flatnonzero(problems.notna().to_numpy()):
-            table.warnings.append({"row_number": int(table.row_numbers[accepted[pos]]),
-                                   "column_name": table.column_label(index), "raw_value": str(cells.iat[pos]),
-                                   "problem": problems.iat[pos]})
+            table.warnings.append(warning(int(table.row_numbers[accepted[pos]]), table.column_label(index),
+                                          str(cells.iat[pos]), sentence=problems.iat[pos]))
         take = dates.notna().to_numpy()
         parts.append(pd.DataFrame({"lead_id": leads["lead_id"].to_numpy()[take], "stage": stage,
                                    "entered_at": dates.to_numpy()[take]}))
@@ -145,12 +144,11 @@ def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     reasons = []
     for pos in np.flatnonzero(no_id | no_stage):
         if no_id[pos]:
-            reasons.append("no lead ID (lead_id is empty)")
+            reasons.append(reject_reason("no_lead_id_event"))
         elif raw_stage is not None and str(raw_stage.iat[pos]).strip() not in ("", "-"):
-            reasons.append(f"unknown stage {str(raw_stage.iat[pos]).strip()!r}: an event needs a known stage "
-                           "(add it as a synonym in Settings or map it in a mapping profile)")
+            reasons.append(reject_reason("event_stage_unknown", stage=repr(str(raw_stage.iat[pos]).strip())))
         else:
-            reasons.append("no stage: an event needs a stage")
+            reasons.append(reject_reason("event_no_stage"))
     bad = np.flatnonzero(no_id | no_stage)
     # the stage warning for the rejected row is redundant: the reject says it
     rejected_rows = set(table.row_numbers[bad].tolist())
@@ -182,7 +180,7 @@ def parse_roster(parsed: ParsedFile, table: Table, values: pd.DataFrame) -> None
     no_rep = reps.isna().to_numpy()
     kept, superseded, sup_reasons = keep_last_per_key(reps.where(~no_rep), table)
     positions = np.concatenate([np.flatnonzero(no_rep), superseded]).astype(int)
-    reasons = ["no rep (销售代表 is empty)"] * int(no_rep.sum()) + sup_reasons
+    reasons = [reject_reason("no_rep")] * int(no_rep.sum()) + sup_reasons
     order = np.argsort(positions, kind="stable")
     parsed.rejects = reject_frame(table, positions[order], [reasons[i] for i in order])
     accepted = np.flatnonzero(kept & ~no_rep)

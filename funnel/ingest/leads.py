@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from funnel.ingest.batch import LEAD_FIELDS
+from funnel.ingest.problems import reject_reason
 from funnel.ingest.rows import keep_last_per_key, reject_frame
 from funnel.ingest.table import Table
 
@@ -18,7 +19,7 @@ def lead_rows(values: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, np.ndar
     ids = values["lead_id"] if "lead_id" in values else pd.Series(None, index=values.index, dtype=object)
     no_id = ids.isna().to_numpy()
     reject_pos = [np.flatnonzero(no_id)]
-    reasons = ["no lead ID (线索编号 / lead_id is empty)"] * int(no_id.sum())
+    reasons = [reject_reason("no_lead_id")] * int(no_id.sum())
     kept, superseded, sup_reasons = keep_last_per_key(ids.where(~no_id), table)
     reject_pos.append(superseded)
     reasons += sup_reasons

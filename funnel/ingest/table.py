@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from funnel.ingest.batch import ImportError_
 from funnel.ingest.headers import header_key, match_header, required_columns_message, wide_stage
 from funnel.ingest.profiles import FileMapping
+from funnel.ingest.problems import warning
 from funnel.ingest.text_many import missing_many, simple_text
 from funnel.stages import StageConfig
 from funnel.text import fold
@@ -169,9 +170,9 @@ def _match_columns(table: Table, stages: StageConfig, mapped: dict[str, list[str
                 table.notes.append(f"columns {first!r} (column {_letters(table.field_columns[target])}) and "
                                    f"{header!r} (column {_letters(index)}) both mean {target}; the first is used, "
                                    "the second ignored")
-                table.warnings.append({"row_number": int(table.row_numbers[0] - 1) if len(table.row_numbers) else 1,
-                                       "column_name": header, "raw_value": header,
-                                       "problem": f"duplicate column for {target}: ignored, {first!r} is used"})
+                table.warnings.append(warning(int(table.row_numbers[0] - 1) if len(table.row_numbers) else 1,
+                                              header, header, code="column_duplicate", target=target,
+                                              first=repr(first)))
             else:
                 table.field_columns[target] = index
     if mapping_used := _columns_named_by_rules(mapping):
@@ -192,9 +193,8 @@ def drop_non_data_rows(table: Table) -> None:
         extra = cells[extra_cols].apply(lambda col: col.str.strip() != "").any(axis=1)
         for pos in np.flatnonzero(extra.to_numpy())[:50]:
             values = [v for v in cells.iloc[pos][extra_cols] if str(v).strip()]
-            table.warnings.append({"row_number": int(table.row_numbers[pos]), "column_name": "(beyond header)",
-                                   "raw_value": "; ".join(map(str, values)),
-                                   "problem": "row has more cells than the header; the extra cells were ignored"})
+            table.warnings.append(warning(int(table.row_numbers[pos]), "(beyond header)", "; ".join(map(str, values)),
+                                          code="cells_beyond_header"))
         if extra.any():
             table.notes.append(f"{int(extra.sum())} row(s) had cells beyond the header, ignored")
     used = [c for c in cells.columns if c < headers_width and table.headers[c] != ""]

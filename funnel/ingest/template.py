@@ -16,6 +16,7 @@ import pyarrow as pa
 from funnel.ingest.action_text import read_actions, split_actions
 from funnel.ingest.batch import ACTIVITY_FIELDS, EVENT_FIELDS, empty_frame
 from funnel.ingest.dates import split_leading_date
+from funnel.ingest.problems import code_of, warning
 from funnel.ingest.values import feedback_value
 from funnel.ingest.yearless import GRACE_DAYS, day_numbers
 from funnel.stages import StageConfig
@@ -118,8 +119,10 @@ def _read_piece(piece: str, acquired: np.datetime64, anchors: list[np.datetime64
 
     at, content, problem = split_leading_date(piece, stamp(acquired), tuple(stamp(a) for a in anchors), stamp(limit))
     if problem:
-        warnings.append({"row_number": row_number, "column_name": label, "raw_value": piece,
-                         "problem": f"action date: {problem}; the action is kept without a date"})
+        nested, _ = code_of(problem)
+        warnings.append(warning(row_number, label, piece, code="action_date", problem=nested) if nested else
+                        warning(row_number, label, piece,
+                                sentence=f"action date: {problem}; the action is kept without a date"))
     return at, content or None, feedback_value(content or "")
 
 

@@ -8,11 +8,12 @@ import warnings
 import duckdb
 import pandas as pd
 
+from funnel.i18n import OTHER_BUCKET, UNSPECIFIED_BUCKET
 from funnel.metrics.context import MetricContext
 from funnel.plain import plain, plain_rows
 
-UNSPECIFIED = "未填写 / unspecified"
-OTHER = "其他 / other"
+UNSPECIFIED = UNSPECIFIED_BUCKET
+OTHER = OTHER_BUCKET
 OPEN_STATUSES = ("untouched", "active")
 Z95 = 1.959963984540054
 

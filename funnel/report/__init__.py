@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from funnel.i18n import t
 from funnel.metrics.context import MetricContext
 from funnel.report.build import build_report
 from funnel.report.model import ReportData
@@ -48,7 +49,7 @@ def report_filename(report: ReportData, fmt: str) -> str:
 
 def download_name(period_label: str, lang: str, fmt: str) -> str:
     """``report_filename`` before the report is built (a download button needs its name up front)."""
-    stem = "线索转化分析报告" if lang == "zh" else "lead-conversion-report"
+    stem = t("report.report_title", "zh") if lang == "zh" else "lead-conversion-report"
     return f"{stem}_{period_label}.{fmt}"
 
 

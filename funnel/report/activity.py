@@ -13,6 +13,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from funnel.i18n import UNSPECIFIED_BUCKET
 from funnel.metrics.context import FunnelFilter
 
 
@@ -53,10 +54,10 @@ def lost_reasons_in_period(con: duckdb.DuckDBPyConnection, flt: FunnelFilter, st
     where, params = flt.where("f", dated_only=False)
     lo, hi = _bounds(start, end)
     return con.execute(
-        f"""select coalesce(nullif(trim(f.lost_reason), ''), '未填写 / unspecified') as reason, count(*) as count
+        f"""select coalesce(nullif(trim(f.lost_reason), ''), ?) as reason, count(*) as count
             from lead_facts f where {where} and f.status = 'lost' and f.lost_at >= ? and f.lost_at < ?
             group by 1 order by count desc, reason""",
-        [*params, lo, hi],
+        [UNSPECIFIED_BUCKET, *params, lo, hi],
     ).df()
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from funnel import charts
 from funnel import metrics as M
+from funnel.i18n import t
 from funnel.metrics.context import MetricContext
 from funnel.metrics.review import cohort_age, data_span, window_coverage
 from funnel.report import activity
@@ -49,8 +50,8 @@ def _stage_names(ctx, lang: str) -> dict[str, str]:
 
 
 def _or_unspecified(value, lang: str):
-    """A leaderboard name; None (not given in the data) shows as 未填写 / unspecified."""
-    return L("unspecified", lang) if value is None else value
+    """A leaderboard name; None (not given in the data) shows as the one blank word (t("unspecified"))."""
+    return t("unspecified", lang) if value is None else value
 
 
 def _named(stages: list[dict], names: dict[str, str]) -> list[dict]:

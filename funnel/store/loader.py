@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from funnel.ingest import parse_files
-from funnel.ingest.batch import ParsedFile
+from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile
 from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
@@ -109,9 +109,8 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
         outcomes = LeadOutcomes(con)
         _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes)
         counts = outcomes.totals()
-    return ImportReport(results, _concat(warning_frames, ("file_name", "row_number", "column_name", "raw_value",
-                                                          "problem")),
-                        _concat(reject_frames, ("file_name", "row_number", "raw_values", "reason")), notes, counts)
+    return ImportReport(results, _concat(warning_frames, ("file_name", *WARNING_FIELDS)),
+                        _concat(reject_frames, ("file_name", *REJECT_FIELDS)), notes, counts)
 
 
 def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes=None) -> None:
@@ -243,16 +242,19 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
     if len(item.rejects):
         con.register("staged_rejects", item.rejects)
         con.execute(
-            """insert into rejects select ?, ?, cast(row_number as integer), cast(raw_values as varchar),
-                      cast(reason as varchar) from staged_rejects""",
+            """insert into rejects (import_id, file_name, row_number, raw_values, reason, code, params)
+               select ?, ?, cast(row_number as integer), cast(raw_values as varchar), cast(reason as varchar),
+                      cast(code as varchar), cast(params as varchar) from staged_rejects""",
             [import_id, item.file_name],
         )
         con.unregister("staged_rejects")
     if len(item.warnings):
         con.register("staged_warnings", item.warnings)
         con.execute(
-            """insert into import_warnings select ?, ?, cast(row_number as integer), cast(column_name as varchar),
-                      cast(raw_value as varchar), cast(problem as varchar) from staged_warnings""",
+            """insert into import_warnings (import_id, file_name, row_number, column_name, raw_value, problem, code,
+                                            params)
+               select ?, ?, cast(row_number as integer), cast(column_name as varchar), cast(raw_value as varchar),
+                      cast(problem as varchar), cast(code as varchar), cast(params as varchar) from staged_warnings""",
             [import_id, item.file_name],
         )
         con.unregister("staged_warnings")

@@ -59,18 +59,20 @@ def imports_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def rejects_of(con: duckdb.DuckDBPyConnection, import_id: str | None = None) -> pd.DataFrame:
-    """Rejected rows (of one import, or all): file_name, row_number, raw_values (JSON), reason.
+    """Rejected rows (of one import, or all): file_name, row_number, raw_values (JSON), reason, code, params
+    (NULL in rows stored before problems had codes; funnel.messages.problem_text shows both).
 
     All imports together list a rejected row once per content (same cells as written, same reason): the
     ID-less row of a sheet imported again (say as its CSV export) is one problem, not two. The latest
     import's file name and row number are shown.
     """
     params: list = []
+    coded = _coded(con, "rejects")
     if import_id:
-        sql = "select import_id, file_name, row_number, raw_values, reason from rejects where import_id = ?"
+        sql = f"select import_id, file_name, row_number, raw_values, reason, {coded} from rejects where import_id = ?"
         params.append(import_id)
     else:
-        sql = """select import_id, file_name, row_number, raw_values, reason from (
+        sql = f"""select import_id, file_name, row_number, raw_values, reason, {coded} from (
                      select r.*, row_number() over (partition by r.raw_values, r.reason
                                                     order by i.started_at desc nulls last, r.import_id desc) as rn
                      from rejects r left join imports i on i.import_id = r.import_id)
@@ -79,13 +81,23 @@ def rejects_of(con: duckdb.DuckDBPyConnection, import_id: str | None = None) -> 
 
 
 def warnings_of(con: duckdb.DuckDBPyConnection, import_id: str | None = None) -> pd.DataFrame:
-    """Bad cells kept with their field emptied: file_name, row_number, column_name, raw_value, problem."""
-    sql = "select import_id, file_name, row_number, column_name, raw_value, problem from import_warnings"
+    """Bad cells kept with their field emptied: file_name, row_number, column_name, raw_value, problem, code,
+    params."""
+    sql = (f"select import_id, file_name, row_number, column_name, raw_value, problem, "
+           f"{_coded(con, 'import_warnings')} from import_warnings")
     params: list = []
     if import_id:
         sql += " where import_id = ?"
         params.append(import_id)
     return con.execute(sql + " order by file_name, row_number, column_name", params).df()
+
+
+def _coded(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The select list of a problem's code and params: NULLs from a read-only copy published before problems
+    had codes (the writable store gains the columns when it opens; funnel.store.schema)."""
+    has = con.execute("select count(*) from information_schema.columns where table_name = ? and column_name = 'code'",
+                      [table]).fetchone()[0]
+    return "code, params" if has else "cast(null as varchar) as code, cast(null as varchar) as params"
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -35,10 +35,17 @@ BASE_DDL: tuple[str, ...] = (
         rows_blank integer, rows_duplicate integer, started_at timestamp, finished_at timestamp,
         who varchar, status varchar, message varchar)""",
     """create table if not exists rejects (
-        import_id varchar, file_name varchar, row_number integer, raw_values varchar, reason varchar)""",
+        import_id varchar, file_name varchar, row_number integer, raw_values varchar, reason varchar,
+        code varchar, params varchar)""",
     """create table if not exists import_warnings (
         import_id varchar, file_name varchar, row_number integer, column_name varchar, raw_value varchar,
-        problem varchar)""",
+        problem varchar, code varchar, params varchar)""",
+    # A store written before problems had codes (funnel.ingest.problems): its rows keep NULL codes and show
+    # by their sentence (funnel.messages.problem_text).
+    "alter table rejects add column if not exists code varchar",
+    "alter table rejects add column if not exists params varchar",
+    "alter table import_warnings add column if not exists code varchar",
+    "alter table import_warnings add column if not exists params varchar",
     """create table if not exists loss_categories (keyword varchar primary key, category varchar not null)""",
     """create table if not exists settings (key varchar primary key, value varchar)""",
 )

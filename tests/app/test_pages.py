@@ -249,7 +249,7 @@ def test_team_leaderboard_first_row(sample_db, app_env):
     name_col = "rep" if "rep" in board.columns else "name"
     captions = " ".join(_unescape(c.value) for c in at.caption)
     first = board.iloc[0][name_col]
-    assert f"First: {first if first is not None else '(not given)'}" in captions
+    assert f"First: {first if first is not None else 'unspecified'}" in captions
 
 
 GOOD_CSV = ("线索编号,来源渠道,客户名称,获取时间,当前阶段,进入阶段时间,销售代表,销售经理,结果状态\n"
