@@ -58,7 +58,7 @@ TERMS = {
     "fu_past_close": ("超过预计成交日", "past expected close"),
     "report.k_past_close": ("超过预计成交日", "past expected close"),
     "cli.past_close": ("超过预计成交日", "past expected close"),
-    "col_rep": ("销售代表", "rep"), "col_manager": ("销售经理", "manager"), "col_team": ("团队", "team"),
+    "col_rep": ("销售代表", "rep"), "report.c_rep": ("销售代表", "rep"), "chart.rep": ("销售代表", "rep"), "col_manager": ("销售经理", "manager"), "col_team": ("团队", "team"),
     "col_source": ("来源渠道", "source"), "cli.source": ("来源渠道", "source"),
     "as_of": ("截至日期", "as-of date"), "cli.bottleneck": ("瓶颈", "bottleneck"),
     "pp": ("个百分点", "pp"),
