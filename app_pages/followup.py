@@ -24,26 +24,28 @@ COLUMNS = {"lead_id": "col_lead_id", "customer": "col_customer", "rep": "col_rep
 # download holds every row. At 1M leads the stalled list has 76k rows: drawn whole it sent 22.6 MiB to the
 # browser per render (docs/load.md).
 LIST_ROWS = 1_000
-SECTIONS = (  # (list function, its key in followup_counts, tab title, caption, caption extras)
-    (stalled_leads, "stalled", "fu_stalled", "fu_stalled_caption", {"days": v.ctx.stalled_days}),
-    (overdue_leads, "overdue", "fu_overdue", "fu_overdue_caption", {}),
-    (past_expected_close, "past_expected_close", "fu_past_close", "fu_past_close_caption", {}),
+# (list function, its key in followup_counts, tab title, caption, caption extras, its day columns as
+# funnel.metrics.columns declares them)
+SECTIONS = (
+    (stalled_leads, "stalled", "fu_stalled", "fu_stalled_caption", {"days": v.ctx.stalled_days}, ("idle_days",)),
+    (overdue_leads, "overdue", "fu_overdue", "fu_overdue_caption", {}, ("days_in_stage", "overdue_days")),
+    (past_expected_close, "past_expected_close", "fu_past_close", "fu_past_close_caption", {}, ("days_past",)),
 )
 
 
-def prepare(frame):
-    """A follow-up list as shown and downloaded: stage names, days to one decimal, localized headers."""
+def prepare(frame, day_columns: tuple[str, ...]):
+    """A follow-up list as shown and downloaded: stage names, ``day_columns`` to one decimal, localized
+    headers."""
     frame = frame.copy()
     frame["stage_name"] = [_widgets.stage_name(k, v) for k in frame["stage"]]
-    for column in ("idle_days", "days_in_stage", "overdue_days", "days_past"):
-        if column in frame.columns:
-            frame[column] = frame[column].astype(float).round(1)
+    for column in day_columns:
+        frame[column] = frame[column].astype(float).round(1)
     return _widgets.localized(frame, COLUMNS, v)
 
 
 counts = _store.metric(followup_counts)
-tabs = st.tabs([t(title, lang) for _, _, title, _, _ in SECTIONS])
-for tab, (list_of, count_key, title, caption, extra) in zip(tabs, SECTIONS):
+tabs = st.tabs([t(title, lang) for _, _, title, _, _, _ in SECTIONS])
+for tab, (list_of, count_key, title, caption, extra, day_columns) in zip(tabs, SECTIONS):
     name = list_of.__name__
     with tab:
         total = counts[count_key]
@@ -51,9 +53,9 @@ for tab, (list_of, count_key, title, caption, extra) in zip(tabs, SECTIONS):
         if not total:
             _widgets.info(t("fu_none", lang))
             continue
-        shown = prepare(_store.metric(list_of, limit=LIST_ROWS))
+        shown = prepare(_store.metric(list_of, limit=LIST_ROWS), day_columns)
         if total > len(shown):
             _widgets.caption(t("fu_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
         _widgets.table(shown, key=f"{name}_table", height=min(560, 38 + 35 * len(shown)))
         full = _store.metric_later(list_of)
-        _widgets.download_table(lambda full=full: prepare(full()), name, f"{name}_dl")
+        _widgets.download_table(lambda full=full, days=day_columns: prepare(full(), days), name, f"{name}_dl")
