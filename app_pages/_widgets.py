@@ -9,7 +9,7 @@ import streamlit as st
 from funnel import i18n
 from funnel.formats import fmt_delta, is_undefined
 from funnel.exports import to_csv_bytes, to_xlsx_bytes
-from funnel.i18n import t
+from funnel.i18n import UNSPECIFIED_BUCKET, t
 from app_pages._store import View, view
 
 
