@@ -93,17 +93,25 @@ LIST_COLUMNS = {"lead_id": "col_lead_id", "customer": "col_customer", "source": 
                 "groups": "col_groups"}
 
 
-def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """A lead list as shown and downloaded: stage names, state words, localized headers."""
+# Per lead list (funnel.metrics.columns: BRIDGE_LEADS, ATTRIBUTION_LEADS, UPLOAD_CHANGE_LEADS): its stage-key
+# columns, its state columns, and whether it has the change groups.
+LIST_KINDS = {
+    M.bridge_leads: (("stage_start", "stage_end"), ("state_start", "state_end"), False),
+    M.attribution_leads: (("furthest_stage",), (), False),
+    M.upload_change_leads: (("stage_a", "stage_b"), (), True),
+}
+
+
+def prepare(frame: pd.DataFrame, fn) -> pd.DataFrame:
+    """A lead list of ``fn`` as shown and downloaded: stage names, state words, localized headers."""
+    stage_columns, state_columns, groups = LIST_KINDS[fn]
     frame = frame.copy()
-    for column in ("stage_start", "stage_end", "furthest_stage", "stage_a", "stage_b"):
-        if column in frame.columns:
-            frame[column] = [_widgets.stage_name(k, v) if isinstance(k, str) else None for k in frame[column]]
-    for column in ("state_start", "state_end"):
-        if column in frame.columns:
-            frame[column] = [state_word(s) for s in frame[column]]
-    if "groups" in frame.columns:
-        sep = "、" if lang == "zh" else ", "
+    for column in stage_columns:
+        frame[column] = [_widgets.stage_name(k, v) if isinstance(k, str) else None for k in frame[column]]
+    for column in state_columns:
+        frame[column] = [state_word(s) for s in frame[column]]
+    if groups:
+        sep = t("list_sep", lang)
         frame["groups"] = [sep.join(t(f"chg_{g}", lang) for g in str(x).split(",") if g) for x in frame["groups"]]
     return _widgets.localized(frame, LIST_COLUMNS, v)
 
@@ -113,12 +121,12 @@ def lead_list(fn, total: int, caption: str, key: str, **kwargs) -> None:
     _widgets.caption(t("rv_list_caption", lang, label=caption, n=fmt_num(total)))
     if not total:
         return
-    shown = prepare(_store.metric(fn, limit=LIST_ROWS, **kwargs))
+    shown = prepare(_store.metric(fn, limit=LIST_ROWS, **kwargs), fn)
     if total > len(shown):
         _widgets.caption(t("rv_first_rows", lang, shown=fmt_num(len(shown)), total=fmt_num(total)))
     _widgets.table(shown, key=f"{key}_table", height=min(420, 38 + 35 * len(shown)))
     full = _store.metric_later(fn, **kwargs)
-    _widgets.download_table(lambda: prepare(full()), f"{key}_{p.label}", f"{key}_dl")
+    _widgets.download_table(lambda: prepare(full(), fn), f"{key}_{p.label}", f"{key}_dl")
 
 
 def pick_number(options: list[tuple[str, int, dict]], key: str, fn) -> None:

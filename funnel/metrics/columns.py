@@ -29,6 +29,13 @@ TRENDS = ("period_start", "period", "leads", "won", "lost", "open", "conversion"
 STAGE_ENTRIES = ("period_start", "period", "stage", "stage_order", "entries")
 # one row per data-quality problem
 DATA_QUALITY = ("lead_id", "rep", "stage", "entered_at", "problem", "detail")
+# the review's lead lists (SPEC §7.6): one row per lead behind a number
+BRIDGE_LEADS = ("lead_id", "customer", "source", "rep", "acquired_on", "status", "close_date", "close_estimated",
+                "amount", "state_start", "stage_start", "state_end", "stage_end")
+ATTRIBUTION_LEADS = ("lead_id", "customer", "source", "rep", "manager", "team", "acquired_at", "status",
+                     "furthest_stage", "amount")
+UPLOAD_CHANGE_LEADS = ("lead_id", "customer", "stage_a", "stage_b", "status_a", "status_b", "amount_a", "amount_b",
+                       "close_a", "close_b", "rep_a", "rep_b", "groups")
 
 
 def leaderboard_columns(by: str) -> tuple[str, ...]:
@@ -41,4 +48,6 @@ FRAMES: dict[str, tuple[str, ...]] = {
     "cycle_distribution": CYCLE_DISTRIBUTION, "loss_reasons": PARETO, "loss_categories": PARETO,
     "stalled_leads": STALLED_LEADS, "overdue_leads": OVERDUE_LEADS, "past_expected_close": PAST_EXPECTED_CLOSE,
     "trends": TRENDS, "stage_entries": STAGE_ENTRIES, "data_quality": DATA_QUALITY,
+    "bridge_leads": BRIDGE_LEADS, "attribution_leads": ATTRIBUTION_LEADS,
 }
+# upload_change_leads(con, ctx, from_import, to_import): UPLOAD_CHANGE_LEADS (checked with two imports)

@@ -118,6 +118,9 @@ def test_vanished_lead_is_listed_and_never_deleted(con):
     out = upload_changes(con, ctx)
     listed = upload_change_leads(con, ctx, out["from"], out["to"], "vanished")
     assert list(listed["lead_id"]) == ["L5"]
+    from funnel.metrics.columns import UPLOAD_CHANGE_LEADS  # its declared columns (funnel.metrics.columns)
+
+    assert tuple(listed.columns) == UPLOAD_CHANGE_LEADS
 
 
 @pytest.mark.parametrize("group", GROUPS)
