@@ -3,10 +3,10 @@
 Input: the base tables as DataFrames (``leads``, ``stage_events``, ``activities``, ``roster``, ``stages``), as a
 pandas user would load them (from DuckDB or Parquet). Nothing derived is read: ``derive`` builds the per-lead
 frame and the stage intervals from the raw events every time (that is the point of the comparison), then one
-function per figure family filters the cohort and aggregates. It follows SPEC §4 like
-tests/metrics/reference_pandas.py (which loops over leads with iterrows and is far too slow for 1M leads) but
-with groupby / merge / shift only; it is written the way a competent pandas user would (cleaning the few
-distinct loss-reason spellings once, not per row), so the ratios are not flattered by a naive baseline.
+function per figure family filters the cohort and aggregates. It follows SPEC §4 with groupby / merge / shift
+only. It is also the one pandas oracle of the tests (tests/metrics/test_properties.py cross-checks the SQL
+metrics against it on random datasets; tests/test_bench_smoke.py runs the harness's gate). It is written the way a competent pandas user would (cleaning the few distinct
+loss-reason spellings once, not per row), so the ratios are not flattered by a naive baseline.
 
     frames = load_frames_duckdb(con)  |  load_frames_parquet(dir)
     d = derive(frames)                       # per-lead facts + intervals (+ as_of)

@@ -1,4 +1,4 @@
-"""Invariants over generated small datasets (hypothesis) and a cross-check against the pandas reference."""
+"""Invariants over generated small datasets (hypothesis) and a cross-check against the pandas baseline of bench/pandas_figures.py (the one pandas oracle)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from funnel.metrics import (FunnelFilter, cohort_summary, cycle_summary, figures
                             stage_funnel, time_in_stage)
 from funnel.store.db import connect
 from funnel.store.derived import refresh_derived
-from reference_pandas import load_frames, reference_figures
+
+from bench import pandas_figures as pf
 
 KEYS = ["acquired", "screening", "discovery", "proposal", "won", "after_sales"]
 REASONS = [None, "", "价格", " 价格", "ＰＲＩＣＥ", "price", "竞品", "决策链"]
@@ -118,21 +119,24 @@ def test_cross_check_with_pandas_reference(shared, seed, date_from, date_to):
     reset(con)
     random_dataset(con, seed, 60)
     ctx = resolve_context(con, FunnelFilter(date_from=date_from, date_to=date_to), as_of=dt.date(2024, 6, 30))
-    ref = reference_figures(load_frames(con), date_from, date_to)
+    flt = pf.Filter(date_from=date_from, date_to=date_to)
+    d = pf.derive(pf.load_frames_duckdb(con))
+    c_ref = pf.cohort(d, flt)
     s = cohort_summary(con, ctx)
-    assert {k: s[k] for k in ("leads", "won", "lost", "open")} == ref["cohort"]
+    assert {k: s[k] for k in ("leads", "won", "lost", "open")} == {
+        k: v for k, v in pf.cohort_summary(d, c_ref, flt).items() if k in ("leads", "won", "lost", "open")}
     f = stage_funnel(con, ctx)
-    assert dict(zip(f["stage"], f["reached"])) == ref["reached"]
+    f_ref = pf.stage_funnel(d, c_ref)
+    assert dict(zip(f["stage"], f["reached"])) == dict(zip(f_ref["stage"], f_ref["reached"].tolist()))
     tis = time_in_stage(con, ctx).set_index("stage")
-    for key, expected in ref["time_in_stage"].items():
-        row = tis.loc[key]
-        if expected is None:
-            assert row["n"] == 0
-        else:
-            assert row["n"] == expected["n"]
+    for _, expected in pf.time_in_stage(d, c_ref, flt).iterrows():
+        row = tis.loc[expected["stage"]]
+        assert row["n"] == expected["n"]
+        if expected["n"]:
             for q in ("q1", "median", "q3", "mean"):
-                assert row[q] == pytest.approx(expected[q]), (key, q)
+                assert row[q] == pytest.approx(expected[q]), (expected["stage"], q)
     c = cycle_summary(con, ctx)
-    assert (c["n"], c["n_reported"]) == (ref["cycle"]["n"], ref["cycle"]["n_reported"])
-    assert c["median"] == pytest.approx(ref["cycle"]["median"])
-    assert c["mean"] == pytest.approx(ref["cycle"]["mean"])
+    c_expected = pf.cycle_summary(c_ref)
+    assert (c["n"], c["n_reported"]) == (c_expected["n"], c_expected["n_reported"])
+    assert c["median"] == pytest.approx(c_expected["median"])
+    assert c["mean"] == pytest.approx(c_expected["mean"])
