@@ -11,6 +11,7 @@ output one warning dict per far date (WARNING_FIELDS).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,24 +20,43 @@ import pandas as pd
 from funnel.data_range import FAR_DAYS, bulk_range
 from funnel.ingest.problems import warning
 
+
 @dataclass
 class DateFacts:
-    lead_ids: np.ndarray      # object, one per date
+    """One date column (or activity list). ``rows`` and ``raw`` are asked only for the far dates: each is
+    an array / list with one item per date, or a function of the positions wanted (so a list of millions of
+    activities never has its text written out for the few dates that warn)."""
+
+    lead_ids: np.ndarray      # object, one per date; or int64 lead keys (the same key = the same lead)
     dates: np.ndarray         # datetime64, NaT allowed (ignored)
-    rows: np.ndarray          # row number in the file, one per date
+    rows: np.ndarray | Callable[[np.ndarray], np.ndarray]   # row number in the file, one per date
     column: str               # the column name the user sees
-    raw: list[str]            # the value as written, one per date
+    raw: list[str] | Callable[[np.ndarray], list]          # the value as written, one per date
+
+
+def _at(values, positions: np.ndarray) -> list:
+    return list(values(positions)) if callable(values) else [values[p] for p in positions]
+
+
+def _lead_keys(facts: list[DateFacts]) -> list[np.ndarray]:
+    """Integer lead keys per fact: given, or the text IDs factorized together (grouping on integers)."""
+    if all(np.asarray(f.lead_ids).dtype.kind in "iu" for f in facts):
+        return [np.asarray(f.lead_ids) for f in facts]
+    codes, _ = pd.factorize(np.concatenate([np.asarray(f.lead_ids, dtype=object) for f in facts]))
+    return np.split(codes, np.cumsum([len(f.lead_ids) for f in facts])[:-1])
 
 
 def far_date_warnings(facts: list[DateFacts]) -> list[dict]:
-    parts = [pd.DataFrame({"lead_id": f.lead_ids, "d": np.asarray(f.dates, dtype="datetime64[ns]")})
-             for f in facts if len(f.dates)]
-    if not parts:
+    facts_dated = [f for f in facts if len(f.dates)]
+    if not facts_dated:
         return []
-    every = pd.concat(parts, ignore_index=True).dropna()
-    if every.empty:
+    keys = np.concatenate(_lead_keys(facts_dated))
+    dates = np.concatenate([np.asarray(f.dates, dtype="datetime64[ns]") for f in facts_dated])
+    known = ~np.isnat(dates) & (keys >= 0)  # a missing lead ID (code -1) is no lead
+    if not known.any():
         return []
-    per_lead = every.groupby("lead_id", sort=False)["d"].agg(["min", "max"])
+    per_lead = pd.DataFrame({"lead": keys[known], "d": dates[known]}).groupby("lead", sort=False)["d"] \
+        .agg(["min", "max"])
     bulk = bulk_range(per_lead["min"].to_numpy(), per_lead["max"].to_numpy())
     if bulk is None:
         return []
@@ -47,7 +67,10 @@ def far_date_warnings(facts: list[DateFacts]) -> list[dict]:
     for fact in facts:
         dates = np.asarray(fact.dates, dtype="datetime64[ns]")
         far = ~np.isnat(dates) & ((dates < low) | (dates >= high))
-        for pos in np.flatnonzero(far):
-            out.append(warning(int(fact.rows[pos]), fact.column, str(fact.raw[pos]), code="date_far",
-                               start=str(bulk[0]), end=str(bulk[1])))
+        positions = np.flatnonzero(far)
+        if len(positions) == 0:
+            continue
+        for row, raw in zip(_at(fact.rows, positions), _at(fact.raw, positions)):
+            out.append(warning(int(row), fact.column, str(raw), code="date_far", start=str(bulk[0]),
+                               end=str(bulk[1])))
     return out

@@ -52,26 +52,33 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
 
 def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray,
                      activities: pd.DataFrame) -> list[DateFacts]:
-    """The dates of a lead file that say something happened (planned dates left out), for far_date_warnings."""
+    """The dates of a lead file that say something happened (planned dates left out), for far_date_warnings.
+    Leads are keyed by their position (lead IDs are unique here); the text of a date is written out only for
+    the far ones."""
     rows = table.row_numbers[accepted]
-    ids = leads["lead_id"].to_numpy(dtype=object)
+    keys = np.arange(len(leads), dtype=np.int64)
     facts = []
     for name, fields in (("acquired_at", ("acquired_at",)), ("stage_entered_at", ("stage_entered_at", "entered_at")),
                          ("lost_at", ("lost_at",))):
         column = next((table.field_columns[f] for f in fields if f in table.field_columns), None)
         dates = leads[name].to_numpy(dtype="datetime64[ns]")
         if column is not None:
-            raw, label = table.cells[column].iloc[accepted].tolist(), table.column_label(column)
+            cells = table.cells[column]
+            raw, label = (lambda pos, cells=cells: cells.iloc[accepted[pos]].tolist()), table.column_label(column)
         else:
-            raw, label = [str(d)[:10] for d in dates], name
-        facts.append(DateFacts(ids, dates, rows, label, raw))
+            raw, label = (lambda pos, dates=dates: [str(d)[:10] for d in dates[pos]]), name
+        facts.append(DateFacts(keys, dates, rows, label, raw))
     if len(activities) and "key_actions" in table.field_columns:
-        row_of = dict(zip(ids, rows))
+        position = pd.Index(leads["lead_id"].to_numpy(dtype=object)).get_indexer(
+            activities["lead_id"].to_numpy(dtype=object))
         at = activities["at"].to_numpy(dtype="datetime64[ns]")
-        raw = [f"{str(d)[:10]} {c or ''}".strip() for d, c in zip(at, activities["content"])]
-        facts.append(DateFacts(activities["lead_id"].to_numpy(dtype=object), at,
-                               np.array([row_of.get(i, 0) for i in activities["lead_id"]]),
-                               table.column_label(table.field_columns["key_actions"]), raw))
+        content = activities["content"]
+
+        def raw_actions(pos: np.ndarray) -> list[str]:
+            return [f"{str(d)[:10]} {c or ''}".strip() for d, c in zip(at[pos], content.iloc[pos])]
+
+        facts.append(DateFacts(position.astype(np.int64), at, np.where(position >= 0, rows[position], 0),
+                               table.column_label(table.field_columns["key_actions"]), raw_actions))
     return facts
 
 
@@ -166,7 +173,8 @@ def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
         column = table.field_columns.get("entered_at", table.field_columns.get("stage_entered_at"))
         table.warnings.extend(far_date_warnings([DateFacts(
             events["lead_id"].to_numpy(dtype=object), events["entered_at"].to_numpy(dtype="datetime64[ns]"),
-            table.row_numbers[accepted], table.column_label(column), table.cells[column].iloc[accepted].tolist())]))
+            table.row_numbers[accepted], table.column_label(column),
+            lambda pos: table.cells[column].iloc[accepted[pos]].tolist())]))
     attributes = good.drop(columns=[c for c in ("stage", "entered_at", "key_actions") if c in good])
     leads = attributes.groupby("lead_id", sort=False).last().reset_index() if len(attributes.columns) > 1 \
         else attributes.drop_duplicates("lead_id")
