@@ -28,6 +28,7 @@ _GENERAL = re.compile(
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:[ T]+(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2})(?:\.\d+)?)?)?$")
 _COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+_VECTOR_SERIAL_MAX = 100_000
 _SERIAL = re.compile(r"^\d{1,7}(?:\.\d+)?$")
 _MISSING = object()
 
@@ -45,9 +46,12 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
     result = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
     problem = pd.Series(None, index=uniques.index, dtype=object)
     todo = pd.Series(True, index=uniques.index)
+    # strptime's %S takes 60 and 61 (leap seconds, rolled into the next minute): those go the slower way
+    leap = uniques.astype(str).str.contains(r":6[01]$", regex=True).to_numpy(dtype=bool)
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):  # the common spellings, parsed in C before any Python work
-        if todo.any():
-            fast = _in_range(pd.to_datetime(uniques[todo].astype(str), format=fmt, errors="coerce"))
+        fast_todo = todo & ~leap
+        if fast_todo.any():
+            fast = _in_range(pd.to_datetime(uniques[fast_todo].astype(str), format=fmt, errors="coerce"))
             result[fast.index] = result[fast.index].where(fast.isna(), fast)
             todo &= result.isna()
     left = todo.to_numpy()
@@ -69,8 +73,12 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
             sub = parts[matched].fillna({"H": "0", "M": "0", "S": "0"}).astype(int)
             out_of_range = (sub["y"] < MIN_YEAR) | (sub["y"] > MAX_YEAR)
             problem[sub.index[out_of_range]] = OUT_OF_RANGE
-            todo &= ~todo.index.isin(sub.index[out_of_range])
-            sub = sub[~out_of_range]
+            # pd.to_datetime adds the time parts as durations (25:00 -> next day 01:00): an hour, minute or
+            # second out of its range is an impossible date here, as in _parse_one
+            bad_time = ~out_of_range & ((sub["H"] > 23) | (sub["M"] > 59) | (sub["S"] > 59))
+            problem[sub.index[bad_time]] = "impossible date"
+            todo &= ~todo.index.isin(sub.index[out_of_range | bad_time])
+            sub = sub[~(out_of_range | bad_time)]
             stamps = pd.to_datetime(pd.DataFrame({"year": sub["y"], "month": sub["m"], "day": sub["d"],
                                                   "hour": sub["H"], "minute": sub["M"], "second": sub["S"]}),
                                     errors="coerce")
@@ -79,7 +87,8 @@ def parse_dates(values: pd.Series, date1904: bool = False, factors=None) -> tupl
             todo &= ~todo.index.isin(stamps.index)
     if todo.any():
         serial = pd.to_numeric(stripped[todo].where(stripped[todo].str.match(_SERIAL.pattern)), errors="coerce")
-        ok = serial.notna() & (serial >= 1) & (serial <= MAX_SERIAL)
+        # serials past ~2192 overflow a nanosecond duration from 1899: those few go through _parse_one
+        ok = serial.notna() & (serial >= 1) & (serial < _VECTOR_SERIAL_MAX)
         if ok.any():
             epoch = EPOCH_1904 if date1904 else EPOCH_1900
             result[ok[ok].index] = (epoch + pd.to_timedelta(serial[ok], unit="D")).dt.round("s")

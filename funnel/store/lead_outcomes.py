@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 _TABLE = "import_lead_outcomes"
 NEW, CHANGED, UNCHANGED = 2, 1, 0
@@ -43,14 +43,16 @@ class LeadOutcomes:
         self.con = con
         con.execute(f"create or replace temp table {_TABLE} (lead_id varchar, outcome tinyint)")
 
-    def record(self, leads: pd.DataFrame, events: pd.DataFrame, activities: pd.DataFrame,
+    def record(self, leads: pa.Table, events: pa.Table, activities: pa.Table,
                lead_select: str, compared: tuple[str, ...], import_id: str) -> None:
-        """Outcome of each lead the file names (leads, events and activities), counted for this file."""
+        """Outcome of each lead the file names (leads, events and activities), counted for this file
+        (the loader's Arrow tables of the parsed frames)."""
         con = self.con
         parts, params = [], []
         if len(leads):
             con.register("outcome_leads", leads)
-            given = [c for c in compared if c in leads.columns and leads[c].notna().any()]
+            given = [c for c in compared
+                     if c in leads.column_names and leads.column(c).null_count < leads.num_rows]
             differs = " or ".join(f"(s.{c} is not null and s.{c} is distinct from l.{c})" for c in given) or "false"
             parts.append(f"""select s.lead_id, case when l.lead_id is null then {NEW} when {differs} then {CHANGED}
                                   else {UNCHANGED} end

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from funnel.ingest import parse_files
 from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile
@@ -127,10 +128,13 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         known.add(item.sha256)
         import_id = uuid.uuid4().hex[:12]
         started = dt.datetime.now()
+        # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
+        # converts every string again on each of the two or three statements that read it.
+        staged = {name: as_arrow(getattr(item, name)) for name in ("leads", "events", "activities", "roster")}
         if outcomes is not None:
-            outcomes.record(item.leads, item.events, item.activities, _lead_select(),
+            outcomes.record(staged["leads"], staged["events"], staged["activities"], _lead_select(),
                             _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id)
-        _write_file(con, item, import_id)
+        _write_file(con, item, import_id, staged)
         if len(item.leads):  # a lead import: what it said about its leads is kept (SPEC §7.2)
             stage_snapshot(con, import_id, item.leads["lead_id"])
         rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
@@ -193,11 +197,13 @@ def _lead_select() -> str:
     return ", ".join(parts)
 
 
-def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str) -> None:
+def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
+                staged: dict[str, pa.Table] | None = None) -> None:
+    staged = staged or {name: as_arrow(getattr(item, name)) for name in ("leads", "events", "activities", "roster")}
     if len(item.leads):
-        _write_leads(con, item.leads, import_id)
+        _write_leads(con, staged["leads"], import_id)
     if len(item.events):
-        con.register("staged_events", _typed(item.events))
+        con.register("staged_events", staged["events"])
         con.execute(
             """insert into stage_events
                select distinct cast(s.lead_id as varchar), cast(s.stage as varchar),
@@ -216,7 +222,7 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
                    and d.entered_at is not null)"""
         )
     if len(item.activities):
-        con.register("staged_activities", _typed(item.activities))
+        con.register("staged_activities", staged["activities"])
         con.execute(
             """insert into activities
                select distinct cast(s.lead_id as varchar), cast(s."at" as timestamp), cast(s.content as varchar),
@@ -229,7 +235,7 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
         )
         con.unregister("staged_activities")
     if len(item.roster):
-        con.register("staged_roster", _typed(item.roster))
+        con.register("staged_roster", staged["roster"])
         con.execute(
             """insert into roster select distinct on (cast(rep as varchar)) cast(rep as varchar),
                       cast(manager as varchar), cast(team as varchar), ? from staged_roster
@@ -260,13 +266,14 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
         con.unregister("staged_warnings")
 
 
-def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame, import_id: str) -> None:
+def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame | pa.Table, import_id: str) -> None:
     """Upsert by lead_id: a stored lead takes the file's non-empty fields (an empty one keeps the stored value)
     and the import_id; a new lead is inserted. Two bulk statements (UPDATE ... FROM, then INSERT of the new
     keys) instead of INSERT ... ON CONFLICT, which costs an index probe per row."""
-    con.register("staged_leads", _typed(leads))
+    leads = as_arrow(leads)
+    con.register("staged_leads", leads)
     # Fields the file leaves empty in every row would set each stored value to itself: left out.
-    given = [c for c in _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM if leads[c].notna().any()]
+    given = [c for c in _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM if has_value(leads, c)]
     columns = given + (["status"] if "status_reported" in given else [])
     updates = ", ".join([f"{c} = coalesce(s.{c}, leads.{c})" for c in columns if c in _LEAD_COLUMNS]
                         + ["import_id = s.import_id"])
@@ -291,6 +298,18 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     empty = {column: frame[column].astype("string") for column in frame.columns
              if frame[column].dtype == object and _all_missing(frame[column])}
     return frame.assign(**empty) if empty else frame
+
+
+def as_arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    """A parsed frame as the Arrow table DuckDB scans (text as strings, NaN and None as null)."""
+    if isinstance(frame, pa.Table):
+        return frame
+    return pa.Table.from_pandas(_typed(frame), preserve_index=False)
+
+
+def has_value(frame: pa.Table, column: str) -> bool:
+    """The Arrow table has the column and some row holds a value in it."""
+    return column in frame.column_names and frame.column(column).null_count < frame.num_rows
 
 
 def _all_missing(column: pd.Series) -> bool:

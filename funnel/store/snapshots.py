@@ -127,6 +127,8 @@ def _latest_import_sql() -> str:
 def _same_as_latest(con: duckdb.DuckDBPyConnection) -> bool:
     """True when _snap_new holds exactly the rows of the latest lead import's snapshot (same leads, same
     values)."""
+    if con.execute(f"select {_latest_import_sql()} is null").fetchone()[0]:
+        return False  # no earlier snapshot (a first import): nothing to compare a million rows with
     cols = "lead_id, status, current_stage, amount, expected_close, rep"
     row = con.execute(
         f"""with prev as (select {cols} from lead_snapshots where import_id = {_latest_import_sql()}),
