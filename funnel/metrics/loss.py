@@ -38,8 +38,9 @@ def loss_reasons(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
     grouped = f"""
         with l as (select f.lost_reason_key as k, f.lost_reason as r, count(*) as c
                    from lead_facts f where {where} and f.status = 'lost' group by all)
-        select coalesce(first(r order by c desc, r), ?) as reason, sum(c) as count
-        from l group by k"""
+        , ranked as (select k, r, c, row_number() over (partition by k order by c desc, r) as pick from l)
+        select coalesce(max(r) filter (where pick = 1), ?) as reason, sum(c) as count
+        from ranked group by k"""
     return _pareto(con, grouped, [*params, UNSPECIFIED])
 
 
@@ -65,16 +66,17 @@ def loss_categories(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
     cats = [v for _, v in items] or [OTHER]
     prios = list(range(len(items))) or [0]
     where, params = cohort_where(ctx)
+    rows = ", ".join("(?, ?, ?)" for _ in keywords)  # one VALUES row per keyword (bound)
     grouped = f"""
         with l as (select f.lost_reason_key as k, count(*) as c
                    from lead_facts f where {where} and f.status = 'lost' group by all),
-        kw as (select unnest(?::varchar[]) as keyword, unnest(?::varchar[]) as category,
-                      unnest(?::integer[]) as prio),
+        kw as (select * from (values {rows}) as v(keyword, category, prio)),
         m as (select l.k, arg_min(kw.category, kw.prio) as category
               from l join kw on kw.keyword <> '' and contains(l.k, kw.keyword) group by l.k)
         select case when l.k is null then ? else coalesce(m.category, ?) end as reason, sum(l.c) as count
         from l left join m on m.k = l.k group by 1"""
-    return _pareto(con, grouped, [*params, keywords, cats, prios, UNSPECIFIED, OTHER])
+    values = [v for row in zip(keywords, cats, prios) for v in row]
+    return _pareto(con, grouped, [*params, *values, UNSPECIFIED, OTHER])
 
 
 def loss_by_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
@@ -89,8 +91,11 @@ def loss_by_stage(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.Data
                          from cohort_cube f where {where} group by 1),
             rs as (select furthest_rank, lost_reason, count(*) as n from lead_facts f
                    where {where} and f.status = 'lost' and f.lost_reason is not null group by 1, 2),
-            top as (select furthest_rank, first(lost_reason order by n desc, lost_reason) as top_reason
-                    from rs group by 1)
+            top as (select furthest_rank, lost_reason as top_reason
+                    from (select furthest_rank, lost_reason,
+                                 row_number() over (partition by furthest_rank order by n desc, lost_reason) as pick
+                          from rs) as ranked
+                    where pick = 1)
             select per.furthest_rank, per.lost, per.at_furthest, top.top_reason
             from per left join top on top.furthest_rank = per.furthest_rank""",
         [*params, *params],

@@ -58,14 +58,22 @@ _STAGES = """
     from stages
 """
 
-# Every event at a configured stage of a known lead (lead_key = the lead's rowid in this transaction).
+# Every lead's integer key for this refresh: its place in lead_id order. Stored once, so every engine numbers
+# the leads alike (DuckDB's rowid has no equal on Spark; docs/spark.md, "Portable SQL").
+_KEYS = """
+    create or replace temp table _fd_keys as
+    select lead_id, row_number() over (order by lead_id) as lead_key, acquired_at, current_stage
+    from leads
+"""
+
+# Every event at a configured stage of a known lead.
 _EVENTS = """
     create or replace temp table _fd_events as
-    select l.rowid as lead_key, e.lead_id, s.stage_rank, e.entered_at,
+    select l.lead_key, e.lead_id, s.stage_rank, e.entered_at,
            (e.entered_at is not null and (l.acquired_at is null or e.entered_at >= l.acquired_at)) as valid,
            l.acquired_at, cs.stage_rank as current_rank
     from stage_events e
-    join leads l on l.lead_id = e.lead_id
+    join _fd_keys l on l.lead_id = e.lead_id
     join _fd_stages s on s.key = e.stage
     left join _fd_stages cs on cs.key = l.current_stage
 """
@@ -106,7 +114,7 @@ _REASONS = """
 _FACTS = """
     create or replace table lead_facts as
     with base as (
-        select l.rowid as lead_key, l.lead_id, l.source, l.customer, l.rep,
+        select k.lead_key, l.lead_id, l.source, l.customer, l.rep,
                coalesce(l.manager, r.manager) as manager, r.team,
                l.acquired_at, cs.stage_rank as reported_rank, l.stage_entered_at,
                l.expected_close, l.amount, l.lost_at, l.cycle_days_reported,
@@ -118,8 +126,9 @@ _FACTS = """
                coalesce(p.progressed, false) as progressed, coalesce(p.n_events, 0) as n_events,
                a.last_at as last_act_at, coalesce(a.n_activities, 0) as n_activities
         from leads l
+        join _fd_keys k on k.lead_id = l.lead_id
         left join _fd_stages cs on cs.key = l.current_stage
-        left join _fd_per_lead p on p.lead_key = l.rowid
+        left join _fd_per_lead p on p.lead_key = k.lead_key
         left join _fd_acts a on a.lead_id = l.lead_id
         left join roster r on r.rep = l.rep
         left join _fd_reasons rs on rs.raw = l.lost_reason
@@ -146,12 +155,12 @@ _FACTS = """
     select lead_key, lead_id, source, customer, rep, manager, team, acquired_at,
            status, status_reported, status_reported is null as status_derived,
            status in ('untouched', 'active') as is_open,
-           $keys[cur_rank] as current_stage, $orders[cur_rank] as current_order, cur_rank as current_rank,
+           cst.key as current_stage, cst.stage_order as current_order, cur_rank as current_rank,
            case when reported_rank is not null then coalesce(current_entered_at, stage_entered_at)
                 when latest_rank is not null then last_event_at
                 else stage_entered_at end as current_entered_at,
-           $expected[cur_rank] as current_expected_days,
-           $keys[furthest_rank] as furthest_stage, $orders[furthest_rank] as furthest_order, furthest_rank,
+           cst.expected_days as current_expected_days,
+           fst.key as furthest_stage, fst.stage_order as furthest_order, furthest_rank,
            event_mask, event_mask & ~dated_mask as undated_mask,
            event_mask | (cast(1 as bigint) << cur_rank) | (cast(1 as bigint) << $first_rank)
                | case when status = 'won' then cast(1 as bigint) << $won_rank else 0 end as strict_mask,
@@ -181,6 +190,8 @@ _FACTS = """
                                                      false)
            end as close_estimated
     from fr
+    left join _fd_stages cst on cst.stage_rank = fr.cur_rank
+    left join _fd_stages fst on fst.stage_rank = fr.furthest_rank
     order by status, acquired_at
 """
 
@@ -201,28 +212,26 @@ _LEAD_STAGES = """
     group by e.lead_id, f.lead_key, e.stage, s."order"
 """
 
-# Consecutive valid dated events of a lead (by time, tie-break by stage order): one interval each. The
-# events are written sorted, then each row is paired with the next one (POSITIONAL JOIN of the table with
-# itself shifted by one row: the same pairs as lead() over (partition by lead order by time, stage) at a
-# third of the cost); a pair belongs to one lead when both rows carry its key.
+# Consecutive valid dated events of a lead (by time, tie-break by stage order): one interval each, each
+# event paired with the next by lead() over the lead's events. (A POSITIONAL JOIN of the sorted events with
+# themselves shifted by one row gave the same pairs at a third of the cost on DuckDB, but no other engine
+# has it: docs/spark.md, "Portable SQL".)
 _SORTED = """
     create or replace temp table _fd_sorted as
     select lead_key, stage_rank, entered_at from _fd_events where valid
-    order by lead_key, entered_at, stage_rank
 """
 
 # Span: the lead reached a stage strictly between the two events' stages on an unknown date (a bit of
 # its undated mask lies strictly between the two ranks).
 _INTERVALS = """
     create or replace table interval_facts as
-    with w as (
-        select a.lead_key, a.stage_rank, a.entered_at as started_at,
-               b.entered_at as ended_at, b.stage_rank as next_rank
-        from _fd_sorted a
-        positional join (select lead_key, entered_at, stage_rank from _fd_sorted offset 1) b
-        where b.lead_key = a.lead_key
-    )
-    select w.lead_key, $keys[w.stage_rank] as stage, $orders[w.stage_rank] as stage_order, w.stage_rank,
+    with p as (
+        select lead_key, stage_rank, entered_at as started_at,
+               lead(entered_at) over (partition by lead_key order by entered_at, stage_rank) as ended_at,
+               lead(stage_rank) over (partition by lead_key order by entered_at, stage_rank) as next_rank
+        from _fd_sorted
+    ), w as (select * from p where next_rank is not null)
+    select w.lead_key, s.key as stage, s.stage_order, w.stage_rank,
            w.started_at, w.ended_at,
            (epoch(w.ended_at) - epoch(w.started_at)) / 86400.0 as days,
            case when (p.event_mask & ~p.dated_mask)
@@ -231,8 +240,9 @@ _INTERVALS = """
                 then 'span' else 'completed' end as kind,
            w.next_rank, l.acquired_at
     from w
+    join _fd_stages s on s.stage_rank = w.stage_rank
     join _fd_per_lead p on p.lead_key = w.lead_key
-    join leads l on l.rowid = w.lead_key
+    join _fd_keys l on l.lead_key = w.lead_key
 """
 
 # Every valid dated stage entry (one row per event), for the trends' entries per period: integer keys, no
@@ -279,10 +289,10 @@ _INTERVAL_CUBE = """
 
 _PROBLEMS = """
     create or replace table event_problems as
-    select e.lead_id, $keys[e.stage_rank] as stage, e.entered_at, 'before_acquisition' as problem,
+    select e.lead_id, s.key as stage, e.entered_at, 'before_acquisition' as problem,
            'stage event dated ' || strftime(e.entered_at, '%Y-%m-%d %H:%M') || ' is before the acquisition on '
                || strftime(e.acquired_at, '%Y-%m-%d %H:%M') || '; left out of every time figure' as detail
-    from _fd_events e
+    from _fd_events e join _fd_stages s on s.stage_rank = e.stage_rank
     where e.entered_at < e.acquired_at
     union all
     select e.lead_id, e.stage, e.entered_at, 'unknown_stage',
@@ -349,7 +359,7 @@ _STATE_STEPS = """
     where s.prev is null or s.prev <> s.st
 """
 
-_STEPS = ("events", "per_lead", "acts", "reasons", "facts", "lead_stages", "sorted", "intervals", "intervals_view",
+_STEPS = ("keys", "events", "per_lead", "acts", "reasons", "facts", "lead_stages", "sorted", "intervals", "intervals_view",
           "entries", "state_steps", "problems", "cohort_cube", "interval_cube")
 
 
@@ -368,25 +378,26 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
         raise ValueError("at most 62 stages can be configured")
     ranks = {key: rank for key, _, rank, _ in rows}
     won_key = config.won_stage.key
-    lists = {"keys": [r[0] for r in rows], "orders": [r[1] for r in rows], "expected": [r[3] for r in rows]}
     params = {"won_rank": ranks[won_key], "first_rank": 1}
     steps = {
+        "keys": (_KEYS, {}),
         "events": (_EVENTS, {}),
         "per_lead": (_PER_LEAD, params),
         "acts": (_ACTIVITIES, {}),
         "reasons": (_REASONS, {"wide": _WIDE, "narrow": _NARROW, "missing": sorted(MISSING_TOKENS)}),
-        "facts": (_FACTS, {**params, **lists}),
+        "facts": (_FACTS, params),
         "lead_stages": (_LEAD_STAGES, {}),
         "sorted": (_SORTED, {}),
-        "intervals": (_INTERVALS, {"keys": lists["keys"], "orders": lists["orders"]}),
+        "intervals": (_INTERVALS, {}),
         "intervals_view": (_INTERVALS_VIEW, {}),
         "entries": (_ENTRIES, {}),
         "state_steps": (_STATE_STEPS, {"won_rank": ranks[won_key], "won_code": STATE_WON, "lost_code": STATE_LOST}),
-        "problems": (_PROBLEMS, {"won_key": won_key, "keys": lists["keys"]}),
+        "problems": (_PROBLEMS, {"won_key": won_key}),
         "cohort_cube": (_COHORT_CUBE, {}),
         "interval_cube": (_INTERVAL_CUBE, {}),
     }
-    for view in ("lead_stages", "stage_intervals"):  # tables in stores made by an earlier version
+    for view in ("lead_stages", "stage_intervals") if isinstance(con, duckdb.DuckDBPyConnection) else ():
+        # tables in stores made by an earlier version (a lake read by another engine has none)
         kind = con.execute(
             "select table_type from information_schema.tables where table_name = ? "
             "and table_schema = 'main' and table_catalog = current_database()", [view]).fetchone()
@@ -398,7 +409,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
         con.execute(sql, bound) if bound else con.execute(sql)
         if timings is not None:
             timings[name] = time.perf_counter() - started
-    for temp in ("_fd_sorted", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages"):
+    for temp in ("_fd_keys", "_fd_sorted", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages"):
         con.execute(f"drop table if exists {temp}")
 
 

@@ -229,6 +229,7 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/metrics/leaderboard.py", "where"): "FunnelFilter.where",
     ("funnel/metrics/loss.py", "grouped_sql"): "fixed SQL text built in the module",
     ("funnel/metrics/loss.py", "where"): "FunnelFilter.where",
+    ("funnel/metrics/loss.py", "rows"): "one '(?, ?, ?)' VALUES row per keyword: placeholders only",
     ("funnel/metrics/quality.py", "where"): "FunnelFilter.where",
     ("funnel/metrics/time_in_stage.py", "extra"): "fixed text with a ? placeholder",
     ("funnel/metrics/time_in_stage.py", "i_where"): "FunnelFilter.where",
