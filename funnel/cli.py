@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from pathlib import Path
 
 from funnel.filters import DIMENSIONS, FunnelFilter
@@ -21,6 +22,7 @@ from funnel.ingest.batch import ImportError_
 from funnel.store.db import StoreBusyError, connect, default_db_path
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 3
+SPARK_DEFAULT_MASTER = "local[*]"  # funnel.store.spark_engine.DEFAULT_MASTER (not imported: pyspark is optional)
 DEFAULT_MAX_MB = DEFAULT_MAX_BYTES // (1024 * 1024)
 
 
@@ -85,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
                           "2024-W20 (default: the period holding the as-of date)")
     met.add_argument("--lang", choices=("zh", "en"), default="en")
     met.add_argument("--json", action="store_true", help="print one JSON object (docs/metrics.md)")
+    met.add_argument("--out", type=Path, metavar="FILE.json", help="also write the figure set (the JSON) to this file")
+    met.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                     help="duckdb (default): the database file; spark: a lake written by export-lake (docs/spark.md)")
+    met.add_argument("--lake", type=Path, metavar="DIR", help="for --engine spark: the lake folder (export-lake)")
+    met.add_argument("--spark-master", metavar="URL",
+                     help="for --engine spark: a master URL, or sc://host:port for Spark Connect (default: "
+                          "$SPARK_REMOTE, else " + SPARK_DEFAULT_MASTER + ")")
+    met.add_argument("--spark-memory", default="6g", metavar="SIZE",
+                     help="for --engine spark on a local master: the driver's memory (default 6g)")
 
     chg = sub.add_parser("changes", help="what changed between two lead imports (SPEC §7.2)")
     chg.add_argument("--db", type=Path, help="database file (default: $LEAD_FUNNEL_DB or data/)")
@@ -240,21 +251,58 @@ def _cmd_metrics(args) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED
-    con = _open_for_reading(args)
+    if (args.engine == "spark") != (args.lake is not None) or (args.engine == "spark" and (args.db or args.input)):
+        print("error: --engine spark reads --lake DIR (written by export-lake), and only --engine spark does",
+              file=sys.stderr)
+        return EXIT_FAILED
+    con, stop = _open_spark(args) if args.engine == "spark" else (_open_for_reading(args), None)
     try:
         ctx = resolve_context(con, _filter(args, args.date_from, args.date_to), as_of=args.as_of, grain=grain,
                               stalled_days=args.stalled_days, skip_rule=args.skip_rule)
         _as_of_notes(con, args.as_of, ctx.as_of)
+        started = time.perf_counter()
         figs = figures(con, ctx)
         figs.update(_review_keys(con, ctx, period_day))
         _add_forecast(figs, con, ctx)
+        if stop is not None:
+            print(f"note: figure set computed on Spark in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     finally:
         con.close()
+        if stop is not None:
+            stop()
+    text = json.dumps(figs, ensure_ascii=False, indent=2)
+    if args.out is not None:
+        args.out.write_text(text + "\n", encoding="utf-8")
     if args.json:
-        print(json.dumps(figs, ensure_ascii=False, indent=2))
+        print(text)
     else:
         print(render_text(figs, lang=args.lang))
     return EXIT_OK
+
+
+def _open_spark(args):
+    """(a SparkConnection over --lake with the derived tables built, the session's stop) for metrics --engine
+    spark; its timings on stderr (stdout stays the figures)."""
+    if not (args.lake / "manifest.json").is_file():
+        raise ImportError_(f"no lake at {args.lake}: write one with python -m funnel export-lake --db DB DIR")
+    try:
+        import pyspark  # noqa: F401  (the Spark extra)
+
+        from funnel.store.spark_engine import open_lake, spark_session
+    except ImportError as err:
+        raise ImportError_(f"--engine spark needs pyspark and Java 17: pip install -r requirements-spark.txt "
+                           f"(docs/spark.md); {err}") from err
+    started = time.perf_counter()
+    spark = spark_session(args.spark_master, driver_memory=args.spark_memory)
+    session_s = time.perf_counter() - started
+    try:
+        con = open_lake(spark, args.lake)
+    except BaseException:
+        spark.stop()
+        raise
+    print(f"note: Spark {spark.conf.get('spark.master', 'connect')}: session {session_s:.1f} s, lake read and "
+          f"derived tables built in {time.perf_counter() - started - session_s:.1f} s", file=sys.stderr)
+    return con, spark.stop
 
 
 def _review_period(args) -> tuple[str, dt.date | None]:

@@ -181,3 +181,19 @@ def test_import_lang_zh_translates_notes_and_keeps_the_count_lines(tmp_path, cap
     assert "线索跟踪表-导出.xlsx [template]: read 11, accepted 8, rejected 1, warned 1, blank 1, duplicate 1" in out
     assert "leads: 8 (8 new, 0 changed, 0 unchanged)" in out
     assert "表头在第 2 行" in out and "没有线索编号" in out and "header found" not in out
+
+
+def test_metrics_engine_spark_needs_a_lake_and_only_spark_reads_one(tmp_path, capsys):
+    """The Spark engine's options (docs/spark.md) are checked before anything starts: no JVM needed."""
+    assert main(["metrics", "--engine", "spark", "--json"]) == 1
+    assert "--lake" in capsys.readouterr().err
+    assert main(["metrics", "--lake", str(tmp_path), "--json"]) == 1
+    assert "--engine spark" in capsys.readouterr().err
+
+
+def test_metrics_out_writes_the_printed_json(tmp_path, capsys):
+    from funnel.store.bootstrap import sample_files
+
+    out = tmp_path / "figures.json"
+    assert main(["metrics", "--input", *map(str, sample_files()), "--json", "--out", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8")) == json.loads(capsys.readouterr().out)

@@ -28,6 +28,8 @@ from funnel.store.lake import BASE_TABLES, PARTITION_COLUMN
 from funnel.store.spark_sql import parse, transpile_tree
 
 DEFAULT_MASTER = "local[*]"
+# On one machine Spark's default of 200 shuffle partitions is mostly task overhead (measured: docs/spark.md).
+LOCAL_SHUFFLE_PARTITIONS = 4
 # Spark settings the equality with DuckDB rests on (docs/spark.md): timestamps without a time zone read and
 # shown as written, lenient arithmetic (division by zero and a missing list item give NULL, as in DuckDB).
 SESSION_CONF = {
@@ -47,6 +49,9 @@ def spark_session(master: str | None = None, driver_memory: str = "2g", shuffle_
     from pyspark.sql import SparkSession
 
     remote = master if master and master.startswith("sc://") else (None if master else os.environ.get("SPARK_REMOTE"))
+    local = not remote and (master or DEFAULT_MASTER).startswith("local")
+    if shuffle_partitions is None and local:
+        shuffle_partitions = LOCAL_SHUFFLE_PARTITIONS
     builder = SparkSession.builder.appName(app_name)
     if remote:
         builder = builder.remote(remote)
@@ -161,7 +166,7 @@ def register_lake(spark, folder: str | Path) -> dict[str, int]:
         frame = spark.read.parquet(str(root / table))
         if table == "leads" and PARTITION_COLUMN in frame.columns:
             frame = frame.drop(PARTITION_COLUMN)
-        frame.createOrReplaceTempView(table)
+        frame.cache().createOrReplaceTempView(table)  # read once: the refresh and the figures read them again
         counts[table] = None
     return counts
 

@@ -12,6 +12,7 @@ two shuffle partitions: about a minute on two cores.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import shutil
 
@@ -21,6 +22,7 @@ pytest.importorskip("pyspark", reason="the Spark extra (requirements-spark.txt) 
 if shutil.which("java") is None:
     pytest.skip("java is not installed (Spark needs a JVM)", allow_module_level=True)
 
+from funnel.cli import main  # noqa: E402
 from funnel.filters import FunnelFilter  # noqa: E402
 from funnel.metrics import figures, resolve_context  # noqa: E402
 from funnel.metrics.figures import forecast_figures, review_figures  # noqa: E402
@@ -79,12 +81,6 @@ def both_engines(spark, con, lake, cases) -> None:
         assert diff == [], f"{flt.as_json()}: {len(diff)} differences, first: {diff[:10]}"
 
 
-def test_sample_data_same_figures_on_spark(spark, tmp_path):
-    con = connect(None)
-    import_files(con, sample_files(), who="test")
-    both_engines(spark, con, tmp_path / "lake", [(FunnelFilter(), None)])
-
-
 def test_random_subsecond_data_same_figures_on_spark(spark, tmp_path):
     con = connect(None)
     make_synthetic(con, 1500, seed=11, n_reps=12)
@@ -100,3 +96,23 @@ def test_random_subsecond_data_same_figures_on_spark(spark, tmp_path):
     sources = [r[0] for r in con.execute("select distinct source from leads order by 1 limit 2").fetchall()]
     ranged = FunnelFilter.of(dt.date(2023, 4, 1), dt.date(2024, 9, 30), {"sources": sources})
     both_engines(spark, con, tmp_path / "lake", [(FunnelFilter(), None), (ranged, dt.date(2024, 10, 15))])
+
+
+def test_sample_data_same_json_from_the_command_line(spark, tmp_path, capsys):
+    """The README's path: import -> export-lake -> metrics --engine spark --json, beside metrics --db --json.
+    Last in the module: the command stops the (shared) session when it is done."""
+    db, lake, out = tmp_path / "s.duckdb", tmp_path / "lake", tmp_path / "figures.json"
+    con = connect(db)
+    import_files(con, sample_files(), who="test")
+    con.close()
+    assert main(["export-lake", "--db", str(db), str(lake)]) == 0
+    capsys.readouterr()
+    assert main(["metrics", "--db", str(db), "--json"]) == 0
+    duck = json.loads(capsys.readouterr().out)
+    assert main(["metrics", "--engine", "spark", "--lake", str(lake), "--spark-master", "local[2]", "--json",
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    on_spark = json.loads(printed.out)
+    assert differences(duck, on_spark) == []
+    assert json.loads(out.read_text(encoding="utf-8")) == on_spark
+    assert "derived tables built" in printed.err
