@@ -158,17 +158,15 @@ class SparkConnection:
         frame.createOrReplaceTempView(name)
 
 
-def register_lake(spark, folder: str | Path) -> dict[str, int]:
-    """Every base table of the lake as a temporary view of the same name; returns {table: rows}."""
+def register_lake(spark, folder: str | Path) -> None:
+    """Every base table of the lake as a cached temporary view of the same name (read once: the refresh and
+    the figures read them again)."""
     root = Path(folder)
-    counts = {}
     for table in BASE_TABLES:
         frame = spark.read.parquet(str(root / table))
         if table == "leads" and PARTITION_COLUMN in frame.columns:
             frame = frame.drop(PARTITION_COLUMN)
-        frame.cache().createOrReplaceTempView(table)  # read once: the refresh and the figures read them again
-        counts[table] = None
-    return counts
+        frame.cache().createOrReplaceTempView(table)
 
 
 def open_lake(spark, folder: str | Path, timings: dict | None = None) -> SparkConnection:
