@@ -104,12 +104,15 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
     warning_frames: list[pd.DataFrame] = []
     reject_frames: list[pd.DataFrame] = []
     notes: list[str] = []
-    with write_transaction(con):
-        # Read the known hashes inside the write lock: a file uploaded twice at once is written once.
-        known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
-        outcomes = LeadOutcomes(con)
-        _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes)
-        counts = outcomes.totals()
+    try:
+        with write_transaction(con):
+            # Read the known hashes inside the write lock: a file uploaded twice at once is written once.
+            known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
+            outcomes = LeadOutcomes(con)
+            _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes)
+            counts = outcomes.totals()
+    finally:
+        pa.default_memory_pool().release_unused()  # the Arrow copies handed to DuckDB: memory given back
     return ImportReport(results, _concat(warning_frames, ("file_name", *WARNING_FIELDS)),
                         _concat(reject_frames, ("file_name", *REJECT_FIELDS)), notes, counts)
 
