@@ -187,3 +187,23 @@ def test_mapping_editor_shows_no_empty_cell():
     assert profile.files[0].columns == {"客户": ["customer"]}
     assert _unescape(field_label("lead_id", "zh")) == "线索编号(lead_id)"
     assert field_label("lead_id", "en") == "Lead id (lead_id)"
+
+
+@pytest.mark.parametrize("lang, young, cycle", [
+    ("zh", "2024-06 批次的获取天数中位数为 25 天,短于全部成交线索的转化周期中位数 45 天", "周期中位数 —。"),
+    ("en", "The 2024-06 cohort's median age is 25 days, below the median cycle time of all won leads (45 days)",
+     "median cycle —."),
+])
+def test_trends_says_the_latest_period_is_still_young(messy_db, lang, young, cycle):
+    """Trends showed June 2024 (one lead, 25 days old, at 0% conversion) with no note, while the Overview and
+    the Review say when a cohort is younger than the median cycle; and its caption read "— 天"."""
+    at = _open("trends", {"lang": lang}, "zh-CN" if lang == "zh" else "en-US")
+    warnings = [_unescape(w.value) for w in at.warning]
+    assert any(young in w for w in warnings), warnings
+    captions = [_unescape(c.value) for c in at.caption]
+    assert any(cycle in c for c in captions) and not any("— 天" in c or "— days" in c for c in captions), captions
+
+
+def test_trends_does_not_call_a_mature_period_young(messy_db):
+    at = _open("trends", {"lang": "en", "from": "2024-03-01", "to": "2024-05-31"}, "en-US")
+    assert not [w.value for w in at.warning if "young" in w.value]
