@@ -102,7 +102,9 @@ if len(by_stage):
     shown = _widgets.localized(by_stage, {"name": "col_stage", "open_leads": "col_open_leads",
                                           "expected_wins": "col_expected_wins",
                                           "expected_amount": "col_expected_amount"})
-    _widgets.table(shown, key="fc_stage_table", column_config={
+    # An expected amount is a sum of probability x amount: whole yuan on screen, as on the tile ("localized"
+    # printed up to three decimals: 89,738.463).
+    _widgets.table(shown.round({t("col_expected_amount", lang): 0}), key="fc_stage_table", column_config={
         t("col_expected_wins", lang): st.column_config.NumberColumn(format="%.1f"),
         t("col_expected_amount", lang): st.column_config.NumberColumn(format="localized")})
 

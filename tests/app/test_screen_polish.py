@@ -89,3 +89,13 @@ def test_settings_stage_editor_names_kinds_and_shows_a_dash_for_no_value(sample_
     assert [o["value"] for o in options] == ["open", "won", "post_won"]
     captions = " ".join(c.value for c in at.caption)
     assert not re.search(r"open = |post_won", captions)
+
+
+def test_forecast_amounts_show_whole_yuan(sample_db, app_env):
+    # "Expected won amount" per stage read 89,738.463 (Streamlit's "localized" prints up to three decimals)
+    app_env(sample_db)
+    at = _open("forecast")
+    frames = [f.value for f in at.dataframe if "Expected won amount" in f.value.columns]
+    assert frames, [list(f.value.columns) for f in at.dataframe]
+    amounts = frames[0]["Expected won amount"].dropna()
+    assert len(amounts) and (amounts == amounts.round(0)).all(), list(amounts)
