@@ -99,3 +99,11 @@ def test_forecast_amounts_show_whole_yuan(sample_db, app_env):
     assert frames, [list(f.value.columns) for f in at.dataframe]
     amounts = frames[0]["Expected won amount"].dropna()
     assert len(amounts) and (amounts == amounts.round(0)).all(), list(amounts)
+
+
+def test_cycle_caption_joins_stages_with_chinese_punctuation(sample_db, app_env):
+    # the zh caption read 「线索获取」中位数 6.5 天（n=6，进行中 1）; 「初步筛选」…: an English "; " between Chinese clauses
+    app_env(sample_db)
+    captions = [c.value for c in _open("cycle", "zh").caption]
+    details = [c for c in captions if "中位数" in c and "进行中" in c]
+    assert details and "；" in details[0] and "; " not in details[0], details
