@@ -66,7 +66,7 @@ else:
     grain = grain_word(v.ctx.grain, lang)
     _widgets.show_chart(fc.triangle_chart(triangle, lang=lang, title=t("fc_triangle_title", lang)), "cohort_triangle",
                         "fc_triangle")
-    _widgets.caption(t("fc_triangle_caption", lang, grain=grain))
+    _widgets.caption(t("fc_triangle_caption", lang, grain=grain if lang == "zh" else grain.lower()))
     table = triangle[["period", "leads"]].copy()
     for d in (30, 60, 90, 120, 150, 180):
         table[t("fc_within", lang, d=d)] = [

@@ -296,7 +296,7 @@ LABELS: dict[str, tuple[str, str]] = {
     # loss page
     "pareto_title": ("流失原因（帕累托）", "Loss reasons (Pareto)"),
     "pareto_caption": ("{lost} 条流失线索。前三大原因：{top3}。累计占比达到 80% 需要 {k} 个原因。",
-                       "{lost} lost leads. Top 3 reasons: {top3}. {k} reasons make up 80% of losses."),
+                       "{lost} lost leads. Top 3 reasons: {top3}. Reasons needed to reach 80% cumulative share: {k}."),
     "top3_title": ("流失原因 TOP-3", "Top 3 loss reasons"),
     "loss_empty": ("当前筛选没有流失线索。", "No lost leads in the current filter."),
     "loss_by_stage_title": ("按阶段的流失", "Losses by stage"),
@@ -1042,6 +1042,7 @@ LABELS.update({
     "chg_reassigned": ("更换销售代表", "Reassigned"),
     "rv_attr_title": ("变化归因", "Attribution"),
     "rv_attr_sentence": ("成交 {before} → {after}（{delta}）：{terms}。", "Wins {before} → {after} ({delta}): {terms}."),
+    "rv_attr_no_factor": ("没有哪个因素的贡献达到 ±0.05", "no factor moved them by 0.05 or more"),
     "rv_attr_caption": ("{period} 获取的线索批次与 {previous} 批次相比；成交 = 线索数 × 各阶段转化率的乘积，变化按 Shapley 值精确拆到每个因素（各项之和等于变化）。",
                         "The cohort acquired in {period} against the cohort of {previous}; wins = leads × the product of the step conversions, the change split exactly among the factors by Shapley values (the terms sum to the change)."),
     "rv_factor": ("因素", "Factor"),

@@ -107,3 +107,11 @@ def test_cycle_caption_joins_stages_with_chinese_punctuation(sample_db, app_env)
     captions = [c.value for c in _open("cycle", "zh").caption]
     details = [c for c in captions if "中位数" in c and "进行中" in c]
     assert details and "；" in details[0] and "; " not in details[0], details
+
+
+def test_forecast_triangle_caption_names_the_grain_in_lower_case(sample_db, app_env):
+    # en read "Each row is the leads acquired in one Month (...)"
+    app_env(sample_db)
+    captions = [c.value for c in _open("forecast", "en").caption]
+    triangle = [c for c in captions if c.startswith("Each row is the leads")]
+    assert triangle and "in one month" in triangle[0], triangle
