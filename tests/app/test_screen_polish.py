@@ -115,3 +115,13 @@ def test_forecast_triangle_caption_names_the_grain_in_lower_case(sample_db, app_
     captions = [c.value for c in _open("forecast", "en").caption]
     triangle = [c for c in captions if c.startswith("Each row is the leads")]
     assert triangle and "in one month" in triangle[0], triangle
+
+
+def test_trends_titles_name_the_grain_in_lower_case(sample_db, app_env):
+    # en read "Leads and won per Month", "Stage entries per Month", "12 periods (Month)"
+    app_env(sample_db)
+    at = _open("trends", "en")
+    titles = [title for title in _specs(at) if title]
+    assert "Leads and won per month" in titles and "Stage entries per month" in titles, titles
+    assert not [c.value for c in at.caption if "Month" in c.value]
+    assert "Stage entries per month" in [s.value for s in at.subheader]
