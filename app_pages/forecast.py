@@ -48,6 +48,9 @@ else:
                                min_at_risk=MIN_AT_RISK, top=TOP_GROUPS)
     _widgets.show_chart(chart, f"win_curve_{dim}", f"fc_curve_{dim}")
     _widgets.caption(t("fc_curve_cut", lang, n=MIN_AT_RISK, top=TOP_GROUPS))
+    frame = curves[dim]
+    if not len(frame) or not (frame["n"] >= MIN_AT_RISK).any():  # every curve cut before it starts: a blank plot
+        _widgets.info(t("fc_curve_none", lang, n=MIN_AT_RISK))
     rows = pd.DataFrame(summary[f"by_{dim}"])
     if len(rows):
         rows[dim] = [r if r is not None else t("unspecified", lang) for r in rows[dim]]

@@ -121,6 +121,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "fc_curve_group": ("成交曲线分组", "Win curves by"),
     "fc_curve_cut": ("每条曲线在仍在观察的线索少于 {n} 条处截断；下方数字为获取后第 0、30 … 180 天仍在观察的线索数（括号内少于 {n}）。显示线索最多的 {top} 组。",
                      "Each curve stops where fewer than {n} leads are still at risk; the numbers below are the leads at risk on day 0, 30 … 180 (in brackets: fewer than {n}). The {top} largest groups are shown."),
+    "fc_curve_none": ("没有哪一组有至少 {n} 条线索，所以图中画不出曲线；上方的 30 / 60 / 90 / 180 天数字是全部线索的成交曲线。扩大获取日期范围或导入更多线索后，各组曲线才会出现。",
+                      "No group has {n} or more leads, so the chart draws no curve; the 30 / 60 / 90 / 180-day figures above are the win curve of all leads. Widen the acquisition date range or import more leads to see a curve per group."),
     "fc_curve_table": ("各组成交曲线", "Win curve by group"),
     "fc_triangle_title": ("按获取期的成交三角", "Cohort triangle"),
     "fc_triangle_caption": ("每行是一个获取{grain}的线索（· 后为线索数），每格为获取后 N 天内成交的比例。带 ≈、颜色较浅并有虚线框的格子是成交曲线的估计值（该批线索还没有全部满 N 天）；其余为实际观察值；空格表示超出该批最长观察时间。",

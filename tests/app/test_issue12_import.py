@@ -207,3 +207,16 @@ def test_trends_says_the_latest_period_is_still_young(messy_db, lang, young, cyc
 def test_trends_does_not_call_a_mature_period_young(messy_db):
     at = _open("trends", {"lang": "en", "from": "2024-03-01", "to": "2024-05-31"}, "en-US")
     assert not [w.value for w in at.warning if "young" in w.value]
+
+
+@pytest.mark.parametrize("lang, expected", [("zh", "没有哪一组有至少 10 条线索"), ("en", "No group has 10 or more leads")])
+def test_forecast_says_why_the_win_curve_chart_is_blank(messy_db, lang, expected):
+    """8 leads in 3 sources: every curve is cut before it starts, and the chart was an empty frame with no word."""
+    at = _open("forecast", {"lang": lang}, "zh-CN" if lang == "zh" else "en-US")
+    assert any(expected in _unescape(i.value) for i in at.info), [i.value for i in at.info]
+
+
+def test_forecast_on_enough_leads_has_no_blank_chart_note(sample_db, app_env):
+    app_env(sample_db)
+    at = _open("forecast", {"lang": "en"}, "en-US")
+    assert not [i.value for i in at.info if "No group has" in _unescape(i.value)]
