@@ -220,3 +220,18 @@ def test_forecast_on_enough_leads_has_no_blank_chart_note(sample_db, app_env):
     app_env(sample_db)
     at = _open("forecast", {"lang": "en"}, "en-US")
     assert not [i.value for i in at.info if "No group has" in _unescape(i.value)]
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh", "自动识别（A. 线索模板（每行一条线索）、B. 阶段日志（每行一次阶段进入））"),
+    ("en", "Detect automatically (A. "),
+])
+def test_detected_formats_in_the_format_box_read_in_file_order_and_one_language(empty_db, lang, expected):
+    """zh read "自动识别 (B. 阶段日志…, A. 线索模板…)": B before A, and English brackets and comma."""
+    at = new_app(query={"lang": lang}, locale="zh-CN" if lang == "zh" else "en-US")
+    at.run()
+    at.switch_page("app_pages/data.py").run()
+    _upload(at, messy_files())
+    shown = at.selectbox(key="fmt").options[0]
+    assert shown.startswith(expected), shown
+    assert shown.index("A. ") < shown.index("B. "), shown
