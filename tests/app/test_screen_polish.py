@@ -125,3 +125,15 @@ def test_trends_titles_name_the_grain_in_lower_case(sample_db, app_env):
     assert "Leads and won per month" in titles and "Stage entries per month" in titles, titles
     assert not [c.value for c in at.caption if "Month" in c.value]
     assert "Stage entries per month" in [s.value for s in at.subheader]
+
+
+def test_losses_by_stage_use_the_overviews_word_for_the_same_count(sample_db, app_env):
+    # SPEC §8: leads lost with this as their furthest stage are 流失于此 / dropped; the Overview's table says
+    # so, the Loss page's stage table and chart said 流失 / Lost for the same numbers
+    app_env(sample_db)
+    for lang, word in (("zh", "流失于此"), ("en", "Dropped")):
+        at = _open("loss", lang)
+        frames = [f.value for f in at.dataframe if ("阶段" if lang == "zh" else "Stage") in f.value.columns]
+        assert frames and word in frames[0].columns, [list(f.columns) for f in frames]
+        spec = next(s for title, s in _specs(at).items() if title and ("按阶段" in title or "by stage" in title))
+        assert json.dumps(spec, ensure_ascii=False).count(f'"title": "{word}"') >= 1
