@@ -479,7 +479,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "report.c_reached": ("到达", "Reached"),
     "report.c_step": ("阶段转化率", "Step conversion"),
     "report.c_step_prev": ("上期阶段转化率", "Previous step conversion"),
-    "report.c_dropped": ("流失于此", "Lost here"),
+    "report.c_dropped": ("流失于此", "Dropped"),
     "report.c_open": ("未结束", "Open"),
     "report.c_entries": ("进入次数", "Entries"),
     "report.c_leads": ("线索数", "Leads"),

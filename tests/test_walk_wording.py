@@ -47,3 +47,10 @@ def test_metrics_text_names_stages_and_speaks_one_language(tmp_path):
         assert any(row[2] == name for row in cells) and cells[0][-1] == "110", cells
     cycle = next(line for line in M.render_text(figs, lang="zh").splitlines() if line.startswith("转化周期"))
     assert "中位数" in cycle and not any(word in cycle for word in ("q1", "median", "q3", "mean")), cycle
+
+
+def test_the_report_names_dropped_leads_with_the_spec_word():
+    # SPEC §8: 流失于此 / dropped. The report's column said "Lost here", the dashboard and the CLI "Dropped".
+    from funnel.i18n import LABELS
+
+    assert LABELS["report.c_dropped"] == LABELS["col_dropped"] == ("流失于此", "Dropped")
