@@ -27,9 +27,10 @@ if completed.empty:
 else:
     chart = charts.time_in_stage_boxplot(times, lang=lang, title=t("tis_title", lang))
     _widgets.show_chart(chart, "time_in_stage", "tis")
-    details = "; ".join(t("tis_stage_detail", lang, stage=row["name"], median=fmt_days(row.get("median")),
-                          n=fmt_num(row.get("n")), in_progress=fmt_num(row.get("in_progress")))
-                        for _, row in times.iterrows() if (row.get("n") or 0) > 0)
+    details = ("；" if lang == "zh" else "; ").join(
+        t("tis_stage_detail", lang, stage=row["name"], median=fmt_days(row.get("median")), n=fmt_num(row.get("n")),
+          in_progress=fmt_num(row.get("in_progress")))
+        for _, row in times.iterrows() if (row.get("n") or 0) > 0)
     _widgets.caption(t("tis_caption", lang, details=details))
 times = times.round({"q1": 1, "median": 1, "q3": 1, "mean": 1})
 shown = _widgets.localized(times, {"name": "col_stage", "n": "col_n", "q1": "col_q1", "median": "col_median",

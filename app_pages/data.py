@@ -68,11 +68,12 @@ if uploads:
         elif preview.detected:  # an unrecognised file gets the mapping warning below instead
             _widgets.caption(t("file_detected", lang, file=preview.file_name, format=_format_label(preview.detected)))
     only = {d for d in detected if d}
+    found = ("、" if lang == "zh" else ", ").join(sorted(_format_label(d) for d in only))  # A. before B.
+    auto = t("format_auto", lang) + (("（" + found + "）" if lang == "zh" else f" ({found})") if only else "")
     default_fmt = "auto"
     fmt = st.selectbox(t("confirm_format", lang), FORMAT_CHOICES, key="fmt",
                        index=FORMAT_CHOICES.index(default_fmt),
-                       format_func=lambda f: _format_label(f) if f != "auto" else
-                       t("format_auto", lang) + (f" ({', '.join(_format_label(d) for d in sorted(only))})" if only else ""))
+                       format_func=lambda f: _format_label(f) if f != "auto" else auto)
 
     # --- mapping editor for files whose headers are not recognised -----------------------------------
     for index, preview in enumerate(previews):

@@ -48,6 +48,9 @@ else:
                                min_at_risk=MIN_AT_RISK, top=TOP_GROUPS)
     _widgets.show_chart(chart, f"win_curve_{dim}", f"fc_curve_{dim}")
     _widgets.caption(t("fc_curve_cut", lang, n=MIN_AT_RISK, top=TOP_GROUPS))
+    frame = curves[dim]
+    if not len(frame) or not (frame["n"] >= MIN_AT_RISK).any():  # every curve cut before it starts: a blank plot
+        _widgets.info(t("fc_curve_none", lang, n=MIN_AT_RISK))
     rows = pd.DataFrame(summary[f"by_{dim}"])
     if len(rows):
         rows[dim] = [r if r is not None else t("unspecified", lang) for r in rows[dim]]
@@ -66,7 +69,7 @@ else:
     grain = grain_word(v.ctx.grain, lang)
     _widgets.show_chart(fc.triangle_chart(triangle, lang=lang, title=t("fc_triangle_title", lang)), "cohort_triangle",
                         "fc_triangle")
-    _widgets.caption(t("fc_triangle_caption", lang, grain=grain))
+    _widgets.caption(t("fc_triangle_caption", lang, grain=grain if lang == "zh" else grain.lower()))
     table = triangle[["period", "leads"]].copy()
     for d in (30, 60, 90, 120, 150, 180):
         table[t("fc_within", lang, d=d)] = [
@@ -102,7 +105,9 @@ if len(by_stage):
     shown = _widgets.localized(by_stage, {"name": "col_stage", "open_leads": "col_open_leads",
                                           "expected_wins": "col_expected_wins",
                                           "expected_amount": "col_expected_amount"})
-    _widgets.table(shown, key="fc_stage_table", column_config={
+    # An expected amount is a sum of probability x amount: whole yuan on screen, as on the tile ("localized"
+    # printed up to three decimals: 89,738.463).
+    _widgets.table(shown.round({t("col_expected_amount", lang): 0}), key="fc_stage_table", column_config={
         t("col_expected_wins", lang): st.column_config.NumberColumn(format="%.1f"),
         t("col_expected_amount", lang): st.column_config.NumberColumn(format="localized")})
 

@@ -55,10 +55,10 @@ count_col = "lost"
 if len(by_stage) and by_stage[count_col].sum() > 0:
     worst = by_stage.sort_values(count_col, ascending=False).iloc[0]
     chart = _widgets.bar_chart(by_stage, "name", count_col, t("loss_by_stage_title", lang), t("col_stage", lang),
-                               t("col_lost", lang))
+                               t("col_dropped", lang))
     _widgets.show_chart(chart, "loss_by_stage", "loss_stage")
     _widgets.caption(t("loss_by_stage_caption", lang, stage=worst["name"], n=fmt_num(worst[count_col])))
-shown = _widgets.localized(by_stage, {"name": "col_stage", count_col: "col_lost", "share": "col_share",
+shown = _widgets.localized(by_stage, {"name": "col_stage", count_col: "col_dropped", "share": "col_share",
                                       "loss_rate": "col_loss_rate"})
 _widgets.table(shown, key="loss_stage_table", column_config={
     t(k, lang): _widgets.pct_column(t(k, lang)) for k in ("col_share", "col_loss_rate")})

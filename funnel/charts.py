@@ -71,6 +71,12 @@ def _configure(chart, lang: str):
             .configure_view(stroke=None))
 
 
+def count_axis(**kwargs) -> alt.Axis:
+    """An axis of whole things (leads, lost leads, entries, days): ticks at whole numbers, printed without
+    decimals (Vega-Lite's default put ticks at 0.2 / 0.5 steps when the largest count was 1 to 3)."""
+    return alt.Axis(format=",d", tickMinStep=1, **kwargs)
+
+
 def _title(title: str | None, key: str, lang: str) -> str:
     return label(key, lang) if title is None else title
 
@@ -121,7 +127,7 @@ def funnel_chart(stages: pd.DataFrame, lang: str = "zh", title: str | None = Non
     base = alt.Chart(df.drop(columns=[c for c in df.columns if not c.startswith("_")
                                       and c not in ("dropped", "open")]))
     bars = base.mark_bar(color=PALETTE["bar"]).encode(
-        y=y, x=alt.X("_reached:Q", title=label("reached", lang), axis=alt.Axis(tickCount=6),
+        y=y, x=alt.X("_reached:Q", title=label("reached", lang), axis=count_axis(tickCount=6),
                      scale=alt.Scale(domain=[0, (x_max or 1) * 1.3], nice=True)), tooltip=tooltip)
     text = base.mark_text(align="left", dx=4, fontSize=12).encode(y=y, x="_reached:Q", text="_label:N")
     chart = alt.layer(bars, text).properties(title=_title(title, "funnel", lang), width=460,
@@ -170,8 +176,8 @@ def cycle_histogram(dist: pd.DataFrame, lang: str = "zh", title: str | None = No
     ``count``). With ``median`` a dashed rule marks it."""
     df = _records(dist)[["bin_start", "bin_end", "count"]]
     bars = alt.Chart(df).mark_bar(color=PALETTE["bar"], binSpacing=1).encode(
-        x=alt.X("bin_start:Q", title=label("cycle_days", lang), bin="binned"),
-        x2="bin_end:Q", y=alt.Y("count:Q", title=label("leads", lang)),
+        x=alt.X("bin_start:Q", title=label("cycle_days", lang), bin="binned", axis=count_axis()),
+        x2="bin_end:Q", y=alt.Y("count:Q", title=label("leads", lang), axis=count_axis()),
         tooltip=[alt.Tooltip("bin_start:Q", title="≥"), alt.Tooltip("bin_end:Q", title="<"),
                  alt.Tooltip("count:Q", title=label("leads", lang))])
     layers = [bars]
@@ -200,7 +206,7 @@ def pareto_chart(reasons: pd.DataFrame, lang: str = "zh", title: str | None = No
                alt.Tooltip("_share:Q", format=".1%"),
                alt.Tooltip("_cum:Q", title=label("cumulative_share", lang), format=".1%")]
     bars = alt.Chart(df).mark_bar(color=PALETTE["bar"]).encode(
-        x=x, y=alt.Y("_count:Q", title=label("count", lang)), tooltip=tooltip)
+        x=x, y=alt.Y("_count:Q", title=label("count", lang), axis=count_axis()), tooltip=tooltip)
     share_scale = alt.Scale(domain=[0, 1])
     line = alt.Chart(df).mark_line(color=PALETTE["line"], point=alt.OverlayMarkDef(color=PALETTE["line"])).encode(
         x=x, y=alt.Y("_cum:Q", title=label("cumulative_share", lang), scale=share_scale,
@@ -277,7 +283,7 @@ def trend_chart(trend: pd.DataFrame, lang: str = "zh", title: str | None = None,
                alt.Tooltip("_conv:Q", title=label("conversion", lang), format=".1%"),
                alt.Tooltip("_cycle:Q", title=label("median_cycle_days", lang), format=".0f")]
     bars = alt.Chart(df).mark_bar(color=PALETTE["bar"], opacity=0.8).encode(
-        x=x, y=alt.Y("_leads:Q", title=label("leads", lang)), tooltip=tooltip)
+        x=x, y=alt.Y("_leads:Q", title=label("leads", lang), axis=count_axis()), tooltip=tooltip)
     line = alt.Chart(df).transform_filter("datum._conv != null").mark_line(color=PALETTE["line"], point=True).encode(
         x=x, y=alt.Y("_conv:Q", title=label("conversion", lang), axis=alt.Axis(format="%", orient="right")),
         tooltip=tooltip)
@@ -305,7 +311,7 @@ def stage_entries_chart(entries: pd.DataFrame, lang: str = "zh", title: str | No
     periods = list(dict.fromkeys(out["_period"]))
     chart = alt.Chart(out).mark_line(point=True).encode(
         x=alt.X("_period:O", sort=periods, title=None, axis=alt.Axis(labelAngle=0 if len(periods) <= 8 else -45)),
-        y=alt.Y("_entries:Q", title=label("entries", lang)),
+        y=alt.Y("_entries:Q", title=label("entries", lang), axis=count_axis()),
         color=alt.Color("_stage:N", sort=order, title=label("stage", lang),
                         scale=alt.Scale(domain=order, scheme="tableau10")),
         tooltip=[alt.Tooltip("_period:O", title=label("period", lang)),

@@ -8,19 +8,23 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from funnel.charts import PALETTE, _configure, _num, period_label
+from funnel.charts import PALETTE, _configure, _num, count_axis, period_label
 
 
 def bar_chart(df: pd.DataFrame, category: str, value: str, title: str, category_title: str, value_title: str,
               lang: str = "zh"):
-    """Horizontal bars of ``value`` per ``category``, in the frame's order, each labelled with its value."""
+    """Horizontal bars of ``value`` per ``category``, in the frame's order, each labelled with its value.
+    Whole-number values (counts) get whole-number ticks."""
     data = pd.DataFrame({"_cat": df[category].astype(str).values, "_val": [_num(v) or 0 for v in df[value]]})
     order = list(data["_cat"])
     y = alt.Y("_cat:N", sort=order, title=None, axis=alt.Axis(labelLimit=200))
     x_max = max(data["_val"].max() if len(data) else 0, 1)
     tooltip = [alt.Tooltip("_cat:N", title=category_title), alt.Tooltip("_val:Q", title=value_title)]
+    whole = bool(len(data)) and all(float(v).is_integer() for v in data["_val"])
+    axis = count_axis() if whole else alt.Axis()
     bars = alt.Chart(data).mark_bar(color=PALETTE["accent"]).encode(
-        y=y, x=alt.X("_val:Q", title=value_title, scale=alt.Scale(domain=[0, x_max * 1.15])), tooltip=tooltip)
+        y=y, x=alt.X("_val:Q", title=value_title, scale=alt.Scale(domain=[0, x_max * 1.15]), axis=axis),
+        tooltip=tooltip)
     text = alt.Chart(data).mark_text(align="left", dx=4, fontSize=12).encode(y=y, x="_val:Q", text="_val:Q")
     chart = alt.layer(bars, text).properties(title=title, width=460, height=max(120, 30 * len(data)))
     return _configure(chart, lang)

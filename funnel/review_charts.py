@@ -141,10 +141,13 @@ def mix_rate_bars(mix: list[dict], lang: str = "zh", segment_by: str = "source",
             data.append({"_segment": name, "_term": word(term, lang), "value": float(m[term]) * 100})
     df = pd.DataFrame(data, columns=["_segment", "_term", "value"])
     order = list(dict.fromkeys(df["_segment"]))
+    # At least +-1 pp on the axis: with every term 0 the scale collapsed and its one tick read "0.000000".
+    span = max([abs(v) for v in df["value"]] + [1.0]) * 1.15
     chart = alt.Chart(df).mark_bar().encode(
         y=alt.Y("_segment:N", sort=order, title=None, axis=alt.Axis(labelLimit=160, labelOverlap=False)),
         yOffset=alt.YOffset("_term:N"),
-        x=alt.X("value:Q", title=word("pp", lang)),
+        x=alt.X("value:Q", title=word("pp", lang), scale=alt.Scale(domain=[-span, span]),
+                axis=alt.Axis(format="+,.1~f")),
         color=alt.Color("_term:N", title=None, scale=alt.Scale(range=[PALETTE["bar"], PALETTE["line"]])),
         tooltip=[alt.Tooltip("_segment:N", title=word("segment", lang)), alt.Tooltip("_term:N"),
                  alt.Tooltip("value:Q", format="+.2f")],

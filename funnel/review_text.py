@@ -27,7 +27,7 @@ def attribution_sentence(a: dict, stage_names: dict[str, str], lang: str = "zh")
     sep = "，" if lang == "zh" else ", "
     delta_text = (f"{delta:+,.0f}" if abs(delta - round(delta)) < 0.05 else f"{delta:+,.1f}").replace("-", "−")
     return t("rv_attr_sentence", lang, before=_num(a["won_previous"]), after=_num(a["won"]), delta=delta_text,
-             terms=sep.join(terms) if terms else "—")
+             terms=sep.join(terms) if terms else t("rv_attr_no_factor", lang))
 
 
 def mix_sentence(a: dict, segment_by: str, lang: str = "zh") -> str | None:

@@ -168,3 +168,54 @@ def test_svg_export_escapes_markup():
     board = BOARD.assign(rep=["<img src=x onerror=alert(1)>", "王芳"])
     svg = charts.chart_to_svg(charts.leaderboard_ci_chart(board, "zh"))
     assert "<img" not in svg and "&lt;img" in svg
+
+
+# --- axes of whole things (the walk of a new user: a 1-lead loss chart read 0.0, 0.2 ... 1.0 lost leads)
+
+def _axes(spec: dict, channel: str, field: str) -> list[dict]:
+    """The axes set on ``channel`` where it draws ``field`` (layers that only reuse the scale set none)."""
+    return [e[channel]["axis"] for e in _encodings(spec) if isinstance(e.get(channel), dict)
+            and e[channel].get("field") == field and isinstance(e[channel].get("axis"), dict)]
+
+
+def _whole_ticks(axis: dict) -> bool:
+    return axis.get("tickMinStep") == 1 and axis.get("format") == ",d"
+
+
+def test_count_axes_tick_at_whole_numbers():
+    one = pd.DataFrame({"bin_start": [45], "bin_end": [50], "count": [1]})
+    spec = _valid(charts.cycle_histogram(one, "zh"))
+    assert _axes(spec, "y", "count") and all(_whole_ticks(a) for a in _axes(spec, "y", "count"))
+    assert _axes(spec, "x", "bin_start") and all(_whole_ticks(a) for a in _axes(spec, "x", "bin_start"))
+    spec = _valid(charts.pareto_chart(REASONS.head(1), "zh"))
+    assert _axes(spec, "y", "_count") and all(_whole_ticks(a) for a in _axes(spec, "y", "_count"))
+    spec = _valid(charts.trend_chart(TREND, "zh"))
+    assert _axes(spec, "y", "_leads") and all(_whole_ticks(a) for a in _axes(spec, "y", "_leads"))
+    assert not any(_whole_ticks(a) for a in _axes(spec, "y", "_conv"))  # a share keeps its % axis
+    spec = _valid(charts.stage_entries_chart(ENTRIES, "zh"))
+    assert _axes(spec, "y", "_entries") and all(_whole_ticks(a) for a in _axes(spec, "y", "_entries"))
+    spec = _valid(charts.funnel_chart(STAGES, "zh"))
+    assert _axes(spec, "x", "_reached") and all(_whole_ticks(a) for a in _axes(spec, "x", "_reached"))
+
+
+def test_bar_chart_of_counts_ticks_whole_numbers_and_of_fractions_does_not():
+    from funnel.dashboard_charts import bar_chart
+
+    lost = pd.DataFrame({"name": ["线索获取", "初步筛选"], "lost": [0, 1]})
+    spec = _valid(bar_chart(lost, "name", "lost", "按阶段的流失", "阶段", "流失", lang="zh"))
+    assert _axes(spec, "x", "_val") and all(_whole_ticks(a) for a in _axes(spec, "x", "_val"))
+    part = pd.DataFrame({"name": ["a", "b"], "v": [0.4, 1.5]})
+    spec = _valid(bar_chart(part, "name", "v", "t", "c", "v", lang="en"))
+    assert not any(_whole_ticks(a) for a in _axes(spec, "x", "_val"))
+
+
+def test_mix_rate_bars_with_every_term_zero_keep_a_readable_axis():
+    """Review, 结构与转化率拆分: two sources with no change drew a collapsed axis whose one tick read 0.000000."""
+    from funnel.review_charts import mix_rate_bars
+
+    mix = [{"segment_by": "source", "segment": "官网", "mix": 0.0, "rate": 0.0},
+           {"segment_by": "source", "segment": "行业展会", "mix": 0.0, "rate": 0.0}]
+    spec = _valid(mix_rate_bars(mix, "zh"))
+    x = spec["encoding"]["x"]
+    assert x["scale"]["domain"][0] < 0 < x["scale"]["domain"][1]
+    assert x["axis"]["format"] == "+,.1~f"

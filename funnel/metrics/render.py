@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from funnel.formats import fmt_pct as _pct
+from funnel.formats import fmt_days, fmt_pct as _pct
 from funnel.i18n import LABELS, t
 
 
@@ -43,10 +43,11 @@ def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
         tis_text = "—" if tis is None else f"{tis['n']} / {_num(tis['median'])} / {_num(tis['q1'])}-{_num(tis['q3'])}"
         rows.append([s[name_key], str(s["reached"]), _pct(s["step_conversion"]), str(s["dropped"]), str(s["open"]),
                      str(s["in_progress"]), tis_text])
-    out += _table([t["stage"], t["reached"], t["step"], t["dropped"], t["open"], t["in_progress"], t["tis"]], rows)
+    out += _table([t["stage"], t["reached"], t["step"], t["dropped"], t["open"].capitalize(), t["in_progress"],
+                   t["tis"]], rows)
     cy = figs["cycle_days"]
-    out += ["", f"{t['cycle']}: n={cy['n']} ({cy['n_reported']} {t['reported']}) · q1 {_num(cy['q1'])} · "
-                f"median {_num(cy['median'])} · q3 {_num(cy['q3'])} · mean {_num(cy['mean'])}"]
+    out += ["", f"{t['cycle']}: n={cy['n']} ({cy['n_reported']} {t['reported']}) · {t['q1']} {_num(cy['q1'])} · "
+                f"{t['median']} {_num(cy['median'])} · {t['q3']} {_num(cy['q3'])} · {t['mean']} {_num(cy['mean'])}"]
     out += ["", f"== {t['loss']} =="]
     loss = figs["loss_reasons"]
     out += _table([t["reason"], t["count"], t["share"], t["cum"]],
@@ -56,7 +57,7 @@ def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
     for key, label, col in (("reps", t["reps"], "rep"), ("sources", t["sources"], "source")):
         out += ["", f"== {label} =="]
         board = figs[key]
-        out += _table([t[col], t["leads"], t["won"], t["conv"], t["ci"], t["win_rate"], t["median_cycle"], t["stalled"]],
+        out += _table([t[col], t["leads"].capitalize(), t["won"].capitalize(), t["conv"], t["ci"], t["win_rate"], t["median_cycle"], t["stalled"]],
                       [[str(r[col] if r[col] is not None else "—"), str(r["leads"]), str(r["won"]), _pct(r["conversion"]),
                         "—" if r["conversion_ci"] is None else f"{_pct(r['conversion_ci'][0])}–{_pct(r['conversion_ci'][1])}",
                         _pct(r["win_rate"]), _num(r["median_cycle_days"]), str(r["stalled"])] for r in board[:max_rows]])
@@ -64,9 +65,10 @@ def render_text(figs: dict, lang: str = "en", max_rows: int = 10) -> str:
             out.append(t["more"].format(n=len(board) - max_rows))
     out += ["", f"== {t['stalled_list'].format(n=figs['stalled_days'])}: {figs['stalled_count']} =="]
     stalled = figs["stalled"]
-    out += _table(["lead_id", t["rep"], t["stage"], t["idle"]],
-                  [[r["lead_id"], str(r["rep"] or "—"), str(r["stage"] or "—"), _num(r["idle_days"])]
-                   for r in stalled[:max_rows]])
+    stage_names = {st["key"]: st[name_key] for st in figs["stages"]}  # the stage's name, not its key
+    out += _table([t["lead_id"], t["rep"], t["stage"], t["idle"]],
+                  [[r["lead_id"], str(r["rep"] or "—"), stage_names.get(r["stage"], str(r["stage"] or "—")),
+                    fmt_days(r["idle_days"])] for r in stalled[:max_rows]])
     if figs["stalled_count"] > max_rows:
         out.append(t["more"].format(n=figs["stalled_count"] - max_rows))
     out += ["", f"{t['overdue']}: {figs['overdue_count']} · {t['past_close']}: {figs['past_expected_close_count']}"]

@@ -187,3 +187,51 @@ def test_mapping_editor_shows_no_empty_cell():
     assert profile.files[0].columns == {"客户": ["customer"]}
     assert _unescape(field_label("lead_id", "zh")) == "线索编号(lead_id)"
     assert field_label("lead_id", "en") == "Lead id (lead_id)"
+
+
+@pytest.mark.parametrize("lang, young, cycle", [
+    ("zh", "2024-06 批次的获取天数中位数为 25 天,短于全部成交线索的转化周期中位数 45 天", "周期中位数 —。"),
+    ("en", "The 2024-06 cohort's median age is 25 days, below the median cycle time of all won leads (45 days)",
+     "median cycle —."),
+])
+def test_trends_says_the_latest_period_is_still_young(messy_db, lang, young, cycle):
+    """Trends showed June 2024 (one lead, 25 days old, at 0% conversion) with no note, while the Overview and
+    the Review say when a cohort is younger than the median cycle; and its caption read "— 天"."""
+    at = _open("trends", {"lang": lang}, "zh-CN" if lang == "zh" else "en-US")
+    warnings = [_unescape(w.value) for w in at.warning]
+    assert any(young in w for w in warnings), warnings
+    captions = [_unescape(c.value) for c in at.caption]
+    assert any(cycle in c for c in captions) and not any("— 天" in c or "— days" in c for c in captions), captions
+
+
+def test_trends_does_not_call_a_mature_period_young(messy_db):
+    at = _open("trends", {"lang": "en", "from": "2024-03-01", "to": "2024-05-31"}, "en-US")
+    assert not [w.value for w in at.warning if "young" in w.value]
+
+
+@pytest.mark.parametrize("lang, expected", [("zh", "没有哪一组有至少 10 条线索"), ("en", "No group has 10 or more leads")])
+def test_forecast_says_why_the_win_curve_chart_is_blank(messy_db, lang, expected):
+    """8 leads in 3 sources: every curve is cut before it starts, and the chart was an empty frame with no word."""
+    at = _open("forecast", {"lang": lang}, "zh-CN" if lang == "zh" else "en-US")
+    assert any(expected in _unescape(i.value) for i in at.info), [i.value for i in at.info]
+
+
+def test_forecast_on_enough_leads_has_no_blank_chart_note(sample_db, app_env):
+    app_env(sample_db)
+    at = _open("forecast", {"lang": "en"}, "en-US")
+    assert not [i.value for i in at.info if "No group has" in _unescape(i.value)]
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("zh", "自动识别（A. 线索模板（每行一条线索）、B. 阶段日志（每行一次阶段进入））"),
+    ("en", "Detect automatically (A. "),
+])
+def test_detected_formats_in_the_format_box_read_in_file_order_and_one_language(empty_db, lang, expected):
+    """zh read "自动识别 (B. 阶段日志…, A. 线索模板…)": B before A, and English brackets and comma."""
+    at = new_app(query={"lang": lang}, locale="zh-CN" if lang == "zh" else "en-US")
+    at.run()
+    at.switch_page("app_pages/data.py").run()
+    _upload(at, messy_files())
+    shown = at.selectbox(key="fmt").options[0]
+    assert shown.startswith(expected), shown
+    assert shown.index("A. ") < shown.index("B. "), shown

@@ -89,3 +89,51 @@ def test_settings_stage_editor_names_kinds_and_shows_a_dash_for_no_value(sample_
     assert [o["value"] for o in options] == ["open", "won", "post_won"]
     captions = " ".join(c.value for c in at.caption)
     assert not re.search(r"open = |post_won", captions)
+
+
+def test_forecast_amounts_show_whole_yuan(sample_db, app_env):
+    # "Expected won amount" per stage read 89,738.463 (Streamlit's "localized" prints up to three decimals)
+    app_env(sample_db)
+    at = _open("forecast")
+    frames = [f.value for f in at.dataframe if "Expected won amount" in f.value.columns]
+    assert frames, [list(f.value.columns) for f in at.dataframe]
+    amounts = frames[0]["Expected won amount"].dropna()
+    assert len(amounts) and (amounts == amounts.round(0)).all(), list(amounts)
+
+
+def test_cycle_caption_joins_stages_with_chinese_punctuation(sample_db, app_env):
+    # the zh caption read 「线索获取」中位数 6.5 天（n=6，进行中 1）; 「初步筛选」…: an English "; " between Chinese clauses
+    app_env(sample_db)
+    captions = [c.value for c in _open("cycle", "zh").caption]
+    details = [c for c in captions if "中位数" in c and "进行中" in c]
+    assert details and "；" in details[0] and "; " not in details[0], details
+
+
+def test_forecast_triangle_caption_names_the_grain_in_lower_case(sample_db, app_env):
+    # en read "Each row is the leads acquired in one Month (...)"
+    app_env(sample_db)
+    captions = [c.value for c in _open("forecast", "en").caption]
+    triangle = [c for c in captions if c.startswith("Each row is the leads")]
+    assert triangle and "in one month" in triangle[0], triangle
+
+
+def test_trends_titles_name_the_grain_in_lower_case(sample_db, app_env):
+    # en read "Leads and won per Month", "Stage entries per Month", "12 periods (Month)"
+    app_env(sample_db)
+    at = _open("trends", "en")
+    titles = [title for title in _specs(at) if title]
+    assert "Leads and won per month" in titles and "Stage entries per month" in titles, titles
+    assert not [c.value for c in at.caption if "Month" in c.value]
+    assert "Stage entries per month" in [s.value for s in at.subheader]
+
+
+def test_losses_by_stage_use_the_overviews_word_for_the_same_count(sample_db, app_env):
+    # SPEC §8: leads lost with this as their furthest stage are 流失于此 / dropped; the Overview's table says
+    # so, the Loss page's stage table and chart said 流失 / Lost for the same numbers
+    app_env(sample_db)
+    for lang, word in (("zh", "流失于此"), ("en", "Dropped")):
+        at = _open("loss", lang)
+        frames = [f.value for f in at.dataframe if ("阶段" if lang == "zh" else "Stage") in f.value.columns]
+        assert frames and word in frames[0].columns, [list(f.columns) for f in frames]
+        spec = next(s for title, s in _specs(at).items() if title and ("按阶段" in title or "by stage" in title))
+        assert json.dumps(spec, ensure_ascii=False).count(f'"title": "{word}"') >= 1
