@@ -26,7 +26,7 @@ from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
 from funnel.store.lead_outcomes import LeadCounts, LeadOutcomes
-from funnel.store.snapshots import record_snapshots, stage_snapshot
+from funnel.store.snapshots import is_lead_import, record_snapshots, stage_snapshot
 
 Source = Path | tuple[str, bytes]
 
@@ -138,7 +138,7 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
             outcomes.record(staged["leads"], staged["events"], staged["activities"], _lead_select(),
                             _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id)
         _write_file(con, item, import_id, staged)
-        if len(item.leads):  # a lead import: what it said about its leads is kept (SPEC §7.2)
+        if len(item.leads) and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
             stage_snapshot(con, import_id, item.leads["lead_id"])
         rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
         con.execute(

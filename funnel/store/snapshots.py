@@ -57,6 +57,15 @@ def pair_sql() -> str:
               or a.expected_close is distinct from b.expected_close or a.rep is distinct from b.rep"""
 
 
+# SPEC §7.2: "an import of only events or a roster is not a lead import", even where a stage log names leads
+# the store did not know (they are written, but the stage log says nothing about their status or amount).
+NOT_LEAD_FORMATS = ("events", "roster")
+
+
+def is_lead_import(file_format: str) -> bool:
+    return file_format not in NOT_LEAD_FORMATS
+
+
 def stage_snapshot(con: duckdb.DuckDBPyConnection, import_id: str, lead_ids: pd.Series) -> None:
     """Right after a lead file was written (same transaction): hold what the store now says about each of its
     leads (``leads``: the file's values, a field it left empty keeping the stored one) in a temp table until
@@ -156,9 +165,9 @@ def ensure_snapshots(con: duckdb.DuckDBPyConnection) -> bool:
         return False
     latest = con.execute(
         """select i.import_id from imports i
-           where i.status = 'ok' and i.format not in ('events', 'roster')
+           where i.status = 'ok' and i.format not in (?, ?)
              and exists (select 1 from leads l where l.import_id = i.import_id)
-           order by i.started_at desc, i.import_id desc limit 1"""
+           order by i.started_at desc, i.import_id desc limit 1""", list(NOT_LEAD_FORMATS)
     ).fetchone()
     if latest is None:
         return False

@@ -190,3 +190,26 @@ def test_any_pair_equals_the_stored_diff_of_the_default_pair(con):
     far = upload_changes(con, ctx, ids[0], ids[2])
     # March -> May: L1 screening -> won (advanced, won); L2..L5 vanished; L6 appeared
     assert far["counts"]["vanished"] == 4 and far["counts"]["appeared"] == 1 and far["counts"]["won"] == 1
+
+
+def test_a_stage_log_naming_leads_is_not_a_lead_import(tmp_path):
+    """The messy template and its stage log imported together (as a new manager does through the file input):
+    the stage log names 3 leads, and the walk-through showed it offered as the "later" upload of a pair, with
+    5 leads "vanished". SPEC §7.2: an import of only events is not a lead import, so there is one lead import
+    (the template's 8 leads) and no pair to compare."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from messy_template import messy_files
+
+    from funnel.metrics.review_changes import default_pair
+    from funnel.store.loader import import_files
+
+    con = connect(None)
+    report = import_files(con, messy_files(), who="t")
+    assert {f.format for f in report.files} == {"template", "events"}
+    imports = lead_imports(con)
+    assert list(imports["file_name"]) == ["线索跟踪表-导出.xlsx"]
+    assert list(imports["leads"]) == [8]
+    assert default_pair(con)[0] is None
