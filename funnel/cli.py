@@ -109,9 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help=f"write the monthly report ({t('report.report_title', 'zh')})")
     add_source_and_filter(rep)
-    rep.add_argument("--period", required=True, help="2024-03 (month), 2024-Q1 (quarter) or 2024-W10 (week)")
+    rep.add_argument("--period", default=None,
+                     help="2024-03 (month), 2024-Q1 (quarter) or 2024-W10 (week); default: the last whole period "
+                          "of --grain before the as-of date, as the dashboard's download opens on")
     rep.add_argument("--grain", choices=("week", "month", "quarter"), default=None,
-                     help="period grain (default: from the --period spelling)")
+                     help="period grain (default: from the --period spelling, else month)")
     rep.add_argument("--lang", choices=("zh", "en"), default="zh")
     rep.add_argument("--out", type=Path, default=None, help="FILE.html, FILE.xlsx or FILE.pdf")
     lake = sub.add_parser("export-lake", help="write the base tables as Parquet (leads partitioned by "
@@ -397,11 +399,18 @@ def _cmd_report(args) -> int:
     from funnel.report import run_report
 
     con = _open_for_reading(args)
-    out = args.out or Path(f"lead-funnel-report-{args.period}.html")
     try:
         ctx = resolve_context(con, _filter(args), as_of=args.as_of, stalled_days=args.stalled_days,
                               skip_rule=args.skip_rule)
-        written = run_report(con, ctx, args.period, args.grain, args.lang, out)
+        period = args.period
+        if period is None:  # the last whole period, as the Overview's report download opens on
+            from funnel.periods import review_period
+
+            period = review_period(ctx.as_of, args.grain or "month").label
+            print(f"note: no --period given: the last whole {args.grain or 'month'} before the as-of date "
+                  f"{ctx.as_of}, {period}", file=sys.stderr)
+        out = args.out or Path(f"lead-funnel-report-{period}.html")
+        written = run_report(con, ctx, period, args.grain, args.lang, out)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_FAILED

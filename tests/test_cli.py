@@ -127,6 +127,20 @@ def test_report_writes_the_file(sample_db, tmp_path, capsys):
     assert out.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
+def test_report_without_period_takes_the_last_whole_month(sample_db, tmp_path, capsys, monkeypatch):
+    """Found on the walk: `report` without --period stopped with argparse's bare "required". It now takes the
+    period the Overview's download opens on: the last whole month before the as-of date. As-of 2024-06-14:
+    June has not ended, so May (2024-05); the file name and the stderr note say which."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["report", "--db", str(sample_db), "--as-of", "2024-06-14", "--lang", "en"]) == 0
+    captured = capsys.readouterr()
+    assert "2024-05" in captured.err and "last whole month" in captured.err
+    assert (tmp_path / "lead-funnel-report-2024-05.html").exists()
+    assert main(["report", "--db", str(sample_db), "--as-of", "2024-06-14", "--grain", "quarter",
+                 "--out", str(tmp_path / "q.html")]) == 0
+    assert "2024-Q1" in capsys.readouterr().err   # Q2 ends 2024-06-30, after the as-of date
+
+
 def test_python_dash_m_funnel_runs_as_a_process(tmp_path):
     done = subprocess.run([sys.executable, "-m", "funnel", "metrics", "--input", *SAMPLE_FILES, "--json"],
                           cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)

@@ -239,7 +239,7 @@ def _section_5(figs, lang: str) -> Section:
 _GENERIC_HEADERS = {
     "lead_id": "c_lead_id", "customer": "c_customer", "rep": "c_rep", "source": "c_source", "stage": "c_stage",
     "idle_days": "c_idle", "days_in_stage": "c_days_in_stage", "expected_days": "c_expected",
-    "expected_close": "c_expected_close", "days_past": "c_days_past", "lost": "c_lost", "count": "c_count",
+    "expected_close": "c_expected_close", "days_past": "c_days_past", "lost": "c_dropped", "count": "c_count",
     "share": "c_share", "dropped": "c_dropped", "leads": "c_leads", "reached": "c_reached",
     "last_activity_at": "c_last_activity", "entered_at": "c_entered_at", "overdue_days": "c_over",
     "loss_rate": "c_loss_rate", "top_reason": "c_top_reason",

@@ -281,3 +281,12 @@ def test_forecast_section_equals_the_metric_functions(store, report_zh):
     assert kpis["mae_model"].value == backtest_mae(backtest(store, ctx))["model"]
     assert {c.key for c in section.charts} >= {"cohort_triangle", "backtest"}
     assert [s.key for s in report_zh.sections][-2:] == ["forecast", "actions"]
+
+
+def test_loss_by_stage_counts_are_dropped_as_on_the_dashboard(report_zh, store):
+    """The leads lost at their furthest stage are 流失于此 / Dropped (SPEC §8), as on the Overview and the
+    Loss page; the report's table said 流失 / Lost (found on the walk)."""
+    english = build_report(store, M.resolve_context(store), period="2024-03", lang="en")
+    for report, word in ((report_zh, "流失于此"), (english, "Dropped")):
+        table = next(t for s in report.sections for t in s.tables if t.key == "loss_by_stage")
+        assert {c.key: c.header for c in table.columns}["lost"] == word
