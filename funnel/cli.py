@@ -164,9 +164,10 @@ def _print_import_report(report, out=None, lang: str = "en") -> None:
     """The import's outcome; with ``lang`` zh the notes, warnings and reasons in Chinese (funnel/messages.py),
     the count lines unchanged (tools read them)."""
     from funnel.messages import problem_text, translate
+    from funnel.text import en_plural
 
     out = out or sys.stdout  # looked up at call time, so a redirected stdout is honoured
-    say = (lambda text: translate(text, "zh")) if lang == "zh" else (lambda text: text)
+    say = (lambda text: translate(text, "zh")) if lang == "zh" else en_plural  # "1 lead had", not "1 leads had"
     for f in report.files:
         if f.skipped_unchanged:
             print(f"{f.file_name}: unchanged since its last import, skipped", file=out)

@@ -97,8 +97,8 @@ def zh_punct(text: str) -> str:
 _NOUNS = "lead|file|row|deal|period|rep|reason|interval|day|action|import"
 _ONE_NOUN = re.compile(rf"(?<![\d.,])\b1 ((?:more |open |lost |stalled |won |new |completed )?)({_NOUNS})s\b")
 _ONE_VERB = re.compile(rf"(?<![\d.,])\b(1 (?:(?:more |open |lost |stalled |won |new |completed )?)(?:{_NOUNS})) "
-                       r"(have|are|were)\b")
-_SINGULAR_VERB = {"have": "has", "are": "is", "were": "was"}
+                       r"(have|are|were|appear)\b")
+_SINGULAR_VERB = {"have": "has", "are": "is", "were": "was", "appear": "appears"}
 
 
 def en_plural(text: str) -> str:

@@ -141,6 +141,20 @@ def test_report_without_period_takes_the_last_whole_month(sample_db, tmp_path, c
     assert "2024-Q1" in capsys.readouterr().err   # Q2 ends 2024-06-30, after the as-of date
 
 
+def test_import_notes_count_one_lead_in_the_singular(tmp_path, capsys):
+    """Found on the walk: the messy template's import printed "1 leads had no acquisition date"."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from messy_template import messy_files
+
+    paths = []
+    for name, data in messy_files():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    main(["import", "--db", str(tmp_path / "m.duckdb"), *paths])
+    out = capsys.readouterr().out
+    assert "1 lead had no acquisition date" in out and "1 leads" not in out
+
+
 def test_python_dash_m_funnel_runs_as_a_process(tmp_path):
     done = subprocess.run([sys.executable, "-m", "funnel", "metrics", "--input", *SAMPLE_FILES, "--json"],
                           cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)

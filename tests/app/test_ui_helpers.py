@@ -137,6 +137,8 @@ def test_a_count_of_one_reads_in_the_singular():
 
     assert en_plural("1 open leads have an expected close date") == "1 open lead has an expected close date"
     assert en_plural("21 days, 1.5 days, 1 days, 0 leads") == "21 days, 1.5 days, 1 day, 0 leads"
+    assert en_plural("1 leads appear only in a stage log; 2 leads appear") == \
+        "1 lead appears only in a stage log; 2 leads appear"
     assert i18n.t("fu_past_close_caption", "en", n=1, as_of="2024-06-30") == \
         "1 open lead has an expected close date before 2024-06-30."
     assert i18n.t("fu_past_close_caption", "en", n=2, as_of="2024-06-30").startswith("2 open leads have")
