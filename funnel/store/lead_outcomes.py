@@ -12,6 +12,10 @@ stored rows are still the old ones:
 
 Several files of one import count each lead once, in its strongest outcome (new > changed > unchanged):
 ``LeadOutcomes`` accumulates the files in a temporary table and ``totals`` sums it up.
+
+While ``leads`` is still empty (a first import's first file) every lead the file names is new: its IDs are
+recorded without comparing its events and activities with the stored ones (``fast_empty=False`` compares
+anyway; the result is the same).
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ class LeadCounts:
 class LeadOutcomes:
     """One per import: ``record`` each file before writing it, ``totals`` at the end (drops the table)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, fast_empty: bool = True) -> None:
         self.con = con
+        self.fast_empty = fast_empty
         con.execute(f"create or replace temp table {_TABLE} (lead_id varchar, outcome tinyint)")
 
     def record(self, leads: pa.Table, events: pa.Table, activities: pa.Table,
@@ -48,6 +53,9 @@ class LeadOutcomes:
         """Outcome of each lead the file names (leads, events and activities), counted for this file
         (the loader's Arrow tables of the parsed frames)."""
         con = self.con
+        if self.fast_empty and not con.execute("select exists (select 1 from leads)").fetchall()[0][0]:
+            self._record_all_new(leads, events, activities)
+            return
         parts, params = [], []
         if len(leads):
             con.register("outcome_leads", leads)
@@ -90,6 +98,21 @@ class LeadOutcomes:
                     con.unregister(name)
                 except Exception:  # noqa: BLE001 - not registered for this file
                     pass
+
+    def _record_all_new(self, leads: pa.Table, events: pa.Table, activities: pa.Table) -> None:
+        """No lead stored yet: each distinct lead ID the file names is new (what ``record`` gives then)."""
+        tables = [(name, table) for name, table in (("outcome_leads", leads), ("outcome_events", events),
+                                                    ("outcome_activities", activities)) if len(table)]
+        if not tables:
+            return
+        try:
+            for name, table in tables:
+                self.con.register(name, table)
+            union = " union all ".join(f"select cast(lead_id as varchar) from {name}" for name, _ in tables)
+            self.con.execute(f"insert into {_TABLE} select lead_id, {NEW} from ({union}) u(lead_id) group by lead_id")
+        finally:
+            for name, _ in tables:
+                self.con.unregister(name)
 
     def totals(self) -> LeadCounts:
         rows = dict(self.con.execute(

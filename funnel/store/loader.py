@@ -6,6 +6,12 @@ the new file leaves empty keeps its stored value), adds stage events unique on (
 (a dated event supersedes an undated one for the same lead and stage), adds activities unique on
 (lead, at, content), upserts the roster, records rejects, warnings and the import runs, rebuilds the
 derived tables and gives the data a new version.
+
+A first import goes a shorter way: a statement whose de-duplication would compare the file with a stored table
+that is still empty (checked per file and per table, so the second file of one import takes the general way)
+inserts directly, de-duplicating only within the file (the same DISTINCT, and an undated event dropped where
+the file also dates it). ``fast_empty=False`` forces the general way (tests/store/test_first_import.py keeps
+both equal, table for table).
 """
 
 from __future__ import annotations
@@ -89,15 +95,17 @@ def import_files(
     fmt: str = "auto",
     who: str | None = None,
     max_bytes: int = 200 * 1024 * 1024,
+    fast_empty: bool = True,
 ) -> ImportReport:
     """Parse ``sources`` and write them in one transaction. Raises ImportError_ before writing anything
     when a file cannot be read; re-raises any database error after rolling back."""
     stages = load_stage_config(con)
     parsed = parse_files(sources, stages, mapping=mapping, fmt=fmt, max_bytes=max_bytes)
-    return write_parsed(con, parsed, who=who)
+    return write_parsed(con, parsed, who=who, fast_empty=fast_empty)
 
 
-def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: str | None = None) -> ImportReport:
+def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: str | None = None,
+                 fast_empty: bool = True) -> ImportReport:
     """Write already parsed files in one transaction (see the module docstring)."""
     who = who or _whoami()
     results: list[FileResult] = []
@@ -108,8 +116,9 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
         with write_transaction(con):
             # Read the known hashes inside the write lock: a file uploaded twice at once is written once.
             known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
-            outcomes = LeadOutcomes(con)
-            _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes)
+            outcomes = LeadOutcomes(con, fast_empty=fast_empty)
+            _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes,
+                       fast_empty=fast_empty)
             counts = outcomes.totals()
     finally:
         pa.default_memory_pool().release_unused()  # the Arrow copies handed to DuckDB: memory given back
@@ -117,7 +126,8 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
                         _concat(reject_frames, ("file_name", *REJECT_FIELDS)), notes, counts)
 
 
-def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes=None) -> None:
+def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes=None,
+               fast_empty: bool = True) -> None:
     """The body of write_parsed's one transaction (the caller holds it open)."""
     for item in parsed:
         if item.sha256 in known:
@@ -137,7 +147,7 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         if outcomes is not None:
             outcomes.record(staged["leads"], staged["events"], staged["activities"], _lead_select(),
                             _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id)
-        _write_file(con, item, import_id, staged)
+        _write_file(con, item, import_id, staged, fast_empty=fast_empty)
         if len(item.leads) and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
             stage_snapshot(con, import_id, item.leads["lead_id"])
         rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
@@ -201,39 +211,29 @@ def _lead_select() -> str:
 
 
 def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
-                staged: dict[str, pa.Table] | None = None) -> None:
+                staged: dict[str, pa.Table] | None = None, fast_empty: bool = True) -> None:
     staged = staged or {name: as_arrow(getattr(item, name)) for name in ("leads", "events", "activities", "roster")}
     if len(item.leads):
-        _write_leads(con, staged["leads"], import_id)
+        _write_leads(con, staged["leads"], import_id, fast_empty=fast_empty)
     if len(item.events):
         con.register("staged_events", staged["events"])
-        con.execute(
-            """insert into stage_events
-               select distinct cast(s.lead_id as varchar), cast(s.stage as varchar),
-                      cast(s.entered_at as timestamp), ?
-               from staged_events s
-               where not exists (select 1 from stage_events e where e.lead_id = cast(s.lead_id as varchar)
-                                 and e.stage = cast(s.stage as varchar)
-                                 and e.entered_at is not distinct from cast(s.entered_at as timestamp))""",
-            [import_id],
-        )
+        if fast_empty and is_empty(con, "stage_events"):
+            _insert_first_events(con, import_id)
+        else:
+            _insert_events(con, import_id)
         con.unregister("staged_events")
-        # A dated entry supersedes the undated one for the same lead and stage (SPEC §3, format A).
-        con.execute(
-            """delete from stage_events e where e.entered_at is null and exists (
-                   select 1 from stage_events d where d.lead_id = e.lead_id and d.stage = e.stage
-                   and d.entered_at is not null)"""
-        )
     if len(item.activities):
         con.register("staged_activities", staged["activities"])
+        # Nothing stored to compare with: the file's own duplicates are still removed by the DISTINCT.
+        stored = "" if fast_empty and is_empty(con, "activities") else \
+            """where not exists (select 1 from activities a where a.lead_id = cast(s.lead_id as varchar)
+                                 and a."at" is not distinct from cast(s."at" as timestamp)
+                                 and a.content is not distinct from cast(s.content as varchar))"""
         con.execute(
-            """insert into activities
+            f"""insert into activities
                select distinct cast(s.lead_id as varchar), cast(s."at" as timestamp), cast(s.content as varchar),
                       cast(s.feedback as varchar), cast(s.actor as varchar), ?
-               from staged_activities s
-               where not exists (select 1 from activities a where a.lead_id = cast(s.lead_id as varchar)
-                                 and a."at" is not distinct from cast(s."at" as timestamp)
-                                 and a.content is not distinct from cast(s.content as varchar))""",
+               from staged_activities s {stored}""",
             [import_id],
         )
         con.unregister("staged_activities")
@@ -269,12 +269,56 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
         con.unregister("staged_warnings")
 
 
-def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame | pa.Table, import_id: str) -> None:
+def _insert_events(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
+    """Add ``staged_events`` not stored yet, then let a dated entry supersede the undated one for the same lead
+    and stage (SPEC §3, format A)."""
+    con.execute(
+        """insert into stage_events
+           select distinct cast(s.lead_id as varchar), cast(s.stage as varchar),
+                  cast(s.entered_at as timestamp), ?
+           from staged_events s
+           where not exists (select 1 from stage_events e where e.lead_id = cast(s.lead_id as varchar)
+                             and e.stage = cast(s.stage as varchar)
+                             and e.entered_at is not distinct from cast(s.entered_at as timestamp))""",
+        [import_id],
+    )
+    con.execute(
+        """delete from stage_events e where e.entered_at is null and exists (
+               select 1 from stage_events d where d.lead_id = e.lead_id and d.stage = e.stage
+               and d.entered_at is not null)"""
+    )
+
+
+def _insert_first_events(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
+    """``_insert_events`` into an empty stage_events: the file's distinct events, less an undated one the file
+    also dates (what the general way's DELETE would remove), in one statement."""
+    con.execute(
+        """insert into stage_events
+           select distinct lead_id, stage, entered_at, ?
+           from (select cast(lead_id as varchar) as lead_id, cast(stage as varchar) as stage,
+                        cast(entered_at as timestamp) as entered_at from staged_events)
+           qualify entered_at is not null or count(entered_at) over (partition by lead_id, stage) = 0""",
+        [import_id],
+    )
+
+
+def is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """The store's ``table`` holds no row (yet, in this transaction): a first import's fast path may skip
+    comparing with it."""
+    return not con.execute(f"select exists (select 1 from {table})").fetchall()[0][0]
+
+
+def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame | pa.Table, import_id: str,
+                 fast_empty: bool = True) -> None:
     """Upsert by lead_id: a stored lead takes the file's non-empty fields (an empty one keeps the stored value)
     and the import_id; a new lead is inserted. Two bulk statements (UPDATE ... FROM, then INSERT of the new
     keys) instead of INSERT ... ON CONFLICT, which costs an index probe per row."""
     leads = as_arrow(leads)
     con.register("staged_leads", leads)
+    if fast_empty and is_empty(con, "leads"):  # nothing to update, every key new
+        con.execute(f"insert into leads select {_lead_select()} from staged_leads", [import_id])
+        con.unregister("staged_leads")
+        return
     # Fields the file leaves empty in every row would set each stored value to itself: left out.
     given = [c for c in _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM if has_value(leads, c)]
     columns = given + (["status"] if "status_reported" in given else [])
