@@ -305,6 +305,7 @@ def _insert_first_events(con: duckdb.DuckDBPyConnection, import_id: str) -> None
 def is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     """The store's ``table`` holds no row (yet, in this transaction): a first import's fast path may skip
     comparing with it."""
+    assert table in {"leads", "stage_events", "activities"}  # a fixed name, never a value (SQL text)
     return not con.execute(f"select exists (select 1 from {table})").fetchall()[0][0]
 
 

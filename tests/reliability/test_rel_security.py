@@ -257,6 +257,8 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/store/lake.py", "target"): "COPY TO cannot bind a path: a folder checked by backup._checked",
     ("funnel/store/loader.py", "_lead_select()"): "fixed column list",
     ("funnel/store/loader.py", "updates"): "fixed column list",
+    ("funnel/store/loader.py", "table"): "is_empty: the loader's own table names (leads, stage_events, activities)",
+    ("funnel/store/loader.py", "stored"): "the fixed NOT EXISTS clause of the module, or nothing",
     ("funnel/metrics/context.py", "_FACTS"): "fixed UNION of the module over fixed tables and columns",
     ("funnel/metrics/context.py", "c"): "column names of the module's _KINDS",
     ("funnel/metrics/context.py", "t"): "table names of the module's _KINDS",
@@ -268,6 +270,7 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/store/lead_outcomes.py", "differs"): "comparisons of columns from the loader's fixed column list",
     ("funnel/store/lead_outcomes.py", "lead_select"): "the loader's fixed column list (_lead_select)",
     ("funnel/store/lead_outcomes.py", "union"): "the module's own SELECTs joined",
+    ("funnel/store/lead_outcomes.py", "name"): "the module's fixed names of its registered Arrow tables",
     ("funnel/store/queries.py", "column"): "fixed column names in filter_options",
     ("funnel/store/queries.py", "where"): "FunnelFilter.where (placeholders only) or fixed 'true' / 'false'",
 }
