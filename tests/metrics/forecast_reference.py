@@ -8,49 +8,25 @@ one-day matrices P(u) = I + ΔA(u) and the products P(a+1) … P(a+H), one per d
 leads (``funnel.metrics.aalen_johansen``). The states of a lead come from ``funnel.metrics.lifecycle``
 (the close-date and state-at-a-date rules of §7, shared with the Review).
 
-Functions: ``stage_model`` (fit), ``forecast`` (JSON key ``forecast``), ``forecast_leads`` (the open leads
-with their probability), ``backtest`` (6 periods) and ``backtest_mae``.
+Only what differs from funnel/metrics/forecast.py is here: ``stage_model`` (the fit), ``_open_groups`` (the open
+leads at a cut-off) and ``backtest``; the model type, the states, the probabilities and the periods are
+imported from it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from funnel.metrics._common import attribute_where, fetch_rows
-from funnel.metrics.aalen_johansen import interval80, transition_matrices, win_probabilities
+from funnel.metrics.aalen_johansen import interval80, transition_matrices
 from funnel.metrics.context import MetricContext
+from funnel.metrics.forecast import (BACKTEST_PERIODS, StageModel, _group_probabilities, backtest_periods,
+                                     model_states)
 from funnel.metrics.lifecycle import state_changes_sql, states_at_sql
-from funnel.metrics.trends import next_period, period_label, period_start, previous_period
-
-HORIZONS_DAYS = (30, 60, 90)
-BACKTEST_PERIODS = 6
-
-
-@dataclass(frozen=True)
-class StageModel:
-    """A fitted stage model: ``states`` (stage keys, then "won", "lost"), ``matrices`` (U, m, m) with
-    P(u) at index u (index 0 unused), ``wins_seen`` (transitions into won the fit saw) and ``leads``."""
-
-    states: tuple[str, ...]
-    matrices: np.ndarray
-    wins_seen: int
-    leads: int
-
-    @property
-    def won_index(self) -> int:
-        return len(self.states) - 2
-
-
-def model_states(ctx: MetricContext) -> tuple[str, ...]:
-    """The states of the stage model: each configured stage before the won stage, then won, lost."""
-    keys = ctx.stages.keys
-    won_rank = keys.index(ctx.stages.won_stage.key) + 1
-    return tuple(keys[: won_rank - 1]) + ("won", "lost")
+from funnel.periods import period_label, previous_period
 
 
 def _state_index(ctx: MetricContext, state: str = "state", rank: str = "stage_rank") -> str:
@@ -129,112 +105,6 @@ def _open_groups(con, ctx: MetricContext, day: dt.date) -> pd.DataFrame:
         from src where state = 'open' group by all order by all""", [day])
 
 
-def _group_probabilities(model: StageModel, groups: pd.DataFrame, horizons) -> np.ndarray:
-    """p per (group row, horizon): the won probability of a lead in the row's state and age."""
-    if groups.empty:
-        return np.zeros((0, len(horizons)))
-    ages = groups["age"].to_numpy(np.int64)
-    distinct, where = np.unique(ages, return_inverse=True)
-    probs = win_probabilities(model.matrices, distinct, horizons, model.won_index)
-    return probs[where, :, groups["st"].to_numpy(np.int64)]
-
-
-def undated_open(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> int:
-    """Open leads passing the attribute filters whose acquisition date is unknown (never forecast)."""
-    where, params = attribute_where(ctx)
-    return int(con.execute(
-        f"select count(*) from lead_facts f where {where} and f.acquired_at is null "
-        "and f.status in ('untouched', 'active')", params).fetchone()[0])
-
-
-def forecast(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=HORIZONS_DAYS,
-             model: StageModel | None = None) -> list[dict]:
-    """The JSON key ``forecast``: for each horizon H, the wins today's open pipeline brings within H days.
-
-    [{"horizon_days", "expected_wins" (Σp), "low", "high" (80%: Σp ± 1.2816·sqrt(Σp(1−p)), clipped to
-    [0, open leads]), "expected_amount" (Σ p·amount, missing amount 0), "open_leads", "undated" (open
-    leads without an acquisition date, not forecast), "wins_seen" (transitions into won the model saw),
-    "by_stage": [{"stage", "open_leads", "expected_wins", "expected_amount"}] (one per state stage, in
-    order, zeros included)}]. p = [P(a+1) … P(a+H)]_{s, won} for a lead in state s at age a at the as-of.
-    """
-    model = model or stage_model(con, ctx)
-    groups = _open_groups(con, ctx, ctx.as_of)
-    probs = _group_probabilities(model, groups, horizons)
-    undated = undated_open(con, ctx)
-    n = groups["n"].to_numpy(np.float64) if len(groups) else np.zeros(0)
-    amount = groups["amount"].to_numpy(np.float64) if len(groups) else np.zeros(0)
-    st = groups["st"].to_numpy(np.int64) if len(groups) else np.zeros(0, dtype=np.int64)
-    open_leads = int(n.sum())
-    stage_keys = model.states[:-2]
-    out = []
-    for j, horizon in enumerate(horizons):
-        p = probs[:, j] if len(groups) else np.zeros(0)
-        # Σ over leads of p·amount: a group's amount is the sum over its leads, all with the same p
-        expected = float((n * p).sum())
-        low, high = interval80(expected, float((n * p * (1 - p)).sum()), open_leads)
-        by_stage = [{"stage": key, "open_leads": int(n[st == i].sum()), "expected_wins": float((n * p)[st == i].sum()),
-                     "expected_amount": float((amount * p)[st == i].sum())} for i, key in enumerate(stage_keys)]
-        out.append({"horizon_days": int(horizon), "expected_wins": expected, "low": low, "high": high,
-                    "expected_amount": float((amount * p).sum()), "open_leads": open_leads, "undated": undated,
-                    "wins_seen": model.wins_seen, "by_stage": by_stage})
-    return out
-
-
-def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=HORIZONS_DAYS,
-                   limit: int | None = None, model: StageModel | None = None) -> pd.DataFrame:
-    """Today's open leads with their probability of being won within each horizon, most likely first.
-
-    One row per open lead: lead_id, source, rep, stage (the model state's stage key), age_days, amount,
-    p_30, p_60, p_90 (one column per horizon), expected_amount_<last horizon> (p·amount). The per-lead
-    probabilities are joined in DuckDB from the per-(state, age) table (no per-lead Python loop).
-    """
-    model = model or stage_model(con, ctx)
-    groups = _open_groups(con, ctx, ctx.as_of)
-    probs = _group_probabilities(model, groups, horizons)
-    cols = [f"p_{h}" for h in horizons]
-    last = horizons[-1]
-    columns = ["lead_id", "source", "rep", "stage", "age_days", "amount", *cols, f"expected_amount_{last}"]
-    if groups.empty:
-        return pd.DataFrame(columns=columns)
-    lists = [groups["st"].astype(int).tolist(), groups["age"].astype(int).tolist()]
-    lists += [probs[:, j].tolist() for j in range(len(horizons))]
-    unnest = ", ".join(f"unnest(?) as {c}" for c in ["st", "age", *cols])
-    keys = list(model.states[:-2])
-    sql, inner = states_at_sql(ctx, ctx.as_of)
-    outer = f"""
-        , p as (select {unnest}),
-        o as (select lead_key, lead_id, {_state_index(ctx)} as st,
-                     date_diff('day', acquired_on, cast(? as date)) as age, amount
-              from src where state = 'open')
-        select o.lead_id, f.source, f.rep, list_extract(?, o.st + 1) as stage, o.age as age_days, o.amount,
-               {", ".join(f"p.{c}" for c in cols)}, p.p_{last} * coalesce(o.amount, 0) as expected_amount_{last}
-        from o join p using (st, age) join lead_facts f on f.lead_key = o.lead_key
-        order by p.p_{last} desc, o.lead_id {"limit " + str(int(limit)) if limit else ""}"""
-    params = [*lists, ctx.as_of, keys]
-    if isinstance(inner, dict):
-        named = dict(inner)
-        text = outer
-        for i, value in enumerate(params):
-            named[f"o{i}"] = value
-            text = text.replace("?", f"$o{i}", 1)
-        frame = con.execute(f"with src as ({sql}) {text}", named).df()
-    else:
-        frame = con.execute(f"with src as ({sql}) {outer}", [*inner, *params]).df()
-    return frame[columns]
-
-
-def backtest_periods(ctx: MetricContext, n: int = BACKTEST_PERIODS) -> list[tuple[dt.date, dt.date]]:
-    """The ``n`` whole periods (ctx.grain) ending on or before the as-of date, oldest first: (start, end)."""
-    start = period_start(ctx.as_of, ctx.grain)
-    if next_period(start, ctx.grain) - dt.timedelta(days=1) > ctx.as_of:
-        start = previous_period(start, ctx.grain)
-    out = []
-    for _ in range(n):
-        out.append((start, next_period(start, ctx.grain) - dt.timedelta(days=1)))
-        start = previous_period(start, ctx.grain)
-    return out[::-1]
-
-
 def _actual(con, ctx: MetricContext, start: dt.date, end: dt.date) -> int:
     """Leads open at the end of start−1 whose status is won with close date in start … end."""
     frame = _query(con, states_at_sql(ctx, start - dt.timedelta(days=1)), """
@@ -279,13 +149,3 @@ def backtest(con: duckdb.DuckDBPyConnection, ctx: MetricContext, n: int = BACKTE
                                        "high", "actual", "naive", "wins_seen", "too_little_history"])
 
 
-def backtest_mae(frame: pd.DataFrame) -> dict:
-    """The JSON key ``backtest_mae``: {"model", "naive", "periods"}: mean |forecast − actual| and mean
-    |naive − actual| over the periods with enough history (None when there are none)."""
-    usable = frame[~frame["too_little_history"].astype(bool)] if len(frame) else frame
-    if usable.empty:
-        return {"model": None, "naive": None, "periods": 0}
-    actual = usable["actual"].to_numpy(np.float64)
-    return {"model": float(np.abs(usable["forecast"].to_numpy(np.float64) - actual).mean()),
-            "naive": float(np.abs(usable["naive"].to_numpy(np.float64) - actual).mean()),
-            "periods": int(len(usable))}
