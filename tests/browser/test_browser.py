@@ -7,6 +7,7 @@ $LEAD_FUNNEL_SCREENSHOTS or tests/browser/screenshots/ (gitignored). The server'
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -41,6 +42,39 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def _streamlit_server(env: dict, port: int, log_path: Path):
+    """``streamlit run app.py`` on 127.0.0.1:port with ``env``, its output in log_path; yields (base URL,
+    log_path, process) once /_stcore/health answers, and stops it afterwards."""
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    try:
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+            if proc.poll() is not None:
+                break
+        else:
+            pytest.fail("server did not become healthy:\n" + log_path.read_text())
+        yield base, log_path, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from funnel.store.bootstrap import sample_files
@@ -52,33 +86,8 @@ def server(tmp_path_factory):
     port = _free_port()
     env = dict(os.environ, LEAD_FUNNEL_DB=str(tmp / "browser.duckdb"), LEAD_FUNNEL_SHARED_DIR=str(tmp / "shared"))
     env.pop("LEAD_FUNNEL_NO_SAMPLE", None)
-    log_path = tmp / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.terminate()
-        pytest.fail("server did not become healthy:\n" + log_path.read_text())
-    yield {"base": base, "log": log_path, "proc": proc}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with _streamlit_server(env, port, tmp / "server.log") as (base, log_path, proc):
+        yield {"base": base, "log": log_path, "proc": proc}
 
 
 @pytest.fixture(scope="module")
@@ -272,33 +281,8 @@ def fresh_server(tmp_path):
     port = _port_in_range()
     env = dict(os.environ, LEAD_FUNNEL_DB=str(tmp_path / "fresh.duckdb"), LEAD_FUNNEL_SHARED_DIR=str(tmp_path / "shared"),
                LEAD_FUNNEL_NO_SAMPLE="1")
-    log_path = tmp_path / "server.log"
-    log = open(log_path, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-        if proc.poll() is not None:
-            break
-    else:
-        proc.terminate()
-        pytest.fail("server did not become healthy:\n" + log_path.read_text())
-    yield {"base": base, "log": log_path, "dir": tmp_path}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with _streamlit_server(env, port, tmp_path / "server.log") as (base, log_path, _proc):
+        yield {"base": base, "log": log_path, "dir": tmp_path}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
