@@ -35,7 +35,7 @@ tiles = (
     ("kpi_won", "won", fmt_num, "count"),
     ("kpi_conversion", "overall_conversion", fmt_pct, "ratio"),
     ("kpi_win_rate", "win_rate", fmt_pct, "ratio"),
-    ("kpi_cycle", "median_cycle_days", lambda x: f"{fmt_days(x)} {'天' if lang == 'zh' else 'd'}"
+    ("kpi_cycle", "median_cycle_days", lambda x: f"{fmt_days(x)} {t('days_unit', lang)}"
      if x is not None else fmt_days(x), "days"),
 )
 columns = st.columns(len(tiles))
@@ -43,7 +43,9 @@ for column, (label_key, key, fmt, kind) in zip(columns, tiles):
     # no arrow against a window the data does not cover; for a young cohort only the lead count compares
     show = bool(cmp and cmp.get("comparable")) and (key == "leads" or not young)
     delta = _widgets.delta_text(cmp, key, kind) if show else None
-    column.metric(t(label_key, lang), fmt(cur.get(key)), delta=delta, border=True,
+    # an undefined figure ("—") says why on hover: nothing in the window is closed (win rate) or won (cycle)
+    why = t(f"{label_key}_none", lang) if cur.get(key) is None and key in ("win_rate", "median_cycle_days") else None
+    column.metric(t(label_key, lang), fmt(cur.get(key)), delta=delta, border=True, help=why,
                   delta_color="inverse" if kind == "days" else "normal")
 if cmp:
     previous = cmp["previous"]["period"]

@@ -19,7 +19,7 @@ v = _page.page_header("page_trends")
 _page.require_data(v)
 lang = v.lang
 grain = grain_word(v.ctx.grain, lang)
-grain = grain if lang == "zh" else grain.lower()  # mid-sentence: "Leads and won per month", as on the Overview
+grain = grain if lang == "zh" else grain.lower()  # mid-sentence: "Leads and conversion per month", as on the Overview
 
 trend = _store.metric(trends)
 if trend.empty:

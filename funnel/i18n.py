@@ -167,6 +167,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "kpi_conversion": ("整体转化率", "Overall conversion"),
     "kpi_win_rate": ("赢单率", "Win rate"),
     "kpi_cycle": ("转化周期中位数", "Median cycle"),
+    "kpi_win_rate_none": ("这段时间获取的线索还没有成交或流失的，所以还没有赢单率。",
+                          "No lead acquired in this window is won or lost yet, so there is no win rate."),
+    "kpi_cycle_none": ("这段时间获取的线索还没有成交的，所以还没有转化周期。",
+                       "No lead acquired in this window is won yet, so there is no cycle time."),
     "kpi_window_period": ("核心指标：{period} 获取的线索（截至日期 {as_of} 之前最后一个完整的{grain}），箭头对比上一{grain} {previous}。"
                           "下方漏斗与表格为筛选范围内的全部线索。",
                           "Tiles: leads acquired in {period}, the last whole {grain} before the as-of date {as_of}; "
@@ -332,7 +336,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "fu_first_rows": ("下表列出最紧急的 {shown} 条（共 {total} 条）；下载文件包含全部。",
                       "The table lists the {shown} most urgent of {total}; the download holds them all."),
     # trends page
-    "trend_leads_title": ("每{grain}新增线索与成交", "Leads and won per {grain}"),
+    "trend_leads_title": ("每{grain}新增线索与转化率", "Leads and conversion per {grain}"),
     "trend_conversion_title": ("每{grain}转化率", "Conversion per {grain}"),
     "trend_cycle_title": ("每{grain}转化周期中位数", "Median cycle per {grain}"),
     "trend_entries_title": ("每{grain}各阶段进入次数", "Stage entries per {grain}"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from app_helpers import new_app
 
@@ -122,7 +123,7 @@ def test_trends_titles_name_the_grain_in_lower_case(sample_db, app_env):
     app_env(sample_db)
     at = _open("trends", "en")
     titles = [title for title in _specs(at) if title]
-    assert "Leads and won per month" in titles and "Stage entries per month" in titles, titles
+    assert "Leads and conversion per month" in titles and "Stage entries per month" in titles, titles
     assert not [c.value for c in at.caption if "Month" in c.value]
     assert "Stage entries per month" in [s.value for s in at.subheader]
 
@@ -137,3 +138,35 @@ def test_losses_by_stage_use_the_overviews_word_for_the_same_count(sample_db, ap
         assert frames and word in frames[0].columns, [list(f.columns) for f in frames]
         spec = next(s for title, s in _specs(at).items() if title and ("按阶段" in title or "by stage" in title))
         assert json.dumps(spec, ensure_ascii=False).count(f'"title": "{word}"') >= 1
+
+
+def test_undefined_tiles_say_why_on_hover(tmp_path, app_env):
+    # Two leads acquired in May 2024, both still open (as-of 2024-06-01 from the data): May is the last whole
+    # period, nothing in it is won or lost, so win rate and median cycle are undefined ("—"). The tile used to
+    # show a bare dash; now its help text says why. The defined tiles keep no help text.
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
+    from ingest_helpers import SEED_ROW, TEMPLATE_HEADER, csv_text
+
+    from funnel.store.db import connect
+    from funnel.store.loader import import_files
+
+    rows = [TEMPLATE_HEADER]
+    for n, day in ((1, "2024-05-03"), (2, "2024-05-20")):
+        row = list(SEED_ROW)
+        row[0], row[5], row[6], row[7], row[11] = f"L-{n}", day, "初步筛选", "2024-06-01", ""
+        rows.append(row)
+    sheet = tmp_path / "leads.csv"
+    sheet.write_text(csv_text(rows), encoding="utf-8")
+    db = tmp_path / "open.duckdb"
+    con = connect(db)
+    import_files(con, [sheet], who="test")
+    con.close()
+    app_env(db, no_sample=True)
+    for lang, words in (("en", "won or lost yet"), ("zh", "还没有成交或流失")):
+        tiles = {m.label: m for m in _open("overview", lang).metric}
+        win_rate = tiles["Win rate" if lang == "en" else "赢单率"]
+        assert win_rate.value == "—" and words in win_rate.help, (win_rate.value, win_rate.help)
+        leads = tiles["Leads" if lang == "en" else "线索数"]
+        assert leads.value == "2" and not leads.help
