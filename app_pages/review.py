@@ -17,14 +17,14 @@ import streamlit as st
 
 from funnel import metrics as M
 from funnel import review_charts as rc
-from funnel.formats import fmt_days, fmt_num, fmt_pct
+from funnel.formats import fmt_days, fmt_num
 from funnel.i18n import t
 from funnel.metrics.review_changes import GROUPS, lead_import_list
 from funnel.metrics.review import last_whole_period
 from funnel.metrics.review_period import review_period
 from funnel.metrics.trends import next_period, period_label, period_start
 from funnel.periods import parse_period
-from funnel.review_text import attribution_sentence, mix_sentence, young_sentence
+from funnel.review_text import attribution_sentence, factor_value, mix_sentence, young_sentence
 from app_pages import _page, _sidebar, _store, _widgets
 
 LIST_ROWS = 1_000
@@ -212,15 +212,10 @@ _widgets.caption(t("rv_ages", lang, age=fmt_days(a["median_age_days"]),
                    age_previous=fmt_days(a["median_age_days_previous"])))
 
 
-def factor_value(f: dict, value: float) -> str:
-    """N as a count, a step conversion as a percentage."""
-    return fmt_num(value) if f["factor"] == "leads" else fmt_pct(value)
-
-
 factors = pd.DataFrame({t("rv_factor", lang): [rc.factor_label(f, stage_names, lang) for f in a["factors"]],
                         t("rv_before", lang): [factor_value(f, f["before"]) for f in a["factors"]],
                         t("rv_after", lang): [factor_value(f, f["after"]) for f in a["factors"]],
-                        t("rv_contribution", lang): [round(f["contribution"], 2) for f in a["factors"]]})
+                        t("rv_contribution", lang): [round(f["contribution"], 1) for f in a["factors"]]})
 _widgets.table(factors, key="rv_factor_table")
 options = [(f"{t('rv_cohort', lang)} {a['period']}", int(a["leads"]), {"period": period_day}),
            (f"{t('rv_cohort', lang)} {a['period']} · {t('rv_reached_won', lang)}", int(a["reached_won"]),
@@ -254,8 +249,8 @@ else:
                 t("rv_after", lang): [m["leads"] for m in rows],
                 conv_before: [m["conversion_previous"] for m in rows],
                 conv_after: [m["conversion"] for m in rows],
-                f"{t('rv_mix', lang)}{unit_pp}": [round(m["mix"] * 100, 2) for m in rows],
-                f"{t('rv_rate', lang)}{unit_pp}": [round(m["rate"] * 100, 2) for m in rows]})
+                f"{t('rv_mix', lang)}{unit_pp}": [round(m["mix"] * 100, 1) for m in rows],
+                f"{t('rv_rate', lang)}{unit_pp}": [round(m["rate"] * 100, 1) for m in rows]})
             # only the two conversion columns are ratios: "转化率（个百分点）" (the rate term) is already in pp
             pct = {c: _widgets.pct_column(c) for c in (conv_before, conv_after)}
             _widgets.table(shown, key=f"rv_mix_table_{dim}", column_config=pct)

@@ -96,10 +96,17 @@ def movement_heat_table(b: dict, stage_names: dict[str, str], lang: str = "zh", 
     return _configure(chart, lang)
 
 
-def factor_label(factor: dict, stage_names: dict[str, str], lang: str) -> str:
-    """'线索量' / 'volume' for N, '初步筛选→需求深度挖掘' for the step into a stage."""
+def as_heading(text: str) -> str:
+    """A chart or table label starts with a capital ('volume' -> 'Volume'); Chinese is unchanged. The catalog
+    keeps the lower-case word because the sentences use it mid-sentence."""
+    return text[:1].upper() + text[1:]
+
+
+def factor_label(factor: dict, stage_names: dict[str, str], lang: str, heading: bool = True) -> str:
+    """'线索量' / 'Volume' for N ('volume' with ``heading=False``, inside a sentence), '初步筛选→需求深度挖掘'
+    for the step into a stage."""
     if factor["factor"] == "leads":
-        return word("volume", lang)
+        return as_heading(word("volume", lang)) if heading else word("volume", lang)
     frm = stage_names.get(factor.get("from_stage") or "", factor.get("from_stage") or "?")
     return f"{frm}→{stage_names.get(factor['factor'], factor['factor'])}"
 
@@ -118,7 +125,7 @@ def attribution_bars(a: dict, stage_names: dict[str, str], lang: str = "zh", tit
     bars = base.mark_bar().encode(
         y=y, x=x, color=alt.Color("_sign:N", legend=None, scale=alt.Scale(domain=["up", "down"],
                                                                           range=[PALETTE["good"], PALETTE["accent"]])),
-        tooltip=[alt.Tooltip("_factor:N", title=word("factor", lang)), alt.Tooltip("value:Q", format="+,.2f")])
+        tooltip=[alt.Tooltip("_factor:N", title=word("factor", lang)), alt.Tooltip("value:Q", format="+,.1f")])
     text = base.mark_text(fontSize=12, dx=alt.expr("datum.value >= 0 ? 6 : -6"),
                           align=alt.expr("datum.value >= 0 ? 'left' : 'right'")).encode(y=y, x=x, text="_label:N")
     zero = alt.Chart(pd.DataFrame({"z": [0]})).mark_rule(color=PALETTE["muted"]).encode(x="z:Q")
@@ -138,7 +145,7 @@ def mix_rate_bars(mix: list[dict], lang: str = "zh", segment_by: str = "source",
     for m in rows:
         name = t("unspecified", lang) if m["segment"] is None else str(m["segment"])
         for term in ("mix", "rate"):
-            data.append({"_segment": name, "_term": word(term, lang), "value": float(m[term]) * 100})
+            data.append({"_segment": name, "_term": as_heading(word(term, lang)), "value": float(m[term]) * 100})
     df = pd.DataFrame(data, columns=["_segment", "_term", "value"])
     order = list(dict.fromkeys(df["_segment"]))
     # At least +-1 pp on the axis: with every term 0 the scale collapsed and its one tick read "0.000000".
@@ -150,6 +157,6 @@ def mix_rate_bars(mix: list[dict], lang: str = "zh", segment_by: str = "source",
                 axis=alt.Axis(format="+,.1~f")),
         color=alt.Color("_term:N", title=None, scale=alt.Scale(range=[PALETTE["bar"], PALETTE["line"]])),
         tooltip=[alt.Tooltip("_segment:N", title=word("segment", lang)), alt.Tooltip("_term:N"),
-                 alt.Tooltip("value:Q", format="+.2f")],
+                 alt.Tooltip("value:Q", format="+.1f")],
     ).properties(title=title or word("mix_title", lang), width=420, height=max(120, 46 * len(order)))
     return _configure(chart, lang)

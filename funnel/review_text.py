@@ -3,7 +3,7 @@ note. Used by the Review page and the report, so both say the same words."""
 
 from __future__ import annotations
 
-from funnel.formats import fmt_days, fmt_pct
+from funnel.formats import fmt_days, fmt_num, fmt_pct
 from funnel.i18n import t
 from funnel.review_charts import factor_label, word
 
@@ -22,12 +22,18 @@ def attribution_sentence(a: dict, stage_names: dict[str, str], lang: str = "zh")
     that round to ±0.0 left out)."""
     delta = a["won"] - a["won_previous"]
     factors = sorted(a.get("factors", []), key=lambda f: -abs(f["contribution"]))
-    terms = [f"{factor_label(f, stage_names, lang)} {_signed(f['contribution'])}" for f in factors
+    terms = [f"{factor_label(f, stage_names, lang, heading=False)} {_signed(f['contribution'])}" for f in factors
              if abs(f["contribution"]) >= 0.05]
     sep = "，" if lang == "zh" else ", "
     delta_text = (f"{delta:+,.0f}" if abs(delta - round(delta)) < 0.05 else f"{delta:+,.1f}").replace("-", "−")
     return t("rv_attr_sentence", lang, before=_num(a["won_previous"]), after=_num(a["won"]), delta=delta_text,
              terms=sep.join(terms) if terms else t("rv_attr_no_factor", lang))
+
+
+def factor_value(factor: dict, value: float) -> str:
+    """A factor's before / after value as the table shows it: N as a count, a step conversion as a percentage
+    (one column holds both, so it is text)."""
+    return fmt_num(value) if factor["factor"] == "leads" else fmt_pct(value)
 
 
 def mix_sentence(a: dict, segment_by: str, lang: str = "zh") -> str | None:

@@ -12,7 +12,7 @@ from funnel.metrics.review_bridge import bridge
 from funnel.metrics.review_changes import GROUPS, upload_changes
 from funnel.report.labels import L
 from funnel.report.model import ChartItem, Column, Kpi, Section, Table
-from funnel.review_text import attribution_sentence, mix_sentence, young_sentence
+from funnel.review_text import attribution_sentence, factor_value, mix_sentence, young_sentence
 
 BUCKETS = ("open_start", "new", "won", "lost", "open_end")
 
@@ -92,11 +92,11 @@ def _attribution_section(con, ctx, period_start, lang, names) -> Section:
     charts = [ChartItem("attribution", title, rc.attribution_bars(a, names, lang))]
     if any(m["segment_by"] == "source" for m in a["mix"]):
         charts.append(ChartItem("mix_source", t("rv_mix_title", lang), rc.mix_rate_bars(a["mix"], lang, "source")))
-    factor_rows = [{"factor": rc.factor_label(f, names, lang), "before": f["before"], "after": f["after"],
-                    "contribution": f["contribution"]} for f in a["factors"]]
+    factor_rows = [{"factor": rc.factor_label(f, names, lang), "before": factor_value(f, f["before"]),
+                    "after": factor_value(f, f["after"]), "contribution": f["contribution"]} for f in a["factors"]]
     factors = Table("attribution_factors", title, [
-        Column("factor", t("rv_factor", lang)), Column("before", t("rv_before", lang), "num"),
-        Column("after", t("rv_after", lang), "num"), Column("contribution", t("rv_contribution", lang), "num")],
+        Column("factor", t("rv_factor", lang)), Column("before", t("rv_before", lang)),
+        Column("after", t("rv_after", lang)), Column("contribution", t("rv_contribution", lang), "num")],
         factor_rows)
     none = t("unspecified", lang)
     mix_rows = [{"dim": t(m["segment_by"] + "s", lang), "segment": none if m["segment"] is None else m["segment"],

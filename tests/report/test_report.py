@@ -267,7 +267,14 @@ def test_review_sections_are_the_review_functions(store, report_zh):
     assert kpis["won_w"] == (a["won"], a["won_previous"])
     rows = report_zh.section("review_attribution").tables[0].rows
     assert [r["contribution"] for r in rows] == [f["contribution"] for f in a["factors"]]
+    # before / after hold N (a count) and step conversions (ratios) in one column: the ratios read as
+    # percentages, as on the Review page (they were formatted as days: 0.512 -> "0.5")
+    for row, f in zip(rows, a["factors"]):
+        want = f"{f['before'] * 100:.1f}%" if f["factor"] != "leads" else f"{round(f['before']):,}"
+        assert row["before"] == want or (f["before"] is None and row["before"] == "—"), (row, f)
     assert [s.number for s in report_zh.sections] == list(range(1, len(SECTIONS) + 1))
+
+
 def test_forecast_section_equals_the_metric_functions(store, report_zh):
     from funnel.metrics.forecast import backtest, backtest_mae, forecast
     from funnel.metrics.win_curve import win_curve_summary
