@@ -131,7 +131,7 @@ def test_period_after_the_as_of_date(build):
 def test_identities_on_random_data(seed):
     from funnel.metrics import resolve_context
     from funnel.store.db import connect
-    Builder = _builder_class()
+    from tests.metrics.conftest import Builder
 
     con = connect(None)
     try:
@@ -156,15 +156,3 @@ def test_identities_on_random_data(seed):
                 assert total == pytest.approx(out["conversion_change"], abs=1e-12)
     finally:
         con.close()
-
-
-def _builder_class():
-    """tests/metrics/conftest.py's Builder, loaded by path (a bare ``import conftest`` may find another
-    folder's conftest when the whole suite runs)."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location("_metrics_conftest", Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Builder

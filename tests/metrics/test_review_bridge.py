@@ -110,7 +110,7 @@ def test_same_day_entries_take_the_higher_stage_and_post_won_counts_as_won(build
 
 
 def random_store(seed: int):
-    Builder = _builder_class()
+    from tests.metrics.conftest import Builder
     from funnel.store.db import connect
 
     con = connect(None)
@@ -203,15 +203,3 @@ def test_two_day_states_equal_the_shared_state_rule(seed, day):
         assert sorted(mine) == sorted(shared)
     finally:
         con.close()
-
-
-def _builder_class():
-    """tests/metrics/conftest.py's Builder, loaded by path (a bare ``import conftest`` may find another
-    folder's conftest when the whole suite runs)."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location("_metrics_conftest", Path(__file__).with_name("conftest.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Builder
