@@ -175,3 +175,19 @@ def bilingual(text: object, lang: str) -> str:
         zh, _, en = value.partition(" / ")
         return zh if lang == "zh" else en
     return value
+
+
+def uploader_words(lang: str, mb: int, types: str) -> None:
+    """Streamlit draws the file uploader's own button ("Upload") and hint ("50MB per file • CSV, ...") in
+    English whatever the page language, and offers no parameter for them (streamlit#13500). This style swaps
+    both texts for the catalog's, through CSS: the English text is kept in the page at size 0 (screen
+    readers still read the button's aria name), the catalog's text is drawn after it."""
+    button = t("upload_button", lang).replace('"', "")
+    hint = t("upload_hint", lang, mb=mb, types=types).replace('"', "")
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
+{zone} [data-testid="stMarkdownContainer"] p::after {{ content: "{button}"; font-size: 0.875rem; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{hint}"; font-size: 0.875rem; }}
+</style>""")

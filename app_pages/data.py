@@ -40,6 +40,7 @@ def _format_label(fmt: str | None) -> str:
 # --- upload ---------------------------------------------------------------------------------------------
 uploads = st.file_uploader(t("upload_label", lang), type=["csv", "tsv", "txt", "xlsx"], accept_multiple_files=True,
                            key="uploads", max_upload_size=UPLOAD_MAX_MB, help=t("upload_help", lang, mb=UPLOAD_MAX_MB))
+_widgets.uploader_words(lang, UPLOAD_MAX_MB, "CSV, TSV, TXT, XLSX")
 profiles = saved_profiles()
 profile_names = [""] + [p.stem for p in profiles]
 

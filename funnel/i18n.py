@@ -351,6 +351,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "metric_cycle": ("周期中位数（天）", "Median cycle (days)"),
     # data page
     "upload_label": ("上传 CSV / XLSX 文件（可多选，合并为一个数据集）", "Upload CSV / XLSX files (several form one dataset)"),
+    "upload_button": ("选择文件", "Choose files"),
+    "upload_hint": ("每个文件最大 {mb} MB · {types}", "Up to {mb} MB per file · {types}"),
     "upload_help": ("支持模板格式、阶段日志、宽表（每阶段一列日期）和花名册；每个文件最大 {mb} MB，更大的文件请由管理员用命令行导入。",
                     "Template, event log, wide stage dates and roster files; up to {mb} MB per file (an administrator imports bigger files from the command line)."),
     "format_auto": ("自动识别", "Detect automatically"),

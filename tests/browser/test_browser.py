@@ -256,10 +256,12 @@ def test_review_page_draws_its_charts_and_opens_a_lead_list(server, browser, lan
 NEW_USER_PORTS = range(8611, 8620)
 NEW_USER_TEXT = {
     "zh": {"as_of": "截至日期 2024-06-28:数据中最后一次发生事件的日期", "stalled": "4 条未结束线索超过 7 天没有任何动作",
-           "outcome": "8 条线索:新增 8,变更 0,未变 0。", "import": "导入"},
+           "outcome": "8 条线索:新增 8,变更 0,未变 0。", "import": "导入",
+           "upload_button": "选择文件", "upload_hint": "每个文件最大"},
     "en": {"as_of": "As-of date 2024-06-28: the latest date something happened in the data",
            "stalled": "4 open leads had no action for more than 7 days",
-           "outcome": "8 leads: 8 new, 0 changed, 0 unchanged.", "import": "Import"},
+           "outcome": "8 leads: 8 new, 0 changed, 0 unchanged.", "import": "Import",
+           "upload_button": "Choose files", "upload_hint": "per file"},
 }
 
 
@@ -307,6 +309,12 @@ def test_a_new_manager_imports_a_messy_template(fresh_server, browser, lang):
     try:
         page.goto(f"{fresh_server['base']}/data?lang={lang}", wait_until="domcontentloaded")
         _settle(page)
+        # the uploader's own words (Streamlit draws "Upload" / "50MB per file" in English) in the page's language
+        drawn = page.evaluate("""() => [
+            '[data-testid=stFileUploaderDropzone] [data-testid=stMarkdownContainer] p',
+            '[data-testid=stFileUploaderDropzoneInstructions] span'].map(
+                s => getComputedStyle(document.querySelector(s), '::after').content)""")
+        assert drawn[0].strip('"') == text["upload_button"] and text["upload_hint"] in drawn[1], drawn
         page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(paths)
         _settle(page)
         page.locator(".st-key-do_import button").click()
