@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
@@ -109,17 +110,20 @@ def read_workbook(data: bytes, file_name: str) -> Workbook:
                            "Open it in Excel/WPS, save it again as .xlsx, and import the new file.") from err
     date1904, sheet_xml = _workbook_xml_facts(data)
     sheets = []
-    for index, name in enumerate(book.sheet_names):
-        try:
-            sheet = book.get_sheet_by_index(index)
-            rows = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
-        except Exception as err:
-            raise ImportError_(f"{file_name}: sheet {name!r} could not be read ({err}). "
-                               "Save the workbook again as .xlsx and retry.") from err
-        grid = cells_as_text(rows)
-        missing = _missing_formula_cells(data, sheet_xml.get(name))
-        sheets.append(Sheet(name, grid, merged, missing))
+    # The formula scan inflates the sheet's XML a second time (0.5-1 s at 100k rows): it runs in a thread while
+    # calamine loads the sheet (zlib and calamine's load both let other threads run).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for index, name in enumerate(book.sheet_names):
+            scan = pool.submit(_missing_formula_cells, data, sheet_xml.get(name))
+            try:
+                sheet = book.get_sheet_by_index(index)
+                rows = sheet.to_python(skip_empty_area=False)
+                merged = list(sheet.merged_cell_ranges or [])
+            except Exception as err:
+                raise ImportError_(f"{file_name}: sheet {name!r} could not be read ({err}). "
+                                   "Save the workbook again as .xlsx and retry.") from err
+            grid = cells_as_text(rows)
+            sheets.append(Sheet(name, grid, merged, scan.result()))
     return Workbook(sheets, date1904)
 
 
@@ -149,16 +153,30 @@ _CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
 _VALUE = re.compile(rb"<v>[^<]+</v>|<is>")
 
 
+_CHUNK_BYTES = 1 << 22
+
+
+def _has_formula(zf: zipfile.ZipFile, part: str) -> bool:
+    """Whether the part's XML holds a ``<f`` tag, inflated a chunk at a time (the 100k-row sheet is 120 MB)."""
+    tail = b""
+    with zf.open(part) as stream:
+        while chunk := stream.read(_CHUNK_BYTES):
+            if b"<f" in tail + chunk[:1] or b"<f" in chunk:
+                return True
+            tail = chunk[-1:]
+    return False
+
+
 def _missing_formula_cells(data: bytes, part: str | None) -> set[tuple[int, int]]:
     """Cells holding a formula but no saved result (calamine reads them as empty)."""
     if not part:
         return set()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if not _has_formula(zf, part):
+                return set()
             xml = zf.read(part)
     except Exception:
-        return set()
-    if b"<f" not in xml:
         return set()
     found = set()
     for match in _CELL.finditer(xml):
