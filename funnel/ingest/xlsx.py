@@ -111,7 +111,7 @@ def read_workbook(data: bytes, file_name: str) -> Workbook:
     date1904, sheet_xml = _workbook_xml_facts(data)
     sheets = []
     # The formula scan inflates the sheet's XML a second time (0.5-1 s at 100k rows): it runs in a thread while
-    # calamine loads the sheet (zlib and calamine's load both let other threads run).
+    # calamine loads the sheet (zlib lets other threads run while it inflates).
     with ThreadPoolExecutor(max_workers=1) as pool:
         for index, name in enumerate(book.sheet_names):
             scan = pool.submit(_missing_formula_cells, data, sheet_xml.get(name))

@@ -95,6 +95,23 @@ def test_formula_without_cached_value_is_empty_and_warned(parse):
     assert p.warnings["row_number"].tolist() == [2]
 
 
+def test_formula_scan_finds_a_tag_split_across_inflated_chunks(monkeypatch):
+    from funnel.ingest import xlsx
+
+    def build(wb):
+        ws = wb.active
+        ws.append(["线索编号", "金额", "备注"])
+        for i in range(30):
+            ws.append([f"L{i}", "=1+2" if i in (7, 23) else i, "x" * (i % 5)])
+    data = xlsx_bytes(build)
+    part = "xl/worksheets/sheet1.xml"
+    whole = xlsx._missing_formula_cells(data, part)
+    assert whole == {(8, 1), (24, 1)}
+    for size in (1, 2, 3, 7, 64):  # every split of "<f" between two chunks occurs at some size
+        monkeypatch.setattr(xlsx, "_CHUNK_BYTES", size)
+        assert xlsx._missing_formula_cells(data, part) == whole
+
+
 def test_wps_dimension_a1_still_reads_all_cells(parse):
     def build(wb):
         ws = wb.active
