@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import duckdb
+
 from funnel.filters import FunnelFilter
 from funnel.stages import StageConfig
 
@@ -114,12 +116,71 @@ def _bulk_end(con, leads: int, need: int | None = None) -> dt.date | None:
         need *= 4
 
 
+_ROW_KINDS = ("rows_leads", "rows_stage_events", "rows_activities")
+
+
+def _fact_days(con) -> tuple[list | None, int]:
+    """The rows (kind, day, n) of the derived table ``fact_days`` and the number of leads; the rows are None
+    when the store has no such table (an earlier version's store opened read-only) or when a base table's
+    size differs from the one fact_days was counted at (rows written without a refresh, as tests do)."""
+    sizes = con.execute("select (select count(*) from leads), (select count(*) from stage_events), "
+                        "(select count(*) from activities)").fetchone()
+    if isinstance(con, duckdb.DuckDBPyConnection) and not con.execute(
+            "select count(*) from information_schema.tables where table_name = 'fact_days' "
+            "and table_schema = 'main' and table_catalog = current_database()").fetchone()[0]:
+        return None, int(sizes[0])
+    rows = con.execute("select kind, day, n from fact_days").fetchall()
+    counted = {kind: n for kind, _, n in rows if kind in _ROW_KINDS}
+    if [counted.get(kind) for kind in _ROW_KINDS] != [int(n) for n in sizes]:
+        return None, int(sizes[0])
+    return [r for r in rows if r[0] not in _ROW_KINDS], int(sizes[0])
+
+
+def _end_from_days(rows: list, leads: int) -> DataEnd:
+    """``data_end`` from fact_days: every step of it is by day, so the per-day counts give the same answer.
+
+    The bulk end (lead ranked m + 1 by latest date) is the day where the leads counted by their latest day,
+    latest first, first exceed m."""
+    from funnel.data_range import FAR_DAYS, MIN_LEADS, outvoted
+
+    days: dict[str, dict] = {kind: {} for kind, _, _ in _KINDS}
+    last_days: dict = {}
+    for kind, day, n in rows:
+        (last_days if kind == "lead_last" else days[kind])[day] = int(n)
+    maxima = [max(days[kind]) if days[kind] else None for kind, _, _ in _KINDS]
+    dated = [d for d in maxima if d is not None]
+    if not dated:
+        return DataEnd()
+    latest = max(dated)
+    first = min(min(d) for d in days.values() if d)
+    bulk_end, running = None, 0
+    if leads >= MIN_LEADS:
+        for day in sorted(last_days, reverse=True):
+            running += last_days[day]
+            if running > outvoted(leads):
+                bulk_end = day
+                break
+    ignored = 0
+    if bulk_end is not None:
+        cutoff = bulk_end + dt.timedelta(days=FAR_DAYS + 1)
+        if latest >= cutoff:
+            maxima = [max((d for d in days[kind] if d < cutoff), default=None) for kind, _, _ in _KINDS]
+            ignored = sum(n for per in days.values() for d, n in per.items() if d >= cutoff)
+    end = max(d for d in maxima if d is not None)
+    kind = next(k for (k, _, _), d in zip(_KINDS, maxima) if d == end)
+    return DataEnd(as_of=end, kind=kind, first=first, latest=latest, ignored=ignored)
+
+
 def data_end(con) -> DataEnd:
     """The data's real end: the latest event date (an acquisition, stage entry, activity or loss; planned
-    dates such as expected_close never count) that is not far beyond the bulk of the data. Reads the base
-    tables, so it works before the derived tables exist."""
+    dates such as expected_close never count) that is not far beyond the bulk of the data. Read from the
+    derived table ``fact_days`` when the store has it, else from the base tables (works before the derived
+    tables exist; the same answer, tests/metrics/test_data_end.py)."""
     from funnel.data_range import FAR_DAYS
 
+    rows, leads = _fact_days(con)
+    if rows is not None:
+        return _end_from_days(rows, leads)
     maxima = _maxima(con)
     dated = [d for d in maxima if d is not None]
     if not dated:
@@ -127,8 +188,7 @@ def data_end(con) -> DataEnd:
     latest = max(dated)
     first = con.execute(" select least(" + ", ".join(f"(select min({c}) from {t})" for _, t, c in _KINDS) + ")"
                         ).fetchone()[0]
-    leads = con.execute("select count(*) from leads").fetchone()[0]
-    bulk_end = _bulk_end(con, int(leads))
+    bulk_end = _bulk_end(con, leads)
     ignored = 0
     if bulk_end is not None:
         cutoff = dt.datetime.combine(bulk_end + dt.timedelta(days=FAR_DAYS + 1), dt.time())

@@ -13,19 +13,18 @@ import pandas as pd
 
 from funnel.metrics._common import cohort_where, py, quartiles
 from funnel.metrics.context import MetricContext
+from funnel.metrics.counted import Counted, lost_days, quantiles_from_counts, won_cycles
 
 
-def cycle_summary(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
+def cycle_summary(con: duckdb.DuckDBPyConnection, ctx: MetricContext, cycles: Counted | None = None) -> dict:
     """Won cohort leads with a known cycle: n, n_reported (how many from cycle_days_reported), q1, median,
-    q3 (quantile_cont), mean, min, max, in days; quartiles None when n = 0."""
-    where, params = cohort_where(ctx)
-    n, n_rep, q, mean, lo, hi = con.execute(
-        f"""select count(cycle_days), count(*) filter (where cycle_from_reported and cycle_days is not null),
-                   quantile_cont(cycle_days, [0.25, 0.5, 0.75]), avg(cycle_days), min(cycle_days), max(cycle_days)
-            from lead_facts f where {where} and f.status = 'won'""",
-        params,
-    ).fetchone()
-    return {"n": int(n), "n_reported": int(n_rep), **quartiles(q), "mean": py(mean), "min": py(lo), "max": py(hi)}
+    q3 (quantile_cont), mean, min, max, in days; quartiles None when n = 0. ``cycles``: the won leads'
+    counts (``counted.won_cycles``) when the caller already has them (the figure set shares one query)."""
+    cycles = won_cycles(con, ctx) if cycles is None else cycles
+    known = [v for v in cycles.all if v is not None]
+    q = quantiles_from_counts(cycles.all) if known else None
+    return {"n": cycles.n, "n_reported": cycles.n_reported, **quartiles(q), "mean": py(cycles.mean),
+            "min": py(min(known, default=None)), "max": py(max(known, default=None))}
 
 
 def _nice_width(span: float, bins: int = 20) -> float:
@@ -59,12 +58,7 @@ def cycle_distribution(con: duckdb.DuckDBPyConnection, ctx: MetricContext, bin_d
 
 def time_to_loss(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
     """Lost cohort leads with a known lost_at (not before acquisition): n, q1, median, q3, mean (days),
-    and n_unknown (lost leads without a usable lost_at)."""
-    where, params = cohort_where(ctx)
-    n, q, mean, unknown = con.execute(
-        f"""select count(loss_days), quantile_cont(loss_days, [0.25, 0.5, 0.75]), avg(loss_days),
-                   count(*) filter (where loss_days is null)
-            from lead_facts f where {where} and f.status = 'lost'""",
-        params,
-    ).fetchone()
-    return {"n": int(n), **quartiles(q), "mean": py(mean), "n_unknown": int(unknown)}
+    and n_unknown (lost leads without a usable lost_at); quartiles from the counts per value (``counted``)."""
+    lost = lost_days(con, ctx)
+    q = quantiles_from_counts(lost.all) if lost.n else None
+    return {"n": lost.n, **quartiles(q), "mean": py(lost.mean), "n_unknown": lost.total - lost.n}

@@ -8,10 +8,11 @@ from funnel.metrics._common import py, records
 from funnel.metrics.bottleneck import bottleneck
 from funnel.metrics.cohort import cohort_summary, stage_funnel
 from funnel.metrics.context import MetricContext
+from funnel.metrics.counted import won_cycles
 from funnel.metrics.cycle import cycle_summary, time_to_loss
 from funnel.metrics.followup import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from funnel.filters import BOARD_DIMENSIONS
-from funnel.metrics.leaderboard import leaderboards
+from funnel.metrics.leaderboard import BOARDS, leaderboards
 from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3
 from funnel.metrics.quality import data_quality, data_quality_counts
 from funnel.metrics.time_in_stage import time_in_stage
@@ -34,9 +35,10 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
     summary = cohort_summary(con, ctx)
     funnel = stage_funnel(con, ctx)
     times = time_in_stage(con, ctx)
-    cycle = cycle_summary(con, ctx)
+    cycles = won_cycles(con, ctx, BOARDS, periods=True)  # every median of the set from one query
+    cycle = cycle_summary(con, ctx, cycles)
     reasons = loss_reasons(con, ctx)
-    boards = leaderboards(con, ctx)
+    boards = leaderboards(con, ctx, cycles=cycles)
     counts = followup_counts(con, ctx)
     quality_counts = data_quality_counts(con, ctx)
     stages = []
@@ -82,7 +84,7 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "past_expected_close": records(past_expected_close(con, ctx, list_limit)),
         "past_expected_close_count": counts["past_expected_close"],
         "bottleneck": py(bottleneck(con, ctx, funnel, times)),
-        "trends": records(trends(con, ctx)),
+        "trends": records(trends(con, ctx, cycles)),
         "data_quality": {"counts": quality_counts, "count": sum(quality_counts.values()),
                          "items": records(data_quality(con, ctx, list_limit))},
     }

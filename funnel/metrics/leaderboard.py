@@ -13,6 +13,7 @@ from funnel.filters import BOARD_DIMENSIONS, BY_COLUMN
 from funnel.metrics._common import cohort_where, ratio, wilson_interval
 from funnel.metrics.columns import leaderboard_columns
 from funnel.metrics.context import MetricContext
+from funnel.metrics.counted import Counted, won_cycles
 from funnel.metrics.followup import stalled_before
 
 BOARDS = tuple(d.column for d in BOARD_DIMENSIONS)  # one board per filter dimension
@@ -29,9 +30,10 @@ def leaderboard(con: duckdb.DuckDBPyConnection, ctx: MetricContext, by: str = "r
     return leaderboards(con, ctx, (by,))[by]
 
 
-def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
-                 dims: tuple[str, ...] = BOARDS) -> dict[str, pd.DataFrame]:
-    """Several leaderboards from three small queries: {dimension: leaderboard frame}."""
+def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext, dims: tuple[str, ...] = BOARDS,
+                 cycles: Counted | None = None) -> dict[str, pd.DataFrame]:
+    """Several leaderboards from three small queries: {dimension: leaderboard frame}. ``cycles``: the won
+    leads' cycle counts per dimension (``counted.won_cycles``) when the caller already has them."""
     for by in dims:
         if by not in BY_COLUMN:
             raise ValueError(f"by must be one of {BOARDS}, got {by!r}")
@@ -39,7 +41,7 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
     # Counts and sums add up: the cohort cube grouped by every dimension at once (a few hundred groups) and
     # Python rolls them up; the stalled count depends on the as-of date, so it comes from the open leads of
     # lead_facts (stored by status: the scan skips the closed ones); medians do not add up, so a third
-    # query takes them over the won leads only.
+    # query counts the won leads per (dimension, cycle value) and the medians come from those counts.
     cols = ", ".join(f"f.{d}" for d in dims)
     counts = con.execute(
         f"""select {cols}, sum(leads) as leads,
@@ -63,15 +65,8 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
     stalled_of = {tuple(r[:n]): r[n] for r in stalled_rows}
     fine = [(*r[:n], r[n], r[n + 1], r[n + 2], r[n + 3], stalled_of.get(tuple(r[:n]), 0), *r[n + 4:])
             for r in counts]
-    sets = ", ".join(f"(f.{d})" for d in dims)
-    medians = con.execute(
-        f"""select grouping_id({cols}) as gid, {cols}, median(cycle_days)
-            from lead_facts f where {where} and f.status = 'won'
-            group by grouping sets ({sets})""",
-        params,
-    ).fetchall()
-    gid_of = {d: ((1 << n) - 1) & ~(1 << (n - 1 - i)) for i, d in enumerate(dims)}
-    median_of = {(d, row[1 + i]): row[-1] for row in medians for i, d in enumerate(dims) if row[0] == gid_of[d]}
+    if cycles is None or any(d not in cycles.by for d in dims):
+        cycles = won_cycles(con, ctx, dims)
     out: dict[str, list] = {d: [] for d in dims}
     for i, d in enumerate(dims):
         totals: dict = {}
@@ -84,7 +79,7 @@ def leaderboards(con: duckdb.DuckDBPyConnection, ctx: MetricContext,
             out[d].append({d: name, "leads": int(leads), "won": int(won), "lost": int(lost), "open": int(open_),
                            "conversion": ratio(won, leads), "conversion_ci": list(ci) if ci else None,
                            "conversion_ci_low": ci[0] if ci else None, "conversion_ci_high": ci[1] if ci else None,
-                           "win_rate": ratio(won, won + lost), "median_cycle_days": median_of.get((d, name)),
+                           "win_rate": ratio(won, won + lost), "median_cycle_days": cycles.median_of(d, name),
                            "stalled": int(stalled), "activities_per_lead": ratio(acts, leads),
                            "won_amount": float(amount) if n_amount else None})
     frames = {}

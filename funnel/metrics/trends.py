@@ -12,42 +12,33 @@ import pandas as pd
 from funnel.metrics._common import attribute_where, cohort_where, ratio
 from funnel.metrics.columns import STAGE_ENTRIES, TRENDS
 from funnel.metrics.context import MetricContext
+from funnel.metrics.counted import Counted, grain_literal as _grain, won_cycles
 from funnel.periods import next_period, period_label, period_start, previous_period
 
 
-def _grain(ctx: MetricContext) -> str:
-    """The grain as an SQL literal (checked against the whitelist: date_trunc's part is not bound)."""
-    if ctx.grain not in ("week", "month", "quarter"):
-        raise ValueError(f"unknown grain {ctx.grain!r}")
-    return ctx.grain
-
-
-def trends(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
+def trends(con: duckdb.DuckDBPyConnection, ctx: MetricContext, cycles: Counted | None = None) -> pd.DataFrame:
     """One row per acquisition period (ctx.grain) holding cohort leads, in time order.
 
     Columns: period_start (date), period (label), leads, won, lost, open, conversion (won / leads),
-    win_rate, median_cycle_days (won leads of the period).
+    win_rate, median_cycle_days (won leads of the period). ``cycles``: the won leads' cycle counts with the
+    ``period`` grouping (``counted.won_cycles``) when the caller already has them.
     """
     where, params = cohort_where(ctx)
     grain = _grain(ctx)
-    # counts from the cohort cube; medians over the won leads only (lead_facts is stored by status)
+    # counts from the cohort cube; medians from the won leads' counts per cycle value
+    if cycles is None or "period" not in cycles.by:
+        cycles = won_cycles(con, ctx, periods=True)
     rows = con.execute(
-        f"""with c as (select cast(date_trunc('{grain}', f.acquired_at) as date) as period_start, sum(leads) as leads,
-                              coalesce(sum(leads) filter (where status = 'won'), 0) as won,
-                              coalesce(sum(leads) filter (where status = 'lost'), 0) as lost,
-                              coalesce(sum(leads) filter (where status in ('untouched', 'active')), 0) as open
-                       from cohort_cube f where {where} group by 1),
-                 m as (select cast(date_trunc('{grain}', f.acquired_at) as date) as period_start,
-                              median(cycle_days) as median_cycle_days
-                       from lead_facts f where {where} and f.status = 'won' group by 1)
-            select c.period_start, cast(c.leads as bigint), cast(c.won as bigint), cast(c.lost as bigint),
-                   cast(c.open as bigint), m.median_cycle_days
-            from c left join m on m.period_start = c.period_start order by 1""",
-        [*params, *params],
+        f"""select cast(date_trunc('{grain}', f.acquired_at) as date) as period_start, cast(sum(leads) as bigint),
+                   cast(coalesce(sum(leads) filter (where status = 'won'), 0) as bigint),
+                   cast(coalesce(sum(leads) filter (where status = 'lost'), 0) as bigint),
+                   cast(coalesce(sum(leads) filter (where status in ('untouched', 'active')), 0) as bigint)
+            from cohort_cube f where {where} group by 1 order by 1""",
+        params,
     ).fetchall()
     out = [{"period_start": p, "period": period_label(p, ctx.grain), "leads": n, "won": w, "lost": lo, "open": o,
-            "conversion": ratio(w, n), "win_rate": ratio(w, w + lo), "median_cycle_days": med}
-           for p, n, w, lo, o, med in rows]
+            "conversion": ratio(w, n), "win_rate": ratio(w, w + lo), "median_cycle_days": cycles.median_of("period", p)}
+           for p, n, w, lo, o in rows]
     return pd.DataFrame(out, columns=list(TRENDS))
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 
 from funnel.data_range import bulk_bounds
-from funnel.metrics.context import as_of_outside_data, data_end, latest_event_date
+from funnel.metrics.context import DataEnd, as_of_outside_data, data_end, latest_event_date
 
 
 def _leads(build, n: int, last_day: str = "2024-06-28") -> None:
@@ -111,3 +111,49 @@ def test_bulk_end_equals_ranking_every_lead(store, leads, need):
     m = max(1, len(leads) // 100)
     expected = last[m] if len(leads) >= 3 else None
     assert _bulk_end(store, len(leads), need=need) == expected
+
+
+# ------------------------------------------------------------------- the same end read from fact_days
+def _both(build):
+    """data_end from the base tables, then (after the refresh) from the derived table fact_days."""
+    base = data_end(build.con)
+    build.derive()
+    return base, data_end(build.con)
+
+
+def test_fact_days_stray_date_ignored(build):
+    # as test_one_stray_date_does_not_move_the_default: 5 leads, m = 1; leads by latest day, latest first:
+    # X on 2025-05-18 (1 lead, not > m), then L0..L3 on 2024-06-28 (running 5 > 1): bulk end 2024-06-28,
+    # cutoff 2024-06-28 + 181 days = 2024-12-26; the two activities of X (2025-05-12, 2025-05-18) are after it
+    _leads(build, 4)
+    build.lead("X", "2024-05-10", events=[("acquired", "2024-05-10")])
+    build.activity("X", "2025-05-12").activity("X", "2025-05-18")
+    base, days = _both(build)
+    assert days == base
+    assert (days.as_of, days.kind, days.first, days.latest, days.ignored) == (
+        dt.date(2024, 6, 28), "stage", dt.date(2024, 3, 1), dt.date(2025, 5, 18), 2)
+
+
+def test_fact_days_shared_late_date_and_lost_dates(build):
+    # A and B end 2025-05-18 (2 leads > m = 1): the bulk end is that day, nothing ignored. C's loss on
+    # 2024-07-01 counts as a fact but is not the latest; the kind of the end is the stage entry.
+    _leads(build, 2)
+    late = [("acquired", "2024-03-01"), ("screening", "2025-05-18")]
+    build.lead("A", "2024-03-01", events=late).lead("B", "2024-03-01", events=late)
+    build.lead("C", "2024-03-02", status="lost", lost_at="2024-07-01", events=[("acquired", "2024-03-02")])
+    base, days = _both(build)
+    assert days == base
+    assert (days.as_of, days.kind, days.ignored) == (dt.date(2025, 5, 18), "stage", 0)
+
+
+def test_fact_days_too_few_leads_activity_of_an_unknown_lead_and_empty(build):
+    base, days = _both(build)
+    assert days == base == DataEnd()
+    # two leads (< MIN_LEADS = 3): no bulk, the latest date is the end. An activity naming a lead the leads
+    # table lacks still counts (data_end reads every fact), dated 2030-03-02: the end, kind activity.
+    build.lead("A", "2024-03-01", events=[("acquired", "2024-03-01")])
+    build.lead("B", "2030-03-01", events=[("acquired", "2030-03-01")])
+    build.activity("GHOST", "2030-03-02")
+    base, days = _both(build)
+    assert days == base
+    assert (days.as_of, days.kind, days.first, days.ignored) == (dt.date(2030, 3, 2), "activity", dt.date(2024, 3, 1), 0)
