@@ -1,4 +1,5 @@
-"""Data quality: the problems found while deriving (event_problems), with the lead's rep."""
+"""Data quality: the problems found while deriving (event_problems), with the lead's rep; under an attribute
+filter read from problem_leads (the same problems with their lead's source, rep, manager, team)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,10 @@ def data_quality(con: duckdb.DuckDBPyConnection, ctx: MetricContext, limit: int 
     Sorted by problem, lead_id, entered_at.
     """
     where, params = attribute_where(ctx)
-    sql = f"""select p.lead_id, f.rep, p.stage, p.entered_at, p.problem, p.detail
-              from event_problems p join lead_facts f on f.lead_id = p.lead_id
+    sql = f"""select f.lead_id, f.rep, f.stage, f.entered_at, f.problem, f.detail
+              from problem_leads f
               where {where}
-              order by p.problem, p.lead_id, p.entered_at nulls first"""
+              order by f.problem, f.lead_id, f.entered_at nulls first"""
     if limit is not None:
         sql += " limit ?"
         params = [*params, int(limit)]
@@ -34,8 +35,6 @@ def data_quality_counts(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> d
     if where == "true":  # no attribute filter: every problem counts, no join needed
         rows = con.execute("select problem, count(*) from event_problems group by 1 order by 1").fetchall()
     else:
-        rows = con.execute(
-            f"""select p.problem, count(*) from event_problems p
-                where p.lead_id in (select f.lead_id from lead_facts f where {where}) group by 1 order by 1""",
-            params).fetchall()
+        rows = con.execute(f"select f.problem, count(*) from problem_leads f where {where} group by 1 order by 1",
+                           params).fetchall()
     return {k: int(v) for k, v in rows}

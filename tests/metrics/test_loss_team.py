@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from funnel.metrics import (data_quality, leaderboard, loss_by_stage, loss_categories, loss_reasons, loss_top3,
-                            overdue_leads, past_expected_close, stalled_leads, wilson_interval)
+from funnel.metrics import (FunnelFilter, data_quality, data_quality_counts, leaderboard, loss_by_stage, loss_categories,
+                            loss_reasons, loss_top3, overdue_leads, past_expected_close, stalled_leads, wilson_interval)
 
 
 def lost(b, lead_id, reason, stage="acquired"):
@@ -113,3 +113,20 @@ def test_data_quality_lists_problems_with_rep(build):
     con = build.derive()
     t = data_quality(con, build.ctx())
     assert list(zip(t["lead_id"], t["rep"], t["problem"])) == [("A", "李明", "before_acquisition")]
+
+
+def test_data_quality_under_an_attribute_filter(build):
+    # A (展会, 李明): an event before its acquisition; B (官网, 王芳): no acquisition date; C (官网, 王芳): an event
+    # before acquisition and a reported cycle below zero. Filtered to 官网: B's and C's problems only, 3 rows.
+    build.lead("A", rep="李明", source="展会", status="won", events=[("acquired", "2024-03-01"), ("won", "2024-02-01")])
+    build.lead("B", None, rep="王芳", source="官网")
+    build.lead("C", rep="王芳", source="官网", cycle=-3, events=[("screening", "2024-02-20")])
+    con = build.derive()
+    ctx = build.ctx(filter=FunnelFilter(sources=("官网",)))
+    t = data_quality(con, ctx)
+    assert list(zip(t["lead_id"], t["rep"], t["problem"])) == [
+        ("C", "王芳", "before_acquisition"), ("C", "王芳", "negative_cycle_reported"), ("B", "王芳", "no_acquired_at")]
+    assert data_quality_counts(con, ctx) == {"before_acquisition": 1, "negative_cycle_reported": 1, "no_acquired_at": 1}
+    assert data_quality_counts(con, build.ctx()) == {"before_acquisition": 2, "negative_cycle_reported": 1,
+                                                     "no_acquired_at": 1}
+    assert len(data_quality(con, ctx, limit=2)) == 2
