@@ -8,68 +8,70 @@ lead is won (every cohort lead counts at the first stage: it was acquired).
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import pandas as pd
 
-from funnel.metrics._common import attribute_where, cohort_where, ratio
+from funnel.metrics._common import OPEN_STATUSES, attribute_where, cohort_where, ratio
 from funnel.metrics.columns import STAGE_FUNNEL
 from funnel.metrics.context import MetricContext
 
 
-def _cohort_groups(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> list[tuple]:
-    """Cohort leads grouped by (furthest_rank, current_rank, status, strict_mask): a few hundred rows, summed
-    from the pre-aggregated cohort_cube (one row per day and attribute combination)."""
+def cohort_groups(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> list[tuple]:
+    """The leads passing the attribute filters grouped by (in_cohort, undated, furthest_rank, current_rank,
+    status, strict_mask) with n, amount (None when no lead of the group has one) and n_amount: a few hundred
+    rows summed from the pre-aggregated cohort_cube (one row per day and attribute combination), from which
+    ``cohort_summary`` and ``stage_funnel`` both read (the figure set runs this query once for both)."""
     where, params = cohort_where(ctx)
+    a_where, a_params = attribute_where(ctx)
     return con.execute(
-        f"""select furthest_rank, current_rank, status, strict_mask, sum(leads) as n,
-                   coalesce(sum(amount), 0) as amount, sum(n_amount) as n_amount
-            from cohort_cube f where {where}
+        f"""select ({where}) as in_cohort, f.acquired_at is null as undated, furthest_rank, current_rank, status,
+                   strict_mask, sum(leads) as n, sum(amount) as amount, sum(n_amount) as n_amount
+            from cohort_cube f where {a_where}
             group by all""",
-        params,
+        [*params, *a_params],
     ).fetchall()
 
 
-def cohort_summary(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> dict:
+def _amount(values: list) -> float | None:
+    """A sum of amounts like SQL's: None when there is none; summed exactly (the order of rows does not
+    change the last digit)."""
+    known = [float(v) for v in values if v is not None]
+    return math.fsum(known) if known else None
+
+
+def cohort_summary(con: duckdb.DuckDBPyConnection, ctx: MetricContext, groups: list[tuple] | None = None) -> dict:
     """The cohort in one dict: leads, won, lost, open, undated, overall_conversion, win_rate, won_amount,
     open_amount.
 
     ``undated`` counts the leads passing the attribute filters whose acquisition date is unknown (never
     part of the cohort). overall_conversion = reached(won stage) / leads; win_rate = won / (won + lost).
+    ``groups``: ``cohort_groups`` when the caller already has them.
     """
-    where, params = cohort_where(ctx)
-    a_where, a_params = attribute_where(ctx)
+    groups = cohort_groups(con, ctx) if groups is None else groups
     won_rank = ctx.stages.keys.index(ctx.stages.won_stage.key) + 1
-    # one scan of the cohort cube: the groups passing the attribute filters, flagged in / out of the cohort
-    row = con.execute(
-        f"""with c as (select status, furthest_rank, strict_mask, leads, amount, acquired_at,
-                              ({where}) as in_cohort
-                       from cohort_cube f where {a_where})
-            select coalesce(sum(leads) filter (where in_cohort), 0) as leads,
-                   coalesce(sum(leads) filter (where in_cohort and status = 'won'), 0) as won,
-                   coalesce(sum(leads) filter (where in_cohort and status = 'lost'), 0) as lost,
-                   coalesce(sum(leads) filter (where in_cohort and status in ('untouched', 'active')), 0) as open,
-                   coalesce(sum(leads) filter (where in_cohort and status = 'untouched'), 0) as untouched,
-                   coalesce(sum(leads) filter (where in_cohort and furthest_rank >= ?), 0) as reached_won,
-                   sum(amount) filter (where in_cohort and status = 'won') as won_amount,
-                   sum(amount) filter (where in_cohort and status in ('untouched', 'active')) as open_amount,
-                   coalesce(sum(leads) filter (where acquired_at is null), 0) as undated,
-                   coalesce(sum(leads) filter (where in_cohort and (strict_mask >> ?) & 1 = 1), 0) as strict_won
-            from c""",
-        [*params, *a_params, won_rank, won_rank],
-    ).fetchone()
-    leads, won, lost, open_, untouched, reached_won, won_amount, open_amount, undated, strict_won = row
+    cohort = [g for g in groups if g[0]]
+
+    def count(rows) -> int:
+        return int(sum(g[6] for g in rows))
+
+    leads, open_ = count(cohort), count(g for g in cohort if g[4] in OPEN_STATUSES)
+    won, lost = count(g for g in cohort if g[4] == "won"), count(g for g in cohort if g[4] == "lost")
+    reached_won = count(g for g in cohort if g[2] >= won_rank)
     if ctx.skip_rule == "strict":
-        reached_won = strict_won
+        reached_won = count(g for g in cohort if (int(g[5]) >> won_rank) & 1)
     return {
-        "leads": int(leads), "won": int(won), "lost": int(lost), "open": int(open_), "untouched": int(untouched),
-        "undated": int(undated), "reached_won": int(reached_won),
+        "leads": leads, "won": won, "lost": lost, "open": open_,
+        "untouched": count(g for g in cohort if g[4] == "untouched"), "undated": count(g for g in groups if g[1]),
+        "reached_won": reached_won,
         "overall_conversion": ratio(reached_won, leads), "win_rate": ratio(won, won + lost),
-        "won_amount": float(won_amount) if won_amount is not None else None,
-        "open_amount": float(open_amount) if open_amount is not None else None,
+        "won_amount": _amount([g[7] for g in cohort if g[4] == "won"]),
+        "open_amount": _amount([g[7] for g in cohort if g[4] in OPEN_STATUSES]),
     }
 
 
-def stage_funnel(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataFrame:
+def stage_funnel(con: duckdb.DuckDBPyConnection, ctx: MetricContext, groups: list[tuple] | None = None) -> pd.DataFrame:
     """One row per configured stage, in configured order.
 
     Columns: stage, name_zh, name_en, order, kind, reached, step_conversion (reached / reached of the stage
@@ -77,8 +79,9 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataF
     (furthest stage s and untouched/active), in_progress (open leads whose current stage is s: their
     interval at s runs to the as-of date), open_amount (sum of amount of the open-at-s leads),
     conversion_from_start (reached / reached of the first stage). Undefined ratios are NaN here, None in
-    ``figures``.
+    ``figures``. ``groups``: ``cohort_groups`` when the caller already has them.
     """
+    groups = cohort_groups(con, ctx) if groups is None else groups
     stages = ctx.stages.stages
     n_stages = len(stages)
     won_rank = ctx.stages.keys.index(ctx.stages.won_stage.key) + 1
@@ -88,14 +91,14 @@ def stage_funnel(con: duckdb.DuckDBPyConnection, ctx: MetricContext) -> pd.DataF
     open_amount = [0.0] * (n_stages + 2)
     in_progress = [0] * (n_stages + 2)
     strict = [0] * (n_stages + 2)
-    for furthest, current, status, mask, n, amount, _ in _cohort_groups(con, ctx):
+    for _, _, furthest, current, status, mask, n, amount, _ in (g for g in groups if g[0]):
         furthest = int(furthest)
         at_furthest[furthest] += n
         if status == "lost":
             dropped[furthest] += n
         elif status in ("untouched", "active"):
             open_at[furthest] += n
-            open_amount[furthest] += float(amount)
+            open_amount[furthest] += float(amount or 0)
             if current is not None:
                 in_progress[int(current)] += n
         if ctx.skip_rule == "strict":

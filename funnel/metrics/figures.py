@@ -6,7 +6,7 @@ import duckdb
 
 from funnel.metrics._common import py, records
 from funnel.metrics.bottleneck import bottleneck
-from funnel.metrics.cohort import cohort_summary, stage_funnel
+from funnel.metrics.cohort import cohort_groups, cohort_summary, stage_funnel
 from funnel.metrics.context import MetricContext
 from funnel.metrics.counted import won_cycles
 from funnel.metrics.cycle import cycle_summary, time_to_loss
@@ -32,8 +32,9 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
     (Running these independent queries on several cursors at once was tried: no gain on two cores, where
     DuckDB already keeps both busy; see docs/performance.md.)
     """
-    summary = cohort_summary(con, ctx)
-    funnel = stage_funnel(con, ctx)
+    groups = cohort_groups(con, ctx)  # one query over the cohort cube for the summary and the funnel
+    summary = cohort_summary(con, ctx, groups)
+    funnel = stage_funnel(con, ctx, groups)
     times = time_in_stage(con, ctx)
     cycles = won_cycles(con, ctx, BOARDS, periods=True)  # every median of the set from one query
     cycle = cycle_summary(con, ctx, cycles)
