@@ -13,7 +13,7 @@ from funnel.metrics.cycle import cycle_summary, time_to_loss
 from funnel.metrics.followup import followup_counts, overdue_leads, past_expected_close, stalled_leads
 from funnel.filters import BOARD_DIMENSIONS
 from funnel.metrics.leaderboard import BOARDS, leaderboards
-from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3
+from funnel.metrics.loss import loss_by_stage, loss_categories, loss_reasons, loss_top3, lost_groups
 from funnel.metrics.quality import data_quality, data_quality_counts
 from funnel.metrics.time_in_stage import time_in_stage
 from funnel.metrics.trends import trends
@@ -38,7 +38,8 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
     times = time_in_stage(con, ctx)
     cycles = won_cycles(con, ctx, BOARDS, periods=True)  # every median of the set from one query
     cycle = cycle_summary(con, ctx, cycles)
-    reasons = loss_reasons(con, ctx)
+    lost = lost_groups(con, ctx)  # one scan of the lost leads for reasons, categories and loss by stage
+    reasons = loss_reasons(con, ctx, lost=lost)
     boards = leaderboards(con, ctx, cycles=cycles)
     counts = followup_counts(con, ctx)
     quality_counts = data_quality_counts(con, ctx)
@@ -77,8 +78,8 @@ def figures(con: duckdb.DuckDBPyConnection, ctx: MetricContext, list_limit: int 
         "time_to_loss_days": time_to_loss(con, ctx),
         "loss_reasons": records(reasons),
         "loss_top3": loss_top3(reasons),
-        "loss_categories": records(loss_categories(con, ctx, categories)),
-        "loss_by_stage": records(loss_by_stage(con, ctx)),
+        "loss_categories": records(loss_categories(con, ctx, categories, lost)),
+        "loss_by_stage": records(loss_by_stage(con, ctx, groups, lost)),
         **{d.field: board(d.column) for d in BOARD_DIMENSIONS},
         "stalled": records(stalled_leads(con, ctx, list_limit)), "stalled_count": counts["stalled"],
         "overdue": records(overdue_leads(con, ctx, list_limit)), "overdue_count": counts["overdue"],

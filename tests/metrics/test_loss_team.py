@@ -130,3 +130,26 @@ def test_data_quality_under_an_attribute_filter(build):
     assert data_quality_counts(con, build.ctx()) == {"before_acquisition": 2, "negative_cycle_reported": 1,
                                                      "no_acquired_at": 1}
     assert len(data_quality(con, ctx, limit=2)) == 2
+
+
+def test_loss_figures_from_one_scan_equal_each_alone(build):
+    # the figure set scans the lost leads once (lost_groups) and the cohort cube once (cohort_groups): the
+    # reasons, categories and loss by stage from those are the ones each function gives alone
+    from funnel.metrics.cohort import cohort_groups
+    from funnel.metrics.loss import lost_groups
+
+    for i, (r, st) in enumerate([("价格太高", "acquired"), ("ＰＲＩＣＥ", "screening"), ("price", "screening"),
+                                 (None, "screening"), ("竞品", "acquired")]):
+        lost(build, f"L{i}", r, stage=st)
+    build.lead("D", status="active", stage="screening")
+    con = build.derive()
+    ctx = build.ctx()
+    shared, groups = lost_groups(con, ctx), cohort_groups(con, ctx)
+    cats = {"价格": "价格 / price", "price": "价格 / price"}
+    pd.testing.assert_frame_equal(loss_reasons(con, ctx, lost=shared), loss_reasons(con, ctx))
+    pd.testing.assert_frame_equal(loss_categories(con, ctx, cats, shared), loss_categories(con, ctx, cats))
+    by_stage = loss_by_stage(con, ctx, groups, shared)
+    pd.testing.assert_frame_equal(by_stage, loss_by_stage(con, ctx))
+    # screening: ＰＲＩＣＥ (stored width-folded: PRICE), price, None -> 3 lost; top reason: PRICE and price 1
+    # each -> the smaller text, PRICE ('P' < 'p')
+    assert by_stage.set_index("stage").loc["screening", ["lost", "top_reason"]].tolist() == [3, "PRICE"]
