@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from funnel.filters import BY_COLUMN
 from funnel.metrics._common import cohort_where
 from funnel.metrics.context import MetricContext
 
@@ -85,6 +86,8 @@ def won_cycles(con: duckdb.DuckDBPyConnection, ctx: MetricContext, dims: tuple[s
     whole (a few thousand groups at 1M leads), and with ``periods`` a second group-by beside it. Measured at
     1M under load: GROUPING SETS with one set per dimension cost more than the medians it replaced.
     """
+    if any(d not in BY_COLUMN for d in dims):  # column names go into the SQL text: only known dimensions
+        raise ValueError(f"dims must be among {tuple(BY_COLUMN)}, got {dims!r}")
     where, params = cohort_where(ctx)
     names = ", ".join(dims)
     inner = ", ".join([f"cast(date_trunc('{grain_literal(ctx)}', f.acquired_at) as date) as period",
