@@ -102,7 +102,7 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
     status_map = {fold(k): v for k, v in (mapping.statuses if mapping else {}).items()}
     known_stages = ", ".join(s.name_zh for s in stages.stages)
     for name in raw.values.columns:
-        col = raw.values[name].astype(object)
+        col = raw.values[name]  # str or object: the converters read distinct values or Arrow, never all cells
         factors = table.factor(raw.sources[name]) if name in raw.sources and name != "key_actions" else None
         if name in DATE_FIELDS:
             values, problems = parse_dates(col, table.date1904, factors)

@@ -108,7 +108,12 @@ def present_text_arrow(values: pd.Series) -> pd.Series:
     dedupe (for long free text: 关键动作记录). Only values of at most MISSING_MAX_CHARS after strip() can be
     missing; those are checked with ``missing_many``."""
     try:
-        texts = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":  # already Arrow
+            texts = pa.array(values.array).cast(pa.large_string())
+        else:
+            texts = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        if isinstance(texts, pa.ChunkedArray):
+            texts = texts.combine_chunks()
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         texts = pa.array([None if v is None else str(v) for v in values], type=pa.large_string())
         texts = pc.if_else(pa.array(values.isna().to_numpy()), None, texts)
@@ -117,6 +122,6 @@ def present_text_arrow(values: pd.Series) -> pd.Series:
                            .to_numpy(zero_copy_only=False))
     if len(short):
         missing = np.zeros(len(values), dtype=bool)
-        missing[short] = missing_many(values.to_numpy(dtype=object)[short])
+        missing[short] = missing_many(texts.take(pa.array(short)).to_numpy(zero_copy_only=False))
         stripped = pc.if_else(pa.array(missing), None, stripped)
     return pd.Series(pd.arrays.ArrowExtensionArray(stripped), index=values.index)
