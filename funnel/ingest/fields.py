@@ -19,7 +19,7 @@ from funnel.ingest.problems import english, warning
 from funnel.ingest.table import Table
 from funnel.ingest.values import number_value, status_value
 from funnel.stages import StageConfig
-from funnel.ingest.text_many import clean_person_many, clean_text_many, present_text_arrow
+from funnel.ingest.text_many import arrow_backed, clean_person_many, clean_text_many, present_text_arrow
 from funnel.text import clean_text, fold
 
 DATE_FIELDS = ("acquired_at", "stage_entered_at", "expected_close", "lost_at", "entered_at")
@@ -91,7 +91,8 @@ def _map_many(series: pd.Series, func_many, factors=None) -> tuple[pd.Series, pd
     """Apply ``func_many(distinct values) -> values`` once over the distinct values; (values, None: no
     problems)."""
     codes, uniques = factors or pd.factorize(series.astype(object).where(series.notna(), ""))
-    values = np.append(func_many(np.asarray(uniques, dtype=object)), None).astype(object)[codes]
+    distinct = uniques if arrow_backed(uniques) else np.asarray(uniques, dtype=object)  # Arrow text stays Arrow
+    values = np.append(func_many(distinct), None).astype(object)[codes]
     return pd.Series(values, index=series.index, dtype=object), None
 
 

@@ -37,24 +37,26 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     parsed.leads, parsed.rejects = leads, rejects
     rows = table.row_numbers[accepted]
     events = [rule_events(table, values, accepted, mapping, stages)]
+    activity_leads: list[np.ndarray] = []  # the position in leads of each activity's lead
     if kind == "template":
         events.insert(0, template_events(leads, stages))
         if "key_actions" in values:
             label = table.column_label(table.field_columns["key_actions"])
             parsed.activities = template_activities(leads, values["key_actions"].iloc[accepted].reset_index(drop=True),
-                                                    rows, label, table.warnings)
+                                                    rows, label, table.warnings, activity_leads)
     elif kind == "wide":
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
     parsed.rows_accepted = len(leads)
-    table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.activities)))
+    table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.activities,
+                                                             activity_leads[0] if activity_leads else None)))
 
 
-def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray,
-                     activities: pd.DataFrame) -> list[DateFacts]:
+def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray, activities: pd.DataFrame,
+                     activity_leads: np.ndarray | None = None) -> list[DateFacts]:
     """The dates of a lead file that say something happened (planned dates left out), for far_date_warnings.
-    Leads are keyed by their position (lead IDs are unique here); the text of a date is written out only for
-    the far ones."""
+    Leads are keyed by their position (lead IDs are unique here; ``activity_leads``: each activity's lead
+    position, looked up by ID when not given); the text of a date is written out only for the far ones."""
     rows = table.row_numbers[accepted]
     keys = np.arange(len(leads), dtype=np.int64)
     facts = []
@@ -69,8 +71,8 @@ def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray,
             raw, label = (lambda pos, dates=dates: [str(d)[:10] for d in dates[pos]]), name
         facts.append(DateFacts(keys, dates, rows, label, raw))
     if len(activities) and "key_actions" in table.field_columns:
-        position = pd.Index(leads["lead_id"].to_numpy(dtype=object)).get_indexer(
-            activities["lead_id"].to_numpy(dtype=object))
+        position = activity_leads if activity_leads is not None and len(activity_leads) == len(activities) else \
+            pd.Index(leads["lead_id"].to_numpy(dtype=object)).get_indexer(activities["lead_id"].to_numpy(dtype=object))
         at = activities["at"].to_numpy(dtype="datetime64[ns]")
         content = activities["content"]
 

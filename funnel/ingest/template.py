@@ -57,26 +57,31 @@ def template_events(leads: pd.DataFrame, stages: StageConfig) -> pd.DataFrame:
 
 
 def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np.ndarray, label: str,
-                        warnings: list[dict]) -> pd.DataFrame:
+                        warnings: list[dict], lead_positions: list[np.ndarray] | None = None) -> pd.DataFrame:
     """One row per action of 关键动作记录; actions whose date cannot be placed keep their text (at NaT, warned).
 
     Vectorised (``action_text``); the pieces it does not decide go through ``_read_piece`` one by one.
+    ``lead_positions``, when given, receives the position in ``leads`` of each activity's lead.
     """
+    lead_positions = [] if lead_positions is None else lead_positions
     try:
         texts = pa.array(actions.array if isinstance(actions.dtype, pd.ArrowDtype) else actions.to_numpy(dtype=object),
                          type=pa.large_string(), from_pandas=True)
     except (pa.ArrowException, UnicodeError):  # not all text, or text Arrow cannot hold: per row
-        return template_activities_per_row(leads, actions, row_numbers, label, warnings)
+        return template_activities_per_row(leads, actions, row_numbers, label, warnings, lead_positions)
     if isinstance(texts, pa.ChunkedArray):  # piece positions below are per array, not per chunk
         texts = texts.combine_chunks()
     valid = texts.is_valid()
     present = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
     if len(present) == 0:
+        lead_positions.append(np.zeros(0, dtype=np.int64))
         return empty_frame(ACTIVITY_FIELDS)
-    parents, pieces = split_actions(texts.filter(valid))
+    parents, pieces = split_actions(texts if texts.null_count == 0 else texts.filter(valid))
     if len(pieces) == 0:
+        lead_positions.append(np.zeros(0, dtype=np.int64))
         return empty_frame(ACTIVITY_FIELDS)
     lead_pos = present[parents]
+    lead_positions.append(lead_pos.astype(np.int64))
     acquired, anchors, limit = _action_bases(leads)
     acquired, anchors = acquired[lead_pos], [a[lead_pos] for a in anchors]
     cols = read_actions(pieces, acquired, anchors, day_numbers(np.array([limit]))[0])
@@ -127,9 +132,9 @@ def _read_piece(piece: str, acquired: np.datetime64, anchors: list[np.datetime64
 
 
 def template_activities_per_row(leads: pd.DataFrame, actions: pd.Series, row_numbers: np.ndarray, label: str,
-                                warnings: list[dict]) -> pd.DataFrame:
+                                warnings: list[dict], lead_positions: list[np.ndarray] | None = None) -> pd.DataFrame:
     """The per-row reference of ``template_activities`` (same output; used when Arrow cannot take the text)."""
-    rows = []
+    rows, positions = [], []
     acquired, anchors, limit = _action_bases(leads)
     lead_ids = leads["lead_id"].tolist()
     reps = leads["rep"].tolist()
@@ -142,6 +147,9 @@ def template_activities_per_row(leads: pd.DataFrame, actions: pd.Series, row_num
                                                     int(row_numbers[i]), label, warnings)
                 rows.append({"lead_id": lead_ids[i], "at": at, "content": content, "feedback": feedback,
                              "actor": reps[i]})
+                positions.append(i)
+    if lead_positions is not None:
+        lead_positions.append(np.array(positions, dtype=np.int64))
     if not rows:
         return empty_frame(ACTIVITY_FIELDS)
     frame = pd.DataFrame(rows, columns=list(ACTIVITY_FIELDS))

@@ -24,8 +24,19 @@ _SIMPLE = "^[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in SIMPLE_RANGES)
 _MISSING = pa.array(sorted(MISSING_TOKENS))
 
 
+def arrow_backed(values) -> bool:
+    """A pandas Series / Index / array of text held in Arrow (pandas' ``str`` dtype as read from a CSV)."""
+    dtype = getattr(values, "dtype", None)
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
 def simple_text(values: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     """(the values as Arrow text, '' where not simple; the simple mask)."""
+    if arrow_backed(values):  # already Arrow: no Python objects made (a missing value is null, as below)
+        texts = pa.array(getattr(values, "array", values)).cast(pa.large_string())
+        texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+        simple = pc.fill_null(pc.match_substring_regex(texts, _SIMPLE), False)
+        return pc.if_else(simple, texts, ""), simple.to_numpy(zero_copy_only=False)
     values = np.asarray(values, dtype=object)
     try:  # all str (None and NaN allowed): converted in C
         texts = pa.array(values, type=pa.large_string(), from_pandas=True)

@@ -49,11 +49,14 @@ def test_vector_activities_equal_per_row(rows):
                           "rep": ["李明"] * len(rows)})
     actions = pd.Series([r[0] for r in rows], dtype=object)
     row_numbers = np.arange(2, len(rows) + 2)
-    fast_warnings, slow_warnings = [], []
-    fast = template_activities(leads, actions, row_numbers, "关键动作记录", fast_warnings)
-    slow = template_activities_per_row(leads, actions, row_numbers, "关键动作记录", slow_warnings)
+    fast_warnings, slow_warnings, fast_leads, slow_leads = [], [], [], []
+    fast = template_activities(leads, actions, row_numbers, "关键动作记录", fast_warnings, fast_leads)
+    slow = template_activities_per_row(leads, actions, row_numbers, "关键动作记录", slow_warnings, slow_leads)
     pd.testing.assert_frame_equal(_text_as_object(fast), _text_as_object(slow))
     assert fast_warnings == slow_warnings
+    # each activity's lead position (the far-date check's key) is the position of its lead ID
+    by_id = pd.Index(leads["lead_id"]).get_indexer(fast["lead_id"]) if len(fast) else np.zeros(0, dtype=np.int64)
+    assert fast_leads[0].tolist() == slow_leads[0].tolist() == by_id.tolist()
 
 
 def test_vector_activities_on_the_seed_example():
@@ -132,6 +135,13 @@ def test_text_many_equal_per_value(values):
     assert list(fold_many(arr)) == [fold(str(v)) for v in values]
     texts = np.array([str(v) for v in values] + [""], dtype=object)[:-1]
     assert list(_total_flags(texts)) == [_is_total_word(v) for v in texts]
+    # the distinct cells of a CSV column as Arrow reads them (pandas str, no Python objects): the same answers
+    cells = pd.factorize(pd.Series(texts, dtype="str"))[1]
+    assert list(missing_many(cells)) == [is_missing(v) for v in cells.tolist()]
+    assert list(clean_text_many(cells)) == [clean_text(v) for v in cells.tolist()]
+    assert list(clean_person_many(cells)) == [clean_person(v) for v in cells.tolist()]
+    assert list(fold_many(cells)) == [fold(str(v)) for v in cells.tolist()]
+    assert list(_total_flags(cells)) == [_is_total_word(v) for v in cells.tolist()]
 
 
 def test_simple_characters_are_left_alone_by_nfkc_and_casefold():
