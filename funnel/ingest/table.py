@@ -51,6 +51,8 @@ class Table:
         return self._factors[index]
 
     def keep_rows(self, mask: np.ndarray) -> None:
+        if mask.all():  # nothing set aside: no copy of the cells (Arrow text would copy every string)
+            return
         self.cells = self.cells[mask].reset_index(drop=True)
         self.row_numbers = self.row_numbers[mask]
         self._factors = {k: (codes[mask], uniques) for k, (codes, uniques) in self._factors.items()}
