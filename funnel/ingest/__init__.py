@@ -69,15 +69,13 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
     if src.kind == "xlsx":
         table = _xlsx_table(src.file_name, src.data, stages, section, notes)
     else:
-        text, encoding = decode_text(src.data, src.file_name)
-        sep = sniff_separator(text)
-        notes.append(f"read as {encoding} text, {separator_name(sep)}-separated")
-        grid = csv_grid(text, sep)
-        table = build_table(src.file_name, grid, stages, section)
+        table = _csv_table(src, stages, section, notes)
+    file_name, sha256 = src.file_name, src.sha256
+    del src  # the file's bytes, no longer needed (a 400 MB CSV: 400 MB of the import's peak)
     table.notes[:0] = notes
     kind = _choose_format(table, section, fmt)
     drop_non_data_rows(table)
-    parsed = ParsedFile(file_name=src.file_name, sha256=src.sha256, format="mapped" if kind == "leads" else kind)
+    parsed = ParsedFile(file_name=file_name, sha256=sha256, format="mapped" if kind == "leads" else kind)
     raw = raw_fields(table, section)
     values = convert_fields(raw, table, stages, section)
     if kind == "roster":
@@ -101,6 +99,16 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
         parsed.notes.append(f"{len(table.warnings)} cell(s) could not be read and were left empty (see warnings)")
     assert parsed.rows_read == parsed.rows_accepted + parsed.rows_rejected + parsed.rows_blank + parsed.rows_duplicate
     return parsed
+
+
+def _csv_table(src, stages: StageConfig, section: FileMapping | None, notes: list[str]) -> Table:
+    """The Table of a CSV source; the decoded text lives only while the grid is read."""
+    text, encoding = decode_text(src.data, src.file_name)
+    sep = sniff_separator(text)
+    notes.append(f"read as {encoding} text, {separator_name(sep)}-separated")
+    grid = csv_grid(text, sep)
+    del text
+    return build_table(src.file_name, grid, stages, section)
 
 
 def _text_as_object(frame: pd.DataFrame) -> pd.DataFrame:
