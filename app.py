@@ -35,12 +35,14 @@ PAGES = (  # (file, label key, icon, url path)
     ("app_pages/trends.py", "page_trends", ":material/show_chart:", "trends"),
     ("app_pages/review.py", "page_review", ":material/compare_arrows:", "review"),
     ("app_pages/forecast.py", "page_forecast", ":material/query_stats:", "forecast"),
+    ("app_pages/figure_sets.py", "page_figure_sets", ":material/dataset:", "figures"),
     ("app_pages/settings.py", "page_settings", ":material/settings:", "settings"),
     # Presentation mode (large type, no widgets) comes from the report module; listed when its page exists.
     ("app_pages/presentation.py", "page_presentation", ":material/present_to_all:", "presentation"),
 )
-# With sign-in on (docs/security.md), only an admin gets these: imports and rejects hold every file's rows.
-ADMIN_PAGES = ("data", "settings")
+# With sign-in on (docs/security.md), only an admin gets these: imports and rejects hold every file's rows, and
+# a figure set written in batch holds figures of every lead it was computed on (no per-viewer restriction).
+ADMIN_PAGES = ("data", "settings", "figures")
 # A read-only replica (scripts/serve.sh) shows these as a link to the writer, which does every write.
 WRITER_PAGES = ("data", "settings")
 

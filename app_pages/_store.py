@@ -235,3 +235,32 @@ def _auto_lang() -> str:
     except Exception:  # noqa: BLE001
         locale = None
     return lang_from_locale(locale) or "zh"
+
+
+# ------------------------------------------------------------------------------------------ figure sets
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _figure_set(path: str, folder: str, mtime_ns: int, size: int):
+    from funnel.store.figure_sets import read_figure_set
+
+    return read_figure_set(Path(path), Path(folder))
+
+
+def figure_sets():
+    """``(folder, entries)``: the figure sets of the figures folder (``funnel.store.figure_sets``), newest
+    first; each file parsed once per (path, modification time, size)."""
+    from funnel.store.figure_sets import default_figures_dir, read_figure_set, sort_newest_first
+
+    folder = default_figures_dir()
+    entries = []
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() != ".json" or path.name.startswith("."):
+                continue
+            try:
+                stat = path.stat()
+            except OSError:
+                entries.append(read_figure_set(path, folder))
+                continue
+            entries.append(_figure_set(str(path), str(folder), stat.st_mtime_ns, stat.st_size))
+    return folder, sort_newest_first(entries)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -89,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     met.add_argument("--lang", choices=("zh", "en"), default="en")
     met.add_argument("--json", action="store_true", help="print one JSON object (docs/metrics.md)")
     met.add_argument("--out", type=Path, metavar="FILE.json", help="also write the figure set (the JSON) to this file")
+    met.add_argument("--save", nargs="?", const="", default=None, metavar="NAME",
+                     help="also save the figure set, with where and when it was computed, in the folder the "
+                          "dashboard's Figure sets page reads ($LEAD_FUNNEL_FIGURES_DIR, else data/figures/); "
+                          "NAME.json, or engine-as_of-time.json without NAME")
     met.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
                      help="duckdb (default): the database file; spark: a lake written by export-lake (docs/spark.md)")
     met.add_argument("--lake", type=Path, metavar="DIR", help="for --engine spark: the lake folder (export-lake)")
@@ -259,8 +264,10 @@ def _cmd_metrics(args) -> int:
         print("error: --engine spark reads --lake DIR (written by export-lake), and only --engine spark does",
               file=sys.stderr)
         return EXIT_FAILED
+    began = dt.datetime.now(dt.timezone.utc)
     con, stop = _open_spark(args) if args.engine == "spark" else (_open_for_reading(args), None)
     try:
+        version = _data_version(con, args)
         ctx = resolve_context(con, _filter(args, args.date_from, args.date_to), as_of=args.as_of, grain=grain,
                               stalled_days=args.stalled_days, skip_rule=args.skip_rule)
         _as_of_notes(con, args.as_of, ctx.as_of)
@@ -278,11 +285,43 @@ def _cmd_metrics(args) -> int:
     text = jsontext.dumps(figs) if args.out is not None or args.json else ""
     if args.out is not None:
         args.out.write_text(text + "\n", encoding="utf-8")
+    if args.save is not None:
+        from funnel.store.figure_sets import save_figure_set
+
+        saved = save_figure_set(figs, _provenance(args, began, version), name=args.save or None)
+        print(f"note: figure set saved to {saved}", file=sys.stderr)
     if args.json:
         print(text)
     else:
         print(render_text(figs, lang=args.lang))
     return EXIT_OK
+
+
+def _data_version(con, args) -> str | None:
+    """The data version the figures were computed from: the lake's manifest (Spark), else the database's."""
+    if args.engine == "spark":
+        manifest = json.loads((args.lake / "manifest.json").read_text(encoding="utf-8"))
+        return manifest.get("data_version")
+    rows = con.execute("select value from settings where key = 'data_version'").fetchall()
+    return rows[0][0] if rows else None
+
+
+def _provenance(args, began: dt.datetime, version: str | None) -> dict:
+    """Where and when a saved figure set was computed (only in the saved file: stdout and --out stay the
+    figures alone, so the two engines' JSON still compare equal)."""
+    if args.engine == "spark":
+        source = {"lake": str(args.lake.resolve()),
+                  "spark_master": args.spark_master or os.environ.get("SPARK_REMOTE") or SPARK_DEFAULT_MASTER}
+        manifest = json.loads((args.lake / "manifest.json").read_text(encoding="utf-8"))
+        source["lake_exported_at"] = manifest.get("exported_at")
+    elif args.input:
+        source = {"input": [p.name for p in args.input]}
+    else:
+        source = {"db": str(Path(args.db or default_db_path()).resolve())}
+    now = dt.datetime.now(dt.timezone.utc)
+    return {"engine": args.engine, **source, "data_version": version, "period": args.period,
+            "computed_at": began.isoformat(timespec="seconds"),
+            "computed_in_s": round((now - began).total_seconds(), 1)}
 
 
 def _open_spark(args):
