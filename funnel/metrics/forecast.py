@@ -240,6 +240,9 @@ def forecast(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=HORIZO
     return out
 
 
+PROBABILITIES_TABLE = "_forecast_lead_p"  # forecast_leads' registered table (a fixed name: no input reaches SQL)
+
+
 def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=HORIZONS_DAYS,
                    limit: int | None = None, model: StageModel | None = None) -> pd.DataFrame:
     """Today's open leads with their probability of being won within each horizon, most likely first.
@@ -258,23 +261,30 @@ def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=
     columns = ["lead_id", "source", "rep", "stage", "age_days", "amount", *cols, f"expected_amount_{last}"]
     if groups.empty:
         return pd.DataFrame(columns=columns)
-    lists = [groups["st"].astype(int).tolist(), groups["age"].astype(int).tolist()]
-    lists += [probs[:, j].tolist() for j in range(len(horizons))]
-    unnest = ", ".join(f"unnest(?) as {c}" for c in ["st", "age", *cols])
-    open_states = len(model.states) - 2
+    # The per-(state, age) probabilities as a registered table joined in SQL: ``register`` is the same call on
+    # DuckDB and on the Spark engine (a temporary view), so the statement is portable (docs/spark.md). Side-by-
+    # side unnest() of lists paired them in DuckDB and multiplies them in Spark; a list indexed by a computed
+    # position is 1-based in DuckDB, 0-based in Spark; a VALUES list of bound rows cost DuckDB 0.46 s at
+    # 3,000 groups (measured), where the registered table costs nothing.
+    states = list(model.states[:-2])
+    table = pd.DataFrame({"st": groups["st"].to_numpy(np.int64), "age": groups["age"].to_numpy(np.int64),
+                          "stage": [states[int(s)] for s in groups["st"]],
+                          **{c: probs[:, j].astype(np.float64) for j, c in enumerate(cols)}})
     sql, inner = states_at_sql(ctx, ctx.as_of)
-    # positional parameters: states_at_sql's first, then these in the order they appear below
-    frame = con.execute(f"""
-        with src as ({sql}),
-        p as (select {unnest}),
-        o as (select lead_key, lead_id, least(stage_rank, ?) - 1 as st,
-                     date_diff('day', acquired_on, cast(? as date)) as age, amount
-              from src where state = 'open')
-        select o.lead_id, f.source, f.rep, list_extract(?, o.st + 1) as stage, o.age as age_days, o.amount,
-               {", ".join(f"p.{c}" for c in cols)}, p.p_{last} * coalesce(o.amount, 0) as expected_amount_{last}
-        from o join p using (st, age) join lead_facts f on f.lead_key = o.lead_key
-        order by p.p_{last} desc, o.lead_id limit ?""",
-        [*inner, *lists, open_states, ctx.as_of, list(model.states[:-2]), int(limit) if limit else None]).df()
+    con.register(PROBABILITIES_TABLE, table)
+    try:  # positional parameters: states_at_sql's first, then these in the order they appear below
+        frame = con.execute(f"""
+            with src as ({sql}),
+            o as (select lead_key, lead_id, least(stage_rank, ?) - 1 as st,
+                         date_diff('day', acquired_on, cast(? as date)) as age, amount
+                  from src where state = 'open')
+            select o.lead_id, f.source, f.rep, p.stage, o.age as age_days, o.amount,
+                   {", ".join(f"p.{c}" for c in cols)}, p.p_{last} * coalesce(o.amount, 0) as expected_amount_{last}
+            from o join {PROBABILITIES_TABLE} p using (st, age) join lead_facts f on f.lead_key = o.lead_key
+            order by p.p_{last} desc, o.lead_id limit ?""",
+            [*inner, len(states), ctx.as_of, int(limit) if limit else None]).df()
+    finally:
+        con.unregister(PROBABILITIES_TABLE)
     return frame[columns]
 
 

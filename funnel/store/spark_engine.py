@@ -144,6 +144,14 @@ class SparkConnection:
             return SparkResult(None)
         return SparkResult(_naive_timestamps(self.spark.sql(transpile_tree(tree)).toArrow()))
 
+    def register(self, name: str, frame) -> None:
+        """A small pandas frame as the temporary view ``name``, as DuckDB's ``register`` (forecast_leads'
+        probabilities per state and age)."""
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
     def executemany(self, sql: str, rows) -> None:
         raise NotImplementedError("the Spark engine reads a lake; it does not write")
 

@@ -25,7 +25,9 @@ if shutil.which("java") is None:
 from funnel.cli import main  # noqa: E402
 from funnel.filters import FunnelFilter  # noqa: E402
 from funnel.metrics import figures, resolve_context  # noqa: E402
+from funnel.metrics._common import records  # noqa: E402
 from funnel.metrics.figures import forecast_figures, review_figures  # noqa: E402
+from funnel.metrics.forecast import forecast_leads  # noqa: E402
 from funnel.store.bootstrap import sample_files  # noqa: E402
 from funnel.store.db import connect  # noqa: E402
 from funnel.store.derived import refresh_derived  # noqa: E402
@@ -79,6 +81,9 @@ def both_engines(spark, con, lake, cases) -> None:
         assert duck["cohort"]["leads"] > 0
         diff = differences(duck, on_spark)
         assert diff == [], f"{flt.as_json()}: {len(diff)} differences, first: {diff[:10]}"
+        # the Forecast page's lead list (not in the JSON): the same rows in the same order
+        lists = [records(forecast_leads(c, resolve_context(c, flt, as_of=as_of))) for c in (con, scon)]
+        assert len(lists[0]) > 0 and differences(*lists) == []
 
 
 def test_random_subsecond_data_same_figures_on_spark(spark, tmp_path):

@@ -1,6 +1,6 @@
 """The SQL stays portable to Spark (issue 17, part 2; docs/spark.md), checked without a JVM: every statement
-the derived-table refresh and the figure set of ``metrics --json`` run (recorded on DuckDB, unfiltered and
-filtered) transpiles with the pinned sqlglot, and none uses a construct known to differ between the engines
+the derived-table refresh, the figure set of ``metrics --json`` and the Forecast page's lead list
+(``forecast_leads``) run (recorded on DuckDB, unfiltered and filtered) transpiles with the pinned sqlglot, and none uses a construct known to differ between the engines
 (``funnel.store.spark_sql.KNOWN_DIFFERING``). The Spark run itself is tests/store/test_spark_equality.py."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sqlglot
 from funnel.filters import FunnelFilter
 from funnel.metrics import figures, resolve_context
 from funnel.metrics.figures import forecast_figures, review_figures
+from funnel.metrics.forecast import forecast_leads
 from funnel.store import derived
 from funnel.store.bootstrap import sample_files
 from funnel.store.db import connect
@@ -54,6 +55,7 @@ def statements():
         figures(rec, ctx)
         review_figures(rec, ctx, None)
         forecast_figures(rec, ctx)
+        forecast_leads(rec, ctx, limit=50)  # the Forecast page's list (not in the JSON)
     return rec.log
 
 
