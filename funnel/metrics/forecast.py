@@ -271,6 +271,7 @@ def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=
                           "stage": [states[int(s)] for s in groups["st"]],
                           **{c: probs[:, j].astype(np.float64) for j, c in enumerate(cols)}})
     sql, inner = states_at_sql(ctx, ctx.as_of)
+    # (no limit: no LIMIT clause; Spark refuses "limit NULL", which DuckDB reads as no limit)
     con.register(PROBABILITIES_TABLE, table)
     try:  # positional parameters: states_at_sql's first, then these in the order they appear below
         frame = con.execute(f"""
@@ -281,8 +282,8 @@ def forecast_leads(con: duckdb.DuckDBPyConnection, ctx: MetricContext, horizons=
             select o.lead_id, f.source, f.rep, p.stage, o.age as age_days, o.amount,
                    {", ".join(f"p.{c}" for c in cols)}, p.p_{last} * coalesce(o.amount, 0) as expected_amount_{last}
             from o join {PROBABILITIES_TABLE} p using (st, age) join lead_facts f on f.lead_key = o.lead_key
-            order by p.p_{last} desc, o.lead_id limit ?""",
-            [*inner, len(states), ctx.as_of, int(limit) if limit else None]).df()
+            order by p.p_{last} desc, o.lead_id{" limit ?" if limit else ""}""",
+            [*inner, len(states), ctx.as_of, *([int(limit)] if limit else [])]).df()
     finally:
         con.unregister(PROBABILITIES_TABLE)
     return frame[columns]
