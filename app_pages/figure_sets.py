@@ -95,7 +95,7 @@ with section("fs_source_title"):
         for key, label in (("lake", "fs_lake"), ("spark_master", "fs_spark_master"),
                            ("lake_exported_at", "fs_lake_exported"), ("db", "fs_db")):
             if prov.get(key):
-                rows.append((label, str(prov[key])))
+                rows.append((label, str(prov[key])[:19].replace("T", " ") if key.endswith("_at") else str(prov[key])))
         if prov.get("input"):
             rows.append(("fs_input", ", ".join(map(str, prov["input"]))))
         rows += [("fs_data_version", prov.get("data_version")),
