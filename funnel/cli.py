@@ -337,7 +337,11 @@ def _open_spark(args):
         raise ImportError_(f"--engine spark needs pyspark and Java 17: pip install -r requirements-spark.txt "
                            f"(docs/spark.md); {err}") from err
     started = time.perf_counter()
-    spark = spark_session(args.spark_master, driver_memory=args.spark_memory)
+    try:
+        spark = spark_session(args.spark_master, driver_memory=args.spark_memory)
+    except ImportError as err:  # Spark Connect (sc://) without its client packages (grpcio ...)
+        raise ImportError_(f"Spark Connect needs pyspark's connect extra: pip install -r requirements-spark.txt "
+                           f"(docs/spark.md); {err}") from err
     session_s = time.perf_counter() - started
     try:
         con = open_lake(spark, args.lake)
