@@ -84,8 +84,13 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     (tmp / "shared").mkdir()
     port = _free_port()
-    env = dict(os.environ, LEAD_FUNNEL_DB=str(tmp / "browser.duckdb"), LEAD_FUNNEL_SHARED_DIR=str(tmp / "shared"))
+    env = dict(os.environ, LEAD_FUNNEL_DB=str(tmp / "browser.duckdb"), LEAD_FUNNEL_SHARED_DIR=str(tmp / "shared"),
+               LEAD_FUNNEL_FIGURES_DIR=str(tmp / "figures"))
     env.pop("LEAD_FUNNEL_NO_SAMPLE", None)
+    # one figure set saved by the command line (DuckDB on the sample files) and one file that is not one
+    subprocess.run([sys.executable, "-m", "funnel", "metrics", "--input", *map(str, sample_files()), "--save",
+                    "sample"], cwd=ROOT, env=env, check=True, capture_output=True)
+    (tmp / "figures" / "other-tool.json").write_text('{"hello": "world"}', encoding="utf-8")
     with _streamlit_server(env, port, tmp / "server.log") as (base, log_path, proc):
         yield {"base": base, "log": log_path, "proc": proc}
 
@@ -165,6 +170,37 @@ def test_every_page_in_both_languages(server, browser):
         median = sorted(times)[len(times) // 2] * 1000 if times else float("nan")
         print(f"page switch ({lang}): median {median:.0f} ms; each: {times_ms} ms")
     print(f"screenshots: {shots}")
+
+
+@pytest.mark.parametrize("lang, locale", [("zh", "zh-CN"), ("en", "en-US")])
+def test_the_figure_sets_page_draws_a_saved_figure_set(server, browser, lang, locale):
+    """A figure set saved by ``metrics --save`` on the Figure sets page: where it came from, its charts drawn,
+    the foreign file named; no exception box, no undefined value as text."""
+    context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    try:
+        page.goto(f"{server['base']}/figures?lang={lang}", wait_until="domcontentloaded")
+        _settle(page)
+        page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
+                               "[data-testid=stVegaLiteChart] svg').length >= 10", timeout=60_000)
+        exceptions = page.locator("[data-testid=stException]")
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        text = page.locator("[data-testid=stMain]").inner_text()
+        assert not BAD_TEXT.findall(text), BAD_TEXT.findall(text)
+        assert ("批量指标集" if lang == "zh" else "Figure sets") in page.locator("h1").first.inner_text()
+        picked = page.locator("[data-testid=stSelectbox] input").first.input_value()
+        assert picked.startswith("sample.json · DuckDB · "), picked
+        assert "other-tool.json" in text
+        assert ("销售漏斗" if lang == "zh" else "Sales funnel") in text
+        page.screenshot(path=str(_shots_dir() / f"{lang}_figures.png"), full_page=True)
+        assert not problems, problems
+    except Exception:
+        print("---- server log ----\n" + server["log"].read_text())
+        raise
+    finally:
+        context.close()
 
 
 def test_a_copied_link_reopens_the_same_view(server, browser):
