@@ -118,6 +118,35 @@ def _settle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
 
 
+def _open(browser, server, path: str, locale: str):
+    """(context, page, problems): a new browser context in ``locale`` on ``path`` of the server, settled; page
+    errors collect in ``problems``."""
+    context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    page.goto(f"{server['base']}/{path}", wait_until="domcontentloaded")
+    _settle(page)
+    return context, page, problems
+
+
+@contextlib.contextmanager
+def _reported(server, context):
+    """The server's log printed when the body fails; the browser context closed in any case."""
+    try:
+        yield
+    except Exception:
+        print("---- server log ----\n" + server["log"].read_text())
+        raise
+    finally:
+        context.close()
+
+
+def _charts_drawn(page, at_least: int) -> None:
+    page.wait_for_function("(n) => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
+                           "[data-testid=stVegaLiteChart] svg').length >= n", arg=at_least, timeout=60_000)
+
+
 def _check_page(page, slug: str, lang: str) -> None:
     exceptions = page.locator("[data-testid=stException]")
     assert exceptions.count() == 0, f"{slug}/{lang}: exception box: {exceptions.first.inner_text()}"
@@ -176,15 +205,9 @@ def test_every_page_in_both_languages(server, browser):
 def test_the_figure_sets_page_draws_a_saved_figure_set(server, browser, lang, locale):
     """A figure set saved by ``metrics --save`` on the Figure sets page: where it came from, its charts drawn,
     the foreign file named; no exception box, no undefined value as text."""
-    context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    try:
-        page.goto(f"{server['base']}/figures?lang={lang}", wait_until="domcontentloaded")
-        _settle(page)
-        page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
-                               "[data-testid=stVegaLiteChart] svg').length >= 10", timeout=60_000)
+    context, page, problems = _open(browser, server, f"figures?lang={lang}", locale)
+    with _reported(server, context):
+        _charts_drawn(page, 10)
         exceptions = page.locator("[data-testid=stException]")
         assert exceptions.count() == 0, exceptions.first.inner_text()
         text = page.locator("[data-testid=stMain]").inner_text()
@@ -196,11 +219,6 @@ def test_the_figure_sets_page_draws_a_saved_figure_set(server, browser, lang, lo
         assert ("销售漏斗" if lang == "zh" else "Sales funnel") in text
         page.screenshot(path=str(_shots_dir() / f"{lang}_figures.png"), full_page=True)
         assert not problems, problems
-    except Exception:
-        print("---- server log ----\n" + server["log"].read_text())
-        raise
-    finally:
-        context.close()
 
 
 def test_a_copied_link_reopens_the_same_view(server, browser):
@@ -255,16 +273,10 @@ def test_review_page_draws_its_charts_and_opens_a_lead_list(server, browser, lan
     """The Review page (复盘): waterfall, heat table and attribution bars drawn; the amount toggle redraws the
     waterfall; a lead list opens with as many rows as its number says. Screenshots: <lang>_review_*.png."""
     shots = _shots_dir()
-    context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    problems = []
-    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-    try:
-        page.goto(f"{server['base']}/review?lang={lang}", wait_until="domcontentloaded")
-        _settle(page)
+    context, page, problems = _open(browser, server, f"review?lang={lang}", locale)
+    with _reported(server, context):
         _check_page(page, "review", lang)
-        page.wait_for_function("() => document.querySelectorAll('[data-testid=stVegaLiteChart] canvas, "
-                               "[data-testid=stVegaLiteChart] svg').length >= 4", timeout=60_000)
+        _charts_drawn(page, 4)
         assert "period=" in page.url
         page.screenshot(path=str(shots / f"{lang}_review.png"), full_page=True)
         amount = "金额" if lang == "zh" else "Amount"
@@ -280,11 +292,6 @@ def test_review_page_draws_its_charts_and_opens_a_lead_list(server, browser, lan
         assert shown > 0
         page.screenshot(path=str(shots / f"{lang}_review_list.png"), full_page=True)
         assert not problems, problems
-    except Exception:
-        print("---- server log ----\n" + server["log"].read_text())
-        raise
-    finally:
-        context.close()
 
 
 # ------------------------------------------------------------------ issue 12: a new manager's first hour
