@@ -62,7 +62,7 @@ def section(title_key: str, **values):
     """A subheader, then the section's body; a part of the file in another shape skips the section with a
     sentence instead of stopping the page."""
     title = t(title_key, lang, **values)
-    st.subheader(title)
+    st.subheader(_widgets.md_escape(title))  # values come from the file: shown as written, never as Markdown
     try:
         yield
     except (ff.FigureSetShapeError, KeyError, TypeError, ValueError, AttributeError, IndexError):
