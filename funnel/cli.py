@@ -264,6 +264,14 @@ def _cmd_metrics(args) -> int:
         print("error: --engine spark reads --lake DIR (written by export-lake), and only --engine spark does",
               file=sys.stderr)
         return EXIT_FAILED
+    if args.save:  # a bad NAME is said before anything is computed
+        from funnel.store.figure_sets import checked_name
+
+        try:
+            checked_name(args.save)
+        except ValueError as err:
+            print(f"error: --save: {err}", file=sys.stderr)
+            return EXIT_FAILED
     began = dt.datetime.now(dt.timezone.utc)
     con, stop = _open_spark(args) if args.engine == "spark" else (_open_for_reading(args), None)
     try:

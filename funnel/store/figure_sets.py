@@ -58,6 +58,14 @@ def save_name(engine: str, as_of: str, now: dt.datetime) -> str:
     return f"{engine}-{as_of}-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
 
 
+def checked_name(name: str) -> str:
+    """``name`` as the saved file's name (``.json`` added); ValueError when it is not a plain file name."""
+    name = name if name.endswith(".json") else name + ".json"
+    if not _NAME.match(name) or name.startswith("."):
+        raise ValueError(f"not a file name for a figure set: {name!r} (letters, digits, . _ - only)")
+    return name
+
+
 def save_figure_set(figures: dict, provenance: dict, name: str | None = None,
                     folder: Path | None = None) -> Path:
     """Write ``figures`` with ``provenance`` under its own key into the figures folder (created when
@@ -65,11 +73,7 @@ def save_figure_set(figures: dict, provenance: dict, name: str | None = None,
     folder = Path(folder or default_figures_dir())
     now = dt.datetime.fromisoformat(provenance["computed_at"]) if "computed_at" in provenance else \
         dt.datetime.now(dt.timezone.utc)
-    name = name or save_name(provenance.get("engine", "figures"), str(figures.get("as_of")), now)
-    if not name.endswith(".json"):
-        name += ".json"
-    if not _NAME.match(name):
-        raise ValueError(f"not a file name for a figure set: {name!r} (letters, digits, . _ - only)")
+    name = checked_name(name or save_name(provenance.get("engine", "figures"), str(figures.get("as_of")), now))
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     tmp = folder / f".{name}.tmp"

@@ -74,3 +74,10 @@ def test_out_stays_the_printed_json_and_save_adds_provenance(tmp_path, monkeypat
     assert saved == printed
     assert prov["engine"] == "duckdb" and prov["input"] == [p.name for p in sample_files()]
     assert prov["data_version"] and prov["computed_at"] and prov["computed_in_s"] >= 0
+
+
+def test_a_bad_save_name_stops_before_anything_is_computed(capsys):
+    from funnel.cli import main
+
+    assert main(["metrics", "--db", "/nonexistent/x.duckdb", "--save", "../elsewhere"]) == 1
+    assert "--save" in capsys.readouterr().err
