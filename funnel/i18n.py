@@ -1118,16 +1118,16 @@ LABELS.update({
 # Figure sets (批量指标集): figure sets computed in batch (`metrics --save`, e.g. on Spark) read from a folder
 LABELS.update({
     "page_figure_sets": ("批量指标集", "Figure sets"),
-    "fs_intro": ("这里显示批量计算好的指标集（命令行 `metrics --save`，例如在 Spark 上从数据湖计算），读取自文件夹 {folder}。"
+    "fs_intro": ("这里显示批量计算好的指标集（命令行 metrics --save，例如在 Spark 上从数据湖计算），读取自文件夹 {folder}。"
                  "每个指标集按其计算时的筛选和截至日期显示，侧栏筛选不作用于本页。",
-                 "Figure sets computed in batch (the command line's `metrics --save`, e.g. on Spark from a lake), read "
+                 "Figure sets computed in batch (the command line's metrics --save, e.g. on Spark from a lake), read "
                  "from the folder {folder}. Each shows the filter and as-of date it was computed with; the sidebar "
                  "filters do not apply to this page."),
     "fs_none": ("文件夹 {folder} 中还没有指标集。用命令行生成一个：{command}",
                 "No figure set in the folder {folder} yet. Write one from the command line: {command}"),
     "fs_pick": ("指标集", "Figure set"),
     "fs_option": ("{name} · {engine} · 截至 {as_of} · {when}", "{name} · {engine} · as of {as_of} · {when}"),
-    "fs_found": ("共找到 {n} 个指标集。", "{n} figure sets found."),
+    "fs_found": ("找到的指标集：{n} 个。", "Figure sets found: {n}."),
     "fs_source_title": ("来源", "Where it came from"),
     "fs_what": ("项目", "Item"),
     "fs_value": ("内容", "Details"),

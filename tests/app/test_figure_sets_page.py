@@ -106,6 +106,11 @@ def test_the_page_shows_a_saved_figure_set(sample_db, figures_dir, open_page, la
     assert ("不是有效的 JSON" if lang == "zh" else "not a valid JSON file") in warnings
     assert ("更新版本" if lang == "zh" else "newer version") in warnings
     assert "notes.txt" not in text
+    # the captions are plain text: no markdown backticks shown, the count without an English plural
+    # ("1 figure sets found" was shown once a folder held one set)
+    captions = [_unescape(c.value) for c in at.caption]
+    assert not [c for c in captions if "`" in c], captions
+    assert ("找到的指标集：2 个。" if lang == "zh" else "Figure sets found: 2.") in captions
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
