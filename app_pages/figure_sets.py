@@ -14,7 +14,7 @@ import streamlit as st
 
 from funnel import charts, forecast_charts as fc, review_charts as rc
 from funnel.filters import BOARD_DIMENSIONS
-from funnel.formats import fmt_date, fmt_days, fmt_num, fmt_pct
+from funnel.formats import fmt_date, fmt_days, fmt_num, fmt_pct, fmt_time
 from funnel.i18n import LABELS, grain_word, t
 from funnel.metrics import figure_frames as ff
 from funnel.metrics.win_curve import HORIZONS_DAYS, MIN_AT_RISK
@@ -44,9 +44,8 @@ def engine_word(p: dict) -> str:
 
 def option_text(i: int) -> str:
     e = good[i]
-    when = e.provenance.get("computed_at") or e.modified.isoformat(timespec="seconds")
     return t("fs_option", lang, name=e.name, engine=engine_word(e.provenance), as_of=e.figures.get("as_of"),
-             when=str(when)[:16].replace("T", " "))
+             when=fmt_time(e.provenance.get("computed_at") or e.modified, seconds=False))
 
 
 _widgets.caption(t("fs_found", lang, n=fmt_num(len(good))))
@@ -69,11 +68,6 @@ def section(title_key: str, **values):
         _widgets.info(t("fs_section_unreadable", lang, section=title))
 
 
-def localized(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
-    present = [c for c in columns if c in df.columns]
-    return df[present].rename(columns={c: t(columns[c], lang) for c in present})
-
-
 def with_names(df: pd.DataFrame) -> pd.DataFrame:
     """The stage names of the figure set itself (its stages may differ from this dashboard's)."""
     out = df.copy()
@@ -88,18 +82,17 @@ def pct_config(*keys: str) -> dict:
 # --- where it came from -------------------------------------------------------------------------------------
 with section("fs_source_title"):
     flt = figs.get("filter") or {}
-    file_time = picked.modified.isoformat(timespec="seconds")[:19].replace("T", " ")
-    rows = [("col_file", picked.name), ("fs_file_time", file_time)]
+    rows = [("col_file", picked.name), ("fs_file_time", fmt_time(picked.modified))]
     if prov:
         rows.append(("fs_engine", engine_word(prov)))
         for key, label in (("lake", "fs_lake"), ("spark_master", "fs_spark_master"),
                            ("lake_exported_at", "fs_lake_exported"), ("db", "fs_db")):
             if prov.get(key):
-                rows.append((label, str(prov[key])[:19].replace("T", " ") if key.endswith("_at") else str(prov[key])))
+                rows.append((label, fmt_time(prov[key]) if key.endswith("_at") else str(prov[key])))
         if prov.get("input"):
             rows.append(("fs_input", ", ".join(map(str, prov["input"]))))
         rows += [("fs_data_version", prov.get("data_version")),
-                 ("fs_computed_at", str(prov.get("computed_at") or "")[:19].replace("T", " ")),
+                 ("fs_computed_at", fmt_time(prov.get("computed_at"))),
                  ("fs_computed_in", t("fs_seconds", lang, s=fmt_days(prov.get("computed_in_s"))))]
     rows += [("as_of", fmt_date(figs.get("as_of"))), ("fs_filter", flt.get(f"description_{lang}")),
              ("grain", grain_word(grain, lang)),
@@ -132,7 +125,7 @@ with section("fs_headline"):
                        win_rate=fmt_pct(figs.get("win_rate")), closed=fmt_num(closed)))
     sentence = (figs.get("bottleneck") or {}).get(f"sentence_{lang}")
     _widgets.info(sentence or t("bottleneck_none", lang))
-    shown = localized(with_names(funnel), {"name": "col_stage", "reached": "col_reached",
+    shown = _widgets.localized(with_names(funnel), {"name": "col_stage", "reached": "col_reached",
                                            "step_conversion": "col_step_conversion", "dropped": "col_dropped",
                                            "open": "col_open", "in_progress": "col_in_progress"})
     _widgets.table(shown, key="fs_stage_table", column_config=pct_config("col_step_conversion"))
@@ -167,7 +160,7 @@ with section("pareto_title"):
         chart = charts.pareto_chart(reasons, lang=lang, title=t("pareto_title", lang)).configure_axisX(
             labelOverlap=False, labelAngle=-40, labelLimit=140)
         _widgets.show_chart(chart, "loss_reasons_pareto", "fs_pareto")
-        shown = localized(reasons, {"reason": "col_reason", "count": "col_count", "share": "col_share",
+        shown = _widgets.localized(reasons, {"reason": "col_reason", "count": "col_count", "share": "col_share",
                                     "cumulative_share": "col_cumulative_share"})
         _widgets.table(shown, key="fs_reasons", column_config=pct_config("col_share", "col_cumulative_share"))
         by_stage = with_names(ff.loss_by_stage_frame(figs))
@@ -179,7 +172,7 @@ with section("pareto_title"):
         if len(categories):
             categories["reason"] = [t("other", lang) if c in (None, "", "other") else _widgets.bilingual(c, lang)
                                     for c in categories["reason"]]
-            shown = localized(categories, {"reason": "col_category", "count": "col_count", "share": "col_share",
+            shown = _widgets.localized(categories, {"reason": "col_category", "count": "col_count", "share": "col_share",
                                            "cumulative_share": "col_cumulative_share"})
             _widgets.table(shown, key="fs_categories", column_config=pct_config("col_share", "col_cumulative_share"))
 
@@ -196,7 +189,7 @@ with section("page_team"):
             chart = charts.leaderboard_ci_chart(board, lang=lang, by=d.column,
                                                 title=f"{t(d.tab_key, lang)} · {t('team_ci_title', lang)}")
             _widgets.show_chart(chart, f"leaderboard_{d.column}", f"fs_board_{d.column}")
-            shown = localized(board.round({"median_cycle_days": 1}),
+            shown = _widgets.localized(board.round({"median_cycle_days": 1}),
                               {d.column: d.column_key, "leads": "col_leads", "won": "col_won", "lost": "col_lost",
                                "open": "col_open", "conversion": "col_conversion", "conversion_ci_low": "col_ci_low",
                                "conversion_ci_high": "col_ci_high", "win_rate": "col_win_rate",
@@ -238,7 +231,7 @@ with section("fs_followup_title"):
             frame = frame.astype({c: float for c in days}).round({c: 1 for c in days})
             if len(frame) > LIST_ROWS:
                 _widgets.caption(t("fu_first_rows", lang, shown=fmt_num(LIST_ROWS), total=fmt_num(len(frame))))
-            shown = localized(frame, columns)
+            shown = _widgets.localized(frame, columns)
             _widgets.table(shown.head(LIST_ROWS), key=f"fs_{count_key}", height=min(420, 38 + 35 * len(shown)))
             _widgets.download_table(shown, count_key.removesuffix("_count"), f"fs_{count_key}_dl")
     quality = figs.get("data_quality") or {}

@@ -70,6 +70,15 @@ def fmt_date(value: object) -> str:
     return str(value)[:10]
 
 
+def fmt_time(value: object, seconds: bool = True) -> str:
+    """A moment as 2026-12-01 22:50:04 (``seconds=False``: 22:50); ISO text ('2026-12-01T22:50:04+00:00') or a
+    datetime; the offset is dropped (the caller's label says which zone)."""
+    if is_undefined(value) or value == "":
+        return DASH
+    text = value.isoformat(timespec="seconds") if isinstance(value, (dt.datetime, pd.Timestamp)) else str(value)
+    return text[:19 if seconds else 16].replace("T", " ")
+
+
 def fmt_delta(diff: object, kind: str, lang: str = "zh") -> str:
     """A change against the previous period. ``kind``: 'pct' (a ratio: percentage points, '+2.5 个百分点' /
     '+2.5 pp'), 'days' ('-3 天' / '-1.5 days'), anything else a count or amount ('+12')."""

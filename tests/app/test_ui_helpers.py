@@ -158,3 +158,12 @@ def test_the_catalog_is_written_full_width_at_the_source():
     from funnel.text import zh_punct
 
     assert {k: zh for k, (zh, _en) in i18n.LABELS.items() if zh_punct(zh) != zh} == {}
+
+
+def test_fmt_time_writes_a_moment_as_the_pages_do():
+    # ISO text from a saved figure set's provenance, a datetime (a file's modification time), nothing
+    moment = dt.datetime(2026, 12, 1, 22, 50, 4, 123456, tzinfo=dt.timezone.utc)
+    assert formats.fmt_time("2026-12-01T22:50:04.123456+00:00") == "2026-12-01 22:50:04"
+    assert formats.fmt_time(moment) == "2026-12-01 22:50:04"
+    assert formats.fmt_time(moment, seconds=False) == "2026-12-01 22:50"
+    assert formats.fmt_time(None) == formats.fmt_time("") == "—"
