@@ -62,8 +62,8 @@ def report_downloads() -> None:
     period = st.selectbox(t("report_period", lang), labels, index=index, key="lf_report_period",
                           format_func=lambda label: titles.get(label, label))
     attributes = dataclasses.replace(v.ctx.filter, date_from=None, date_to=None)
-    scope = attributes.describe(lang) if attributes != type(attributes)() else t("report_all_leads", lang)
-    _widgets.caption(t("report_caption", lang, period=titles[period], filter=scope, as_of=v.ctx.as_of.isoformat()))
+    _widgets.caption(t("report_caption", lang, period=titles[period], filter=attributes.describe(lang),
+                       as_of=v.ctx.as_of.isoformat()))
     columns = st.columns([1, 1, 1, 3])
     for column, fmt, icon in zip(columns, ("html", "xlsx", "pdf"),
                                  (":material/html:", ":material/table:", ":material/picture_as_pdf:")):

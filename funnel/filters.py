@@ -99,7 +99,10 @@ class FunnelFilter:
         return (" and ".join(clauses) or "true"), params
 
     def describe(self, lang: str = "en") -> str:
-        """The filter as a human sentence, e.g. 'leads acquired 2024-03-01 – 2024-03-31 from 行业展会'."""
+        """The filter as a human sentence, e.g. 'leads acquired 2024-03-01 – 2024-03-31 from 行业展会';
+        with nothing narrowed, 'all leads' / 全部线索."""
+        if not (self.date_from or self.date_to or self.has_attributes):
+            return t("filter_all_leads", lang)
         parts = [t("filter_leads", lang)]
         if self.date_from or self.date_to:
             start = self.date_from.isoformat() if self.date_from else "…"

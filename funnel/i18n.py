@@ -41,6 +41,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "period_title_week": ("{year}年第{week}周", "Week {week}, {year}"),
     # the filter as a sentence (funnel.filters.FunnelFilter.describe)
     "filter_leads": ("线索", "leads"),
+    "filter_all_leads": ("全部线索", "all leads"),  # nothing narrowed
     "filter_acquired": ("获取于 {start} – {end}", "acquired {start} – {end}"),
     "filter_by_source": ("来源渠道", "from"),
     "filter_by_rep": ("销售代表", "rep"),
@@ -195,7 +196,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "report_caption": ("线索转化分析报告：{period}，范围：{filter}，截至 {as_of}；与命令行 python -m funnel report 生成的内容相同，点击按钮时生成。",
                        "The lead conversion analysis report of {period}, scope: {filter}, as of {as_of}; the same "
                        "as python -m funnel report makes, built when you click."),
-    "report_all_leads": ("全部线索", "all leads"),
     "report_no_period": ("还没有已结束的周期可出报告。", "No period has ended yet to report on."),
     "report_html": ("下载 HTML 报告", "HTML report"),
     "report_xlsx": ("下载 XLSX 报告", "XLSX report"),

@@ -44,3 +44,16 @@ def test_url_cli_access_and_boards_read_the_registry():
     assert BOARDS == tuple(d.column for d in BOARD_DIMENSIONS) == ("rep", "manager", "team", "source")
     echo = flt.as_json()
     assert all(echo[d.field] == list(flt.values(d)) for d in DIMENSIONS)
+
+
+def test_an_empty_filter_says_all_leads_in_both_languages():
+    # Nothing narrowed: the sentence under every page, the review intro and the report scope must not read
+    # "Filter: leads" / 筛选：线索 (it was taken for a filter on something).
+    empty = FunnelFilter()
+    assert empty.describe("en") == "all leads"
+    assert empty.describe("zh") == "全部线索"
+    assert empty.as_json()["description_en"] == "all leads"
+    # anything narrowed keeps the sentence that names it
+    narrowed = FunnelFilter.of(dt.date(2024, 3, 1), dt.date(2024, 3, 31), {"sources": ["行业展会"]})
+    assert narrowed.describe("en").startswith("leads acquired 2024-03-01 – 2024-03-31")
+    assert "行业展会" in narrowed.describe("zh") and narrowed.describe("zh").startswith("线索，")
