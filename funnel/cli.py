@@ -319,7 +319,7 @@ def _provenance(args, began: dt.datetime, version: str | None) -> dict:
     figures alone, so the two engines' JSON still compare equal)."""
     if args.engine == "spark":
         source = {"lake": str(args.lake.resolve()),
-                  "spark_master": args.spark_master or os.environ.get("SPARK_REMOTE") or SPARK_DEFAULT_MASTER}
+                  "spark_master": _spark_master(args)}
         manifest = json.loads((args.lake / "manifest.json").read_text(encoding="utf-8"))
         source["lake_exported_at"] = manifest.get("exported_at")
     elif args.input:
@@ -356,9 +356,23 @@ def _open_spark(args):
     except BaseException:
         spark.stop()
         raise
-    print(f"note: Spark {spark.conf.get('spark.master', 'connect')}: session {session_s:.1f} s, lake read and "
-          f"derived tables built in {time.perf_counter() - started - session_s:.1f} s", file=sys.stderr)
+    print(f"note: Spark {_spark_where(args, spark.conf.get('spark.master', None))}: session {session_s:.1f} s, "
+          f"lake read and derived tables built in {time.perf_counter() - started - session_s:.1f} s", file=sys.stderr)
     return con, spark.stop
+
+
+def _spark_master(args) -> str:
+    """The Spark master asked for: --spark-master, else $SPARK_REMOTE, else local[*]."""
+    return args.spark_master or os.environ.get("SPARK_REMOTE") or SPARK_DEFAULT_MASTER
+
+
+def _spark_where(args, server_master: str | None) -> str:
+    """The Spark the figures came from, for the stderr note: the master asked for, and for Spark Connect
+    (``sc://``) also the master the server runs on (``local[2]`` alone would hide the Connect URL)."""
+    asked = _spark_master(args)
+    if asked.startswith("sc://") and server_master and server_master != asked:
+        return f"{asked} (server master {server_master})"
+    return asked
 
 
 def _review_period(args) -> tuple[str, dt.date | None]:

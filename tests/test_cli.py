@@ -225,3 +225,19 @@ def test_metrics_out_writes_the_printed_json(tmp_path, capsys):
     out = tmp_path / "figures.json"
     assert main(["metrics", "--input", *map(str, sample_files()), "--json", "--out", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8")) == json.loads(capsys.readouterr().out)
+
+
+def test_spark_note_names_the_connect_url_and_the_servers_master(monkeypatch):
+    # The stderr note of metrics --engine spark said "Spark local[2]" for a Spark Connect run: the Connect URL
+    # asked for was nowhere. It names what was asked for, and for sc:// also the server's own master.
+    from argparse import Namespace
+
+    from funnel.cli import _spark_where
+
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+    assert _spark_where(Namespace(spark_master="sc://localhost:8611"), "local[2]") == \
+        "sc://localhost:8611 (server master local[2])"
+    assert _spark_where(Namespace(spark_master="local[2]"), "local[2]") == "local[2]"
+    assert _spark_where(Namespace(spark_master=None), "local[*]") == "local[*]"
+    monkeypatch.setenv("SPARK_REMOTE", "sc://spark.example:15002")
+    assert _spark_where(Namespace(spark_master=None), None) == "sc://spark.example:15002"
