@@ -273,22 +273,25 @@ if figs.get("forecast") or figs.get("win_curve"):
         if len(triangle):
             _widgets.show_chart(fc.triangle_chart(triangle, lang=lang, title=t("fc_triangle_title", lang)),
                                 "cohort_triangle", "fs_triangle")
-        for entry in figs.get("forecast") or []:
-            if entry.get("horizon_days") != 90:
-                continue
+        entries = {e["horizon_days"]: e for e in figs.get("forecast") or [] if e.get("horizon_days")}
+        if entries:  # every horizon the set holds, the longest first shown (as the Forecast page opens)
+            horizons = sorted(entries)
+            h = st.radio(t("fc_horizon", lang), horizons, index=len(horizons) - 1, horizontal=True, key="fs_fc_h",
+                         format_func=lambda days: t("fc_horizon_option", lang, h=days))
+            entry = entries[h]
             c1, c2, c3, c4 = st.columns(4)
             c1.metric(t("fc_expected_wins", lang), fmt_num(entry["expected_wins"], 1))
             c2.metric(t("fc_interval", lang), f"{fmt_num(entry['low'], 1)} – {fmt_num(entry['high'], 1)}")
             c3.metric(t("fc_expected_amount", lang), fmt_num(entry["expected_amount"]))
             c4.metric(t("fc_open_leads", lang), fmt_num(entry["open_leads"]))
             _widgets.caption(t("fc_forecast_caption", lang, as_of=figs.get("as_of"), open=fmt_num(entry["open_leads"]),
-                               h=90, wins=fmt_num(entry["expected_wins"], 1), low=fmt_num(entry["low"], 1),
+                               h=h, wins=fmt_num(entry["expected_wins"], 1), low=fmt_num(entry["low"], 1),
                                high=fmt_num(entry["high"], 1), amount=fmt_num(entry["expected_amount"])))
             by_stage = pd.DataFrame(entry.get("by_stage") or [])
             if len(by_stage):
                 by_stage["name"] = [stage_names.get(k, k) for k in by_stage["stage"]]
                 _widgets.show_chart(fc.forecast_stage_chart(by_stage, lang=lang,
-                                                            title=t("fc_by_stage_title", lang, h=90)),
+                                                            title=t("fc_by_stage_title", lang, h=h)),
                                     "forecast_by_stage", "fs_fc_stage")
         bt = ff.backtest_frame(figs)
         if len(bt):

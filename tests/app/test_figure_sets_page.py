@@ -125,3 +125,22 @@ def test_a_damaged_section_is_skipped_with_a_sentence(figures_dir, open_page, la
 def test_an_empty_folder_says_how_to_write_one(open_page, tmp_path):
     at = open_page("en", tmp_path / "absent")
     assert "metrics --engine spark --lake lake/ --save" in " ".join(_unescape(i.value) for i in at.info)
+
+
+def test_every_forecast_horizon_of_the_set_can_be_shown(figures_dir, open_page):
+    # The page showed only the 90-day forecast although the set holds every horizon: a radio as on the Forecast
+    # page, the longest first; picking another shows that horizon's expected wins.
+    from funnel.formats import fmt_num
+
+    folder, saved = figures_dir
+    at = open_page("en", folder, pick="sample-all.json")
+    horizons = sorted(e["horizon_days"] for e in saved["forecast"])
+    radio = at.radio(key="fs_fc_h")
+    assert list(radio.options) == [f"{h} days" for h in horizons] and len(horizons) > 1
+    assert radio.value == horizons[-1]
+    shortest = next(e for e in saved["forecast"] if e["horizon_days"] == horizons[0])
+    radio.set_value(horizons[0]).run()
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Expected wins"] == fmt_num(shortest["expected_wins"], 1)
+    assert any(f"{horizons[0]}" in c.value for c in at.caption)
