@@ -13,6 +13,9 @@ stored rows are still the old ones:
 Several files of one import count each lead once, in its strongest outcome (new > changed > unchanged):
 ``LeadOutcomes`` accumulates the files in a temporary table and ``totals`` sums it up.
 
+The events and activities arrive already compared with the stored ones (``new_rows``: the comparison the
+inserts use too), as SELECTs of (lead, outcome); the lead rows are compared here.
+
 While ``leads`` is still empty (a first import's first file) every lead the file names is new: its IDs are
 recorded without comparing its events and activities with the stored ones (``fast_empty=False`` compares
 anyway; the result is the same).
@@ -43,18 +46,22 @@ class LeadCounts:
 class LeadOutcomes:
     """One per import: ``record`` each file before writing it, ``totals`` at the end (drops the table)."""
 
+    NAMED = f"select lead_id from {_TABLE}"  # every lead ID the import's files named so far
+
     def __init__(self, con: duckdb.DuckDBPyConnection, fast_empty: bool = True) -> None:
         self.con = con
         self.fast_empty = fast_empty
         con.execute(f"create or replace temp table {_TABLE} (lead_id varchar, outcome tinyint)")
 
-    def record(self, leads: pa.Table, events: pa.Table, activities: pa.Table,
-               lead_select: str, compared: tuple[str, ...], import_id: str) -> None:
-        """Outcome of each lead the file names (leads, events and activities), counted for this file
-        (the loader's Arrow tables of the parsed frames)."""
+    def record(self, leads: pa.Table, lead_select: str, compared: tuple[str, ...], import_id: str,
+               named: tuple[str, ...] = ()) -> None:
+        """Outcome of each lead the file names, counted for this file: its lead rows (the loader's Arrow table,
+        compared here with the stored leads) and ``named``, SELECTs of (lead_id, outcome) over the file's events
+        and activities already compared with the stored ones (``new_rows.events_outcome`` /
+        ``activities_outcome``: 1 changed, 0 unchanged), read before the file is written."""
         con = self.con
         if self.fast_empty and not con.execute("select exists (select 1 from leads)").fetchall()[0][0]:
-            self._record_all_new(leads, events, activities)
+            self._record_all_new(leads, named)
             return
         parts, params = [], []
         if len(leads):
@@ -67,21 +74,7 @@ class LeadOutcomes:
                              from (select {lead_select} from outcome_leads) s
                              left join leads l on l.lead_id = s.lead_id""")
             params.append(import_id)
-        if len(events):
-            con.register("outcome_events", events)
-            parts.append(f"""select cast(s.lead_id as varchar), case when not exists (
-                                 select 1 from stage_events e where e.lead_id = cast(s.lead_id as varchar)
-                                 and e.stage = cast(s.stage as varchar)
-                                 and (e.entered_at is not distinct from cast(s.entered_at as timestamp)
-                                      or (s.entered_at is null and e.entered_at is not null)))
-                             then {CHANGED} else {UNCHANGED} end from outcome_events s""")
-        if len(activities):
-            con.register("outcome_activities", activities)
-            parts.append(f"""select cast(s.lead_id as varchar), case when not exists (
-                                 select 1 from activities a where a.lead_id = cast(s.lead_id as varchar)
-                                 and a."at" is not distinct from cast(s."at" as timestamp)
-                                 and a.content is not distinct from cast(s.content as varchar))
-                             then {CHANGED} else {UNCHANGED} end from outcome_activities s""")
+        parts += [f"select * from ({select})" for select in named]
         if not parts:
             return
         try:
@@ -93,26 +86,23 @@ class LeadOutcomes:
                     from ({union}) u(lead_id, o) left join leads l on l.lead_id = u.lead_id
                     group by u.lead_id, l.lead_id""", params)
         finally:
-            for name in ("outcome_leads", "outcome_events", "outcome_activities"):
-                try:
-                    con.unregister(name)
-                except Exception:  # noqa: BLE001 - not registered for this file
-                    pass
+            if len(leads):
+                con.unregister("outcome_leads")
 
-    def _record_all_new(self, leads: pa.Table, events: pa.Table, activities: pa.Table) -> None:
+    def _record_all_new(self, leads: pa.Table, named: tuple[str, ...]) -> None:
         """No lead stored yet: each distinct lead ID the file names is new (what ``record`` gives then)."""
-        tables = [(name, table) for name, table in (("outcome_leads", leads), ("outcome_events", events),
-                                                    ("outcome_activities", activities)) if len(table)]
-        if not tables:
+        parts = [f"select lead_id from ({select}) x(lead_id, o)" for select in named]
+        if len(leads):
+            self.con.register("outcome_leads", leads)
+            parts.insert(0, "select cast(lead_id as varchar) from outcome_leads")
+        if not parts:
             return
         try:
-            for name, table in tables:
-                self.con.register(name, table)
-            union = " union all ".join(f"select cast(lead_id as varchar) from {name}" for name, _ in tables)
+            union = " union all ".join(parts)
             self.con.execute(f"insert into {_TABLE} select lead_id, {NEW} from ({union}) u(lead_id) group by lead_id")
         finally:
-            for name, _ in tables:
-                self.con.unregister(name)
+            if len(leads):
+                self.con.unregister("outcome_leads")
 
     def totals(self) -> LeadCounts:
         rows = dict(self.con.execute(

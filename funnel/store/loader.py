@@ -7,11 +7,14 @@ the new file leaves empty keeps its stored value), adds stage events unique on (
 (lead, at, content), upserts the roster, records rejects, warnings and the import runs, rebuilds the
 derived tables and gives the data a new version.
 
+A file's events and activities are compared with the stored ones once (``new_rows``): the result serves the
+new / changed / unchanged outcome (``lead_outcomes``) and the inserts.
+
 A first import goes a shorter way: a statement whose de-duplication would compare the file with a stored table
 that is still empty (checked per file and per table, so the second file of one import takes the general way)
 inserts directly, de-duplicating only within the file (the same DISTINCT, and an undated event dropped where
 the file also dates it). ``fast_empty=False`` forces the general way (tests/store/test_first_import.py keeps
-both equal, table for table).
+both equal, table for table; tests/store/test_new_rows.py holds both to the rules over several imports).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile
 from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
+from funnel.store import new_rows
 from funnel.store.lead_outcomes import LeadCounts, LeadOutcomes
 from funnel.store.snapshots import is_lead_import, record_snapshots, stage_snapshot
 
@@ -144,12 +148,9 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
         # converts every string again on each of the two or three statements that read it.
         staged = {name: as_arrow(getattr(item, name)) for name in ("leads", "events", "activities", "roster")}
-        if outcomes is not None:
-            outcomes.record(staged["leads"], staged["events"], staged["activities"], _lead_select(),
-                            _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id)
-        _write_file(con, item, import_id, staged, fast_empty=fast_empty)
+        _write_compared(con, item, import_id, staged, outcomes, fast_empty)
         if len(item.leads) and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
-            stage_snapshot(con, import_id, item.leads["lead_id"])
+            stage_snapshot(con, import_id, staged["leads"])
         rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
         con.execute(
             "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
@@ -163,7 +164,7 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         warning_frames.append(item.warnings.assign(file_name=item.file_name))
         reject_frames.append(item.rejects.assign(file_name=item.file_name))
     if any(r.import_id for r in results):
-        notes.extend(_complete_leads(con))
+        notes.extend(_complete_leads(con, LeadOutcomes.NAMED if outcomes is not None else NAMED_LEADS))
         refresh_derived(con)
         record_snapshots(con)
         bump_data_version(con)
@@ -210,33 +211,45 @@ def _lead_select() -> str:
     return ", ".join(parts)
 
 
-def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
-                staged: dict[str, pa.Table] | None = None, fast_empty: bool = True) -> None:
-    staged = staged or {name: as_arrow(getattr(item, name)) for name in ("leads", "events", "activities", "roster")}
+def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
+                    staged: dict[str, pa.Table], outcomes: LeadOutcomes | None, fast_empty: bool = True) -> None:
+    """Compare the file's events and activities with the stored ones once (``new_rows``), record what that does
+    to each lead (``outcomes``), then write the file."""
+    kinds = [kind for kind in ("events", "activities") if len(getattr(item, kind))]
+    # the store's table still empty: nothing to compare with (checked per file and table)
+    first = {kind: fast_empty and is_empty(con, _STORED[kind]) for kind in kinds}
+    for kind in kinds:
+        con.register(f"staged_{kind}", staged[kind])
+    if "events" in kinds and not first["events"]:
+        new_rows.compare_events(con)
+    if "activities" in kinds and not first["activities"]:
+        new_rows.compare_activities(con)
+    if outcomes is not None:
+        named = tuple(_OUTCOME[kind](first[kind]) for kind in kinds)
+        outcomes.record(staged["leads"], _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
+    _write_file(con, item, import_id, staged, first, fast_empty)
+    # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
+    for kind in kinds:
+        con.unregister(f"staged_{kind}")
+    new_rows.drop(con)
+
+
+_STORED = {"events": "stage_events", "activities": "activities"}
+# Every lead ID the stored events and activities name (without an outcome table to say which the import named).
+NAMED_LEADS = "select lead_id from stage_events union all select lead_id from activities"
+_OUTCOME = {"events": new_rows.events_outcome, "activities": new_rows.activities_outcome}
+
+
+def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str, staged: dict[str, pa.Table],
+                first: dict[str, bool], fast_empty: bool = True) -> None:
+    """Write the file: ``staged_events`` / ``staged_activities`` registered and compared by the caller (``first``:
+    the store's table was empty, the staged rows are written directly)."""
     if len(item.leads):
         _write_leads(con, staged["leads"], import_id, fast_empty=fast_empty)
     if len(item.events):
-        con.register("staged_events", staged["events"])
-        if fast_empty and is_empty(con, "stage_events"):
-            _insert_first_events(con, import_id)
-        else:
-            _insert_events(con, import_id)
-        con.unregister("staged_events")
+        new_rows.write_events(con, import_id, first["events"])
     if len(item.activities):
-        con.register("staged_activities", staged["activities"])
-        # Nothing stored to compare with: the file's own duplicates are still removed by the DISTINCT.
-        stored = "" if fast_empty and is_empty(con, "activities") else \
-            """where not exists (select 1 from activities a where a.lead_id = cast(s.lead_id as varchar)
-                                 and a."at" is not distinct from cast(s."at" as timestamp)
-                                 and a.content is not distinct from cast(s.content as varchar))"""
-        con.execute(
-            f"""insert into activities
-               select distinct cast(s.lead_id as varchar), cast(s."at" as timestamp), cast(s.content as varchar),
-                      cast(s.feedback as varchar), cast(s.actor as varchar), ?
-               from staged_activities s {stored}""",
-            [import_id],
-        )
-        con.unregister("staged_activities")
+        new_rows.write_activities(con, import_id, first["activities"])
     if len(item.roster):
         con.register("staged_roster", staged["roster"])
         con.execute(
@@ -267,39 +280,6 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
             [import_id, item.file_name],
         )
         con.unregister("staged_warnings")
-
-
-def _insert_events(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
-    """Add ``staged_events`` not stored yet, then let a dated entry supersede the undated one for the same lead
-    and stage (SPEC §3, format A)."""
-    con.execute(
-        """insert into stage_events
-           select distinct cast(s.lead_id as varchar), cast(s.stage as varchar),
-                  cast(s.entered_at as timestamp), ?
-           from staged_events s
-           where not exists (select 1 from stage_events e where e.lead_id = cast(s.lead_id as varchar)
-                             and e.stage = cast(s.stage as varchar)
-                             and e.entered_at is not distinct from cast(s.entered_at as timestamp))""",
-        [import_id],
-    )
-    con.execute(
-        """delete from stage_events e where e.entered_at is null and exists (
-               select 1 from stage_events d where d.lead_id = e.lead_id and d.stage = e.stage
-               and d.entered_at is not null)"""
-    )
-
-
-def _insert_first_events(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
-    """``_insert_events`` into an empty stage_events: the file's distinct events, less an undated one the file
-    also dates (what the general way's DELETE would remove), in one statement."""
-    con.execute(
-        """insert into stage_events
-           select distinct lead_id, stage, entered_at, ?
-           from (select cast(lead_id as varchar) as lead_id, cast(stage as varchar) as stage,
-                        cast(entered_at as timestamp) as entered_at from staged_events)
-           qualify entered_at is not null or count(entered_at) over (partition by lead_id, stage) = 0""",
-        [import_id],
-    )
 
 
 def is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -365,16 +345,24 @@ def _all_missing(column: pd.Series) -> bool:
     return len(column) == 0 or (pd.isna(column.iat[0]) and bool(column.isna().all()))
 
 
-def _complete_leads(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _complete_leads(con: duckdb.DuckDBPyConnection, named: str = NAMED_LEADS) -> list[str]:
     """Leads named only by stage events or activities get a row; a lead with no acquisition date takes the
-    date it entered the first stage. Returns sentences saying what was filled in."""
+    date it entered the first stage. Returns sentences saying what was filled in.
+
+    Only a lead this import named can lack a row (every import ends here, and no lead row is ever deleted):
+    ``named`` is the SELECT of those lead IDs (the outcome table, ``LeadOutcomes.NAMED``), so neither the
+    stored events nor the activities are scanned for them."""
     notes = []
-    created = con.execute(
-        """insert into leads (lead_id, import_id)
-           select distinct lead_id, (select max(import_id) from stage_events s2 where s2.lead_id = x.lead_id)
-           from (select lead_id from stage_events union select lead_id from activities) x
-           where lead_id not in (select lead_id from leads)"""
-    ).fetchone()
+    con.execute(f"""create or replace temp table _unnamed as select distinct lead_id from ({named}) x
+                    where lead_id not in (select lead_id from leads)""")
+    try:
+        created = con.execute(
+            """insert into leads (lead_id, import_id)
+               select u.lead_id, max(e.import_id) from _unnamed u left join stage_events e on e.lead_id = u.lead_id
+               group by u.lead_id""").fetchone() \
+            if con.execute("select exists (select 1 from _unnamed)").fetchone()[0] else None
+    finally:
+        con.execute("drop table if exists _unnamed")
     n_created = created[0] if created else 0
     if n_created:
         notes.append(f"{n_created} leads appear only in a stage log or activity list; they were added with no "
@@ -384,6 +372,7 @@ def _complete_leads(con: duckdb.DuckDBPyConnection) -> list[str]:
            from (select e.lead_id, min(e.entered_at) as entered_at from stage_events e
                  join stages s on s.key = e.stage
                  where s."order" = (select min("order") from stages) and e.entered_at is not null
+                   and e.lead_id in (select lead_id from leads where acquired_at is null)
                  group by e.lead_id) first_entry
            where leads.lead_id = first_entry.lead_id and leads.acquired_at is null"""
     ).fetchone()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 SNAPSHOT_DDL = """create table if not exists lead_snapshots (
     import_id varchar not null, lead_id varchar not null, status varchar, current_stage varchar, amount double,
@@ -66,24 +67,23 @@ def is_lead_import(file_format: str) -> bool:
     return file_format not in NOT_LEAD_FORMATS
 
 
-def stage_snapshot(con: duckdb.DuckDBPyConnection, import_id: str, lead_ids: pd.Series) -> None:
+def stage_snapshot(con: duckdb.DuckDBPyConnection, import_id: str, leads: pa.Table) -> None:
     """Right after a lead file was written (same transaction): hold what the store now says about each of its
-    leads (``leads``: the file's values, a field it left empty keeping the stored one) in a temp table until
-    ``record_snapshots`` keeps them. Taken per file, so two exports imported in one call keep their own
-    values."""
-    ids = pd.DataFrame({"lead_id": pd.Series(lead_ids, dtype="string").dropna().unique()})
-    if not len(ids):
+    leads (``leads``, the file's lead rows as the loader staged them: the file's values, a field it left empty
+    keeping the stored one) in a temp table until ``record_snapshots`` keeps them. Taken per file, so two
+    exports imported in one call keep their own values."""
+    if not leads.num_rows:
         return
     con.execute("""create temp table if not exists _snap_pending (seq integer, import_id varchar, lead_id varchar,
                    status varchar, current_stage varchar, amount double, expected_close timestamp, rep varchar)""")
-    con.register("_snap_ids", ids)
+    con.register("_snap_ids", leads.select(["lead_id"]))
     try:
         con.execute(
             """insert into _snap_pending
                select (select count(distinct import_id) from _snap_pending), cast(? as varchar), l.lead_id,
                       case when l.status_reported in ('untouched', 'active', 'won', 'lost') then l.status_reported
                       end, l.current_stage, l.amount, l.expected_close, l.rep
-               from leads l semi join _snap_ids i on i.lead_id = l.lead_id""",
+               from leads l semi join _snap_ids i on cast(i.lead_id as varchar) = l.lead_id""",
             [import_id],
         )
     finally:
@@ -94,7 +94,8 @@ def record_snapshots(con: duckdb.DuckDBPyConnection) -> int:
     """Keep the snapshots held by ``stage_snapshot``, after the derived tables were rebuilt (same transaction).
 
     A status or stage the file did not give (or gave unreadable) is taken from ``lead_facts`` (derived as in
-    SPEC §4). Each import's rows are compared with the latest lead import's and kept unless identical.
+    SPEC §4). Each import's rows are compared with the latest lead import's and kept unless identical (the
+    first lead import of a store, with nothing to compare with, is written in one statement).
     Returns how many rows were kept."""
     exists = con.execute("select count(*) from information_schema.tables where table_name = '_snap_pending' "
                          "and table_type = 'LOCAL TEMPORARY'").fetchone()[0]
@@ -102,28 +103,33 @@ def record_snapshots(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     kept = 0
     try:
-        con.execute(
-            """update _snap_pending p set status = coalesce(p.status, f.status),
-                      current_stage = case when p.current_stage in (select key from stages) then p.current_stage
-                                           else f.current_stage end
-               from lead_facts f where f.lead_id = p.lead_id""")
         imports = [r[0] for r in con.execute(
             "select import_id from _snap_pending group by import_id order by min(seq)").fetchall()]
         for import_id in imports:
-            con.execute(
-                """create or replace temp table _snap_new as
-                   select import_id, lead_id, status, current_stage, amount, expected_close, rep
-                   from _snap_pending where import_id = ?""", [import_id])
+            if con.execute(f"select {_latest_import_sql()} is null").fetchone()[0]:
+                kept += con.execute(f"insert into lead_snapshots {_COMPLETED}", [import_id]).fetchone()[0]
+                continue  # no earlier snapshot (a first import): nothing to compare a million rows with
+            con.execute(f"create or replace temp table _snap_new as {_COMPLETED}", [import_id])
             if not _same_as_latest(con):
                 previous = con.execute(f"select {_latest_import_sql()}").fetchone()[0]
                 kept += con.execute("insert into lead_snapshots select * from _snap_new").fetchone()[0]
-                if previous is not None:
-                    con.execute(f"insert into lead_snapshot_diffs select ?, ?, * from ({pair_sql()})",
-                                [previous, import_id, previous, import_id])
+                con.execute(f"insert into lead_snapshot_diffs select ?, ?, * from ({pair_sql()})",
+                            [previous, import_id, previous, import_id])
     finally:
         con.execute("drop table if exists _snap_new")
         con.execute("drop table if exists _snap_pending")
     return kept
+
+
+# One import's pending rows (bind its import id) with what the file did not give taken from lead_facts: a
+# missing status, and a stage that is not a configured one (a lead without lead_facts keeps its own values).
+_COMPLETED = """select p.import_id, p.lead_id,
+                       case when f.lead_id is null then p.status else coalesce(p.status, f.status) end as status,
+                       case when f.lead_id is null or p.current_stage in (select key from stages) then p.current_stage
+                            else f.current_stage end as current_stage,
+                       p.amount, p.expected_close, p.rep
+                from _snap_pending p left join lead_facts f on f.lead_id = p.lead_id
+                where p.import_id = ?"""
 
 
 def _latest_import_sql() -> str:

@@ -54,6 +54,13 @@ def _dup_stage_log_csv() -> bytes:
     return ("\n".join(["线索编号,阶段,进入时间", *rows]) + "\n").encode("utf-8")
 
 
+def _later_stage_log_csv() -> bytes:
+    """A stage log imported after the two above: it dates an event they left undated (A-2 初步筛选), gives an
+    undated copy of a dated one (A-1 初步筛选), an event again and a lead only it names (A-5)."""
+    rows = ["A-2,初步筛选,2024-03-20", "A-1,初步筛选,", "A-1,线索获取,2024-03-01", "A-5,线索获取,", "A-5,初步筛选,"]
+    return ("\n".join(["线索编号,阶段,进入时间", *rows]) + "\n").encode("utf-8")
+
+
 def _sample_files() -> list[tuple[str, bytes]]:
     names = ["线索跟踪表.xlsx", "阶段记录.csv", "销售团队.csv", "线索跟踪表-2024-11.xlsx"]
     return [(name, (SAMPLE / name).read_bytes()) for name in names]
@@ -102,6 +109,9 @@ SCENARIOS = {
     "a parsed file with duplicates the parser keeps": None,
     "messy first, then the sample (a second import takes the general path)":
         lambda: [messy_files(), _sample_files()],
+    "a second import's stage log dates a stored undated event and names a new lead":
+        lambda: [[("dups.csv", _dup_template_csv()), ("dups-log.csv", _dup_stage_log_csv())],
+                 [("later-log.csv", _later_stage_log_csv())]],
 }
 
 
