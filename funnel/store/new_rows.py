@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import duckdb
 
-NEW_EVENTS, NEW_ACTIVITIES = "_new_events", "_new_activities"
+NEW_ACTIVITIES = "_new_activities"  # the temp tables: _new_events, _new_activities
 
 _STAGED_EVENTS = """select cast(lead_id as varchar) as lead_id, cast(stage as varchar) as stage,
                            cast(entered_at as timestamp) as entered_at from staged_events"""
