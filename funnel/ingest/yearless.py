@@ -13,8 +13,11 @@ The rule (docs/import.md, "Dates without a year"):
   a date, warned). The wrong year is 10-12 months off, so the grace never lets a wrong year through;
 - no acquisition date and no other date: not placed (warned).
 
-One vectorised function over numpy arrays, used by both the vector path (``action_text``) and the per-row
-path (``dates.split_leading_date``), so the two cannot disagree. Days are counted since 1970-01-01.
+One vectorised function over numpy arrays (``place_yearless``), used by the per-row path
+(``dates.split_leading_date``); the vector path (``action_text``) calls ``place_yearless_by_lead``, which takes
+the lead's dates once per lead, works the common case (acquisition date known) per lead with a table of
+day-of-year numbers, and hands every other date to ``place_yearless``; tests/ingest/test_yearless.py holds the
+two equal. Days are counted since 1970-01-01.
 """
 
 from __future__ import annotations
@@ -125,4 +128,88 @@ def place_yearless(month: np.ndarray, day: np.ndarray, acquired: np.ndarray, anc
         placed = best != NO_DAY
         out[rows[placed]] = best[placed]
         problem[rows] = np.where(placed, PLACED, np.where(any_candidate, AFTER_END, IMPOSSIBLE))
+    return out, problem
+
+
+def _leap_ordinals() -> np.ndarray:
+    """Per ``month * 100 + day`` (both 0..99): 1 + the day's index in a leap year (02-29: 60), 0 for no date."""
+    month, day = np.divmod(np.arange(100 * 100), 100)
+    ok = valid_day(np.full(len(month), 2000), month, day)
+    index = days_of(np.full(len(month), 2000), np.where(ok, month, 1), np.where(ok, day, 1)) \
+        - days_of(np.array([2000]), np.array([1]), np.array([1]))
+    return np.where(ok, index + 1, 0).astype(np.int16)
+
+
+_LEAP_ORDINAL = _leap_ordinals()
+_FEB_29, _WIDTH = 60, 367  # the table's column of 02-29; its columns: no date, then 366 days
+
+
+def _days_in_years(first_year: int, last_year: int) -> np.ndarray:
+    """Per year first_year..last_year a row of _WIDTH: NO_DAY (no date), then per day of a leap year its day
+    number in that year (NO_DAY for 02-29 of a year without it)."""
+    year = np.arange(first_year, last_year + 1, dtype=np.int64)[:, None]
+    k = np.arange(_WIDTH, dtype=np.int64)[None, :]
+    short = ~((year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0)))
+    start = days_of(year, np.ones_like(year), np.ones_like(year))
+    day = start + k - 1 - (short & (k > _FEB_29))
+    return np.where((k == 0) | (short & (k == _FEB_29)), NO_DAY, day).ravel()
+
+
+def place_yearless_by_lead(month_day: np.ndarray, lead: np.ndarray, acquired: np.ndarray,
+                           anchors: list[np.ndarray], limit: int = NO_DAY) -> tuple[np.ndarray, np.ndarray]:
+    """``place_yearless(month, day, acquired[lead], [a[lead] for a in anchors], limit)`` for ``month_day`` =
+    month * 100 + day (each 0..99), with ``acquired`` and each of ``anchors`` given once per lead (day numbers,
+    NO_DAY = none) and ``lead`` the lead of each date. The problem codes come as int8.
+
+    With the acquisition date known the date falls in the acquisition year or the next, the first of the two
+    on or after it: per lead its year and the acquisition's place in a leap year (``kb``), per date its own
+    place ``k``; the acquisition year's day is on or after the acquisition exactly when ``k >= kb`` (and the
+    year has the day), and each day is read from a table of years x days. Few temporaries of the 5M dates:
+    each new array costs its pages.
+    """
+    month_day = np.asarray(month_day)
+    lead = np.asarray(lead)
+    acquired = np.asarray(acquired, dtype=np.int64)
+    n = len(month_day)
+    if n and not (month_day.min() >= 0 and month_day.max() < 100 * 100):
+        raise ValueError("month and day must each be 0..99")
+    k = _LEAP_ORDINAL[month_day]
+    known = acquired != NO_DAY
+    upper = np.iinfo(np.int64).max if limit == NO_DAY else limit
+    out = np.full(n, NO_DAY, dtype=np.int64)
+    problem = np.full(n, IMPOSSIBLE, dtype=np.int8)
+
+    if known.any():
+        year = _year_of(np.where(known, acquired, acquired[known][0]))
+        first_year = int(year.min())
+        table = _days_in_years(first_year, int(year.max()) + 1)
+        base = ((year - first_year) * _WIDTH).astype(np.int32)  # the acquisition year's row in the table
+        offset = acquired - table[base + 1]
+        short = table[base + _FEB_29] == NO_DAY
+        kb = (offset + 1 + (short & (offset >= _FEB_29 - 1))).astype(np.int16)  # the acquisition's k
+        rows = None if known.all() else np.flatnonzero(known[lead])
+        kk, owner = (k, lead) if rows is None else (k[rows], lead[rows])
+        at = base[owner]
+        at += kk
+        chosen = table[at]
+        use_next = chosen == NO_DAY
+        use_next |= kk < kb[owner]
+        at += _WIDTH
+        np.copyto(chosen, table[at], where=use_next)
+        del at, use_next
+        placed = chosen != NO_DAY
+        inside = chosen <= upper
+        inside &= placed
+        code = np.where(inside, PLACED, np.where(placed, AFTER_END, IMPOSSIBLE)).astype(np.int8)
+        chosen[~inside] = NO_DAY
+        if rows is None:
+            return chosen, code
+        out[rows], problem[rows] = chosen, code
+
+    rows = np.flatnonzero((k > 0) & ~known[lead])
+    if len(rows):  # no acquisition date: nearest to the lead's other dates, the general way
+        owner = lead[rows]
+        month, day = np.divmod(month_day[rows].astype(np.int64), 100)
+        out[rows], problem[rows] = place_yearless(month, day, acquired[owner],
+                                                  [np.asarray(a, dtype=np.int64)[owner] for a in anchors], limit)
     return out, problem

@@ -59,6 +59,28 @@ def test_vector_activities_equal_per_row(rows):
     assert fast_leads[0].tolist() == slow_leads[0].tolist() == by_id.tolist()
 
 
+@given(st.lists(st.one_of(action_texts(), st.text(max_size=12),
+                         st.lists(st.sampled_from(_FRAGMENTS + _SEPARATORS + ["\r", "\u3000;"]), max_size=8)
+                         .map("".join)), max_size=12))
+@FAST
+def test_action_split_equals_re_split(texts):
+    """DuckDB's split (and Arrow's, its fallback) give re.split's stripped non-empty pieces, in order."""
+    import re
+
+    import pyarrow as pa
+
+    from funnel.ingest.action_text import SPLIT_PATTERN, _split_arrow, _split_duckdb, split_actions
+
+    expected = [(i, p.strip()) for i, t in enumerate(texts) for p in re.split(SPLIT_PATTERN, t) if p.strip()]
+    arrow = pa.array(texts, type=pa.large_string())
+    pieces = split_actions(arrow)
+    got = list(zip(pieces.parents.tolist(), pieces.text(np.arange(len(pieces)))))
+    assert got == expected
+    for split in (_split_duckdb, _split_arrow):
+        parents, raw = split(arrow)
+        assert [(i, p.strip()) for i, p in zip(parents.tolist(), raw.to_pylist()) if p.strip()] == expected
+
+
 def test_vector_activities_on_the_seed_example():
     leads = pd.DataFrame({"lead_id": ["A", "B"], "acquired_at": pd.to_datetime(["2024-11-20", None]),
                           "stage_entered_at": pd.to_datetime([None, None]), "rep": ["李明", "王芳"]})

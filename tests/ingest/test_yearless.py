@@ -70,3 +70,38 @@ def test_placed_dates_keep_the_rules(month, day, acquired, stage, lost, limit):
         anchors = [dt.date.fromisoformat(a) for a in (stage, lost) if a]
         gap = min(abs((dt.date.fromisoformat(placed) - a).days) for a in anchors)
         assert gap <= 366 * 2                           # near one of the lead's own dates
+
+
+_LEAD_DAYS = st.one_of(st.just(NO_DAY), st.integers(-25567, 84000))  # 1900-01-01 .. about 2199
+
+
+@given(st.lists(st.tuples(_LEAD_DAYS, _LEAD_DAYS, _LEAD_DAYS), min_size=1, max_size=6),
+       st.lists(st.tuples(st.integers(0, 99), st.integers(0, 99), st.integers(0, 5)), max_size=40),
+       st.one_of(st.just(NO_DAY), st.integers(-25567, 84100)), st.booleans())
+@settings(max_examples=400, deadline=None)
+def test_placement_by_lead_equals_placement_per_date(leads, dates, limit, calendar_days):
+    """The vector path's per-lead placement gives what place_yearless gives each date, problems included."""
+    from funnel.ingest.yearless import place_yearless_by_lead
+
+    acquired, stage, lost = (np.array(column, dtype=np.int64) for column in zip(*leads))
+    if calendar_days:  # mostly real month-days, as people write them
+        dates = [(m % 12 + 1, d % 28 + 1, i) for m, d, i in dates]
+    month = np.array([m for m, _, _ in dates], dtype=np.int64)
+    day = np.array([d for _, d, _ in dates], dtype=np.int64)
+    lead = np.array([i % len(leads) for _, _, i in dates], dtype=np.int64)
+    got = place_yearless_by_lead(month * 100 + day, lead, acquired, [stage, lost], limit)
+    expected = place_yearless(month, day, acquired[lead], [stage[lead], lost[lead]], limit)
+    assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
+
+
+@pytest.mark.parametrize("acquired", ["2023-01-01", "2023-02-28", "2023-03-01", "2024-02-28", "2024-02-29",
+                                      "2024-03-01", "2024-12-31", "2100-02-28", "2100-03-01", "1900-03-01"])
+def test_placement_by_lead_around_february(acquired):
+    from funnel.ingest.yearless import place_yearless_by_lead
+
+    month_day = np.array([m * 100 + d for m in range(1, 13) for d in range(1, 32)], dtype=np.int64)
+    lead = np.zeros(len(month_day), dtype=np.int64)
+    base = np.array([_day(acquired)], dtype=np.int64)
+    got = place_yearless_by_lead(month_day, lead, base, [], NO_DAY)
+    expected = place_yearless(month_day // 100, month_day % 100, base[lead], [], NO_DAY)
+    assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
