@@ -46,18 +46,45 @@ def _lead_keys(facts: list[DateFacts]) -> list[np.ndarray]:
     return np.split(codes, np.cumsum([len(f.lead_ids) for f in facts])[:-1])
 
 
+def _span_by_sorted_keys(keys: list[np.ndarray], dates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(earliest, latest) date per lead with a date, when each fact's integer keys come in lead order (a lead
+    file's columns and its activities do): one pass per fact, no grouping. None when they do not."""
+    top = -1
+    for k in keys:
+        if k.dtype.kind not in "iu" or (len(k) and (k[1:] < k[:-1]).any()):
+            return None
+        top = max(top, int(k[-1]) if len(k) else -1)
+    low = np.full(top + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    high = np.full(top + 1, np.iinfo(np.int64).min, dtype=np.int64)  # = NaT: no date
+    for k, d in zip(keys, dates):
+        known = ~np.isnat(d) & (k >= 0)  # a missing lead ID (code -1) is no lead
+        k, values = k[known], d.view(np.int64)[known]
+        if len(k) == 0:
+            continue
+        starts = np.flatnonzero(np.concatenate(([True], k[1:] != k[:-1])))
+        lead = k[starts]
+        low[lead] = np.minimum(low[lead], np.minimum.reduceat(values, starts))
+        high[lead] = np.maximum(high[lead], np.maximum.reduceat(values, starts))
+    dated = high != np.iinfo(np.int64).min
+    return low[dated].view("datetime64[ns]"), high[dated].view("datetime64[ns]")
+
+
 def far_date_warnings(facts: list[DateFacts]) -> list[dict]:
     facts_dated = [f for f in facts if len(f.dates)]
     if not facts_dated:
         return []
-    keys = np.concatenate(_lead_keys(facts_dated))
-    dates = np.concatenate([np.asarray(f.dates, dtype="datetime64[ns]") for f in facts_dated])
-    known = ~np.isnat(dates) & (keys >= 0)  # a missing lead ID (code -1) is no lead
-    if not known.any():
+    keys = _lead_keys(facts_dated)
+    dates = [np.asarray(f.dates, dtype="datetime64[ns]") for f in facts_dated]
+    span = _span_by_sorted_keys(keys, dates)
+    if span is None:  # keys not in lead order: grouped
+        keys, dates = np.concatenate(keys), np.concatenate(dates)
+        known = ~np.isnat(dates) & (keys >= 0)  # a missing lead ID (code -1) is no lead
+        per_lead = pd.DataFrame({"lead": keys[known], "d": dates[known]}).groupby("lead", sort=False)["d"] \
+            .agg(["min", "max"])
+        span = per_lead["min"].to_numpy(), per_lead["max"].to_numpy()
+    if len(span[0]) == 0:
         return []
-    per_lead = pd.DataFrame({"lead": keys[known], "d": dates[known]}).groupby("lead", sort=False)["d"] \
-        .agg(["min", "max"])
-    bulk = bulk_range(per_lead["min"].to_numpy(), per_lead["max"].to_numpy())
+    bulk = bulk_range(*span)
     if bulk is None:
         return []
     margin = np.timedelta64(FAR_DAYS, "D")

@@ -25,35 +25,27 @@ _SPLIT = re.compile(r"[;；\r\n]+")
 
 
 def template_events(leads: pd.DataFrame, stages: StageConfig) -> pd.DataFrame:
+    """Per lead, in lead order: the first stage at acquired_at (at stage_entered_at when the acquisition date is
+    missing and the lead is in the first stage), each stage between the first and the current one at NaT, the
+    current one at stage_entered_at. Built as arrays: ``1 + position of the current stage`` events per lead."""
     if leads.empty:
         return empty_frame(EVENT_FIELDS)
-    keys = list(stages.keys)
-    first = keys[0]
-    position = leads["current_stage"].map({k: i for i, k in enumerate(keys)})
-    has_current = position.notna().to_numpy()
-    pos = position.fillna(0).astype(int).to_numpy()
-    first_at = leads["acquired_at"].where(leads["acquired_at"].notna(),
-                                          leads["stage_entered_at"].where(pos == 0))
-    def stage_column(key: str, index: pd.Index) -> pd.Series:  # object, as parse_file hands text on
-        return pd.Series(key, index=index, dtype=object)
-
-    parts = [pd.DataFrame({"lead_id": leads["lead_id"], "stage": stage_column(first, leads.index),
-                           "entered_at": first_at})]
-    for i, key in enumerate(keys[1:], start=1):
-        between = pos > i
-        if between.any():
-            parts.append(pd.DataFrame({"lead_id": leads["lead_id"][between],
-                                       "stage": stage_column(key, leads.index[between]),
-                                       "entered_at": pd.Series(pd.NaT, index=leads.index[between],
-                                                               dtype="datetime64[ns]")}))
-        current = has_current & (pos == i)
-        if current.any():
-            parts.append(pd.DataFrame({"lead_id": leads["lead_id"][current],
-                                       "stage": stage_column(key, leads.index[current]),
-                                       "entered_at": leads["stage_entered_at"][current]}))
-    events = pd.concat(parts)
-    events["entered_at"] = pd.to_datetime(events["entered_at"])
-    return events.sort_index(kind="stable").reset_index(drop=True)[list(EVENT_FIELDS)]
+    keys = np.array(list(stages.keys), dtype=object)  # object, as parse_file hands text on
+    found = pd.Index(list(stages.keys)).get_indexer(leads["current_stage"])  # -1: no current stage
+    pos = np.maximum(found, 0)
+    acquired = leads["acquired_at"].to_numpy(dtype="datetime64[ns]")
+    entered = leads["stage_entered_at"].to_numpy(dtype="datetime64[ns]")
+    count = pos + 1
+    first = np.cumsum(count) - count  # each lead's first event
+    lead = np.repeat(np.arange(len(leads)), count)
+    step = np.arange(len(lead)) - first[lead]  # the stage's position
+    at = np.full(len(lead), np.datetime64("NaT"), dtype="datetime64[ns]")
+    at[first] = np.where(~np.isnat(acquired), acquired, np.where(pos == 0, entered, np.datetime64("NaT")))
+    current = pos > 0
+    at[(first + pos)[current]] = entered[current]
+    return pd.DataFrame({"lead_id": leads["lead_id"].take(lead).reset_index(drop=True),  # its dtype kept
+                         "stage": pd.Series(keys[step], dtype=object, copy=False),
+                         "entered_at": pd.Series(at, copy=False)}, copy=False)
 
 
 def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np.ndarray, label: str,
@@ -131,7 +123,8 @@ def _unplaced_warnings(positions: np.ndarray, problems: np.ndarray, texts: list[
     said = {}
     for code in np.unique(problems).tolist():
         nested, _ = code_of(PROBLEMS[code])
-        said[code] = warning(0, label, "", code="action_date", problem=nested)
+        said[code] = warning(0, label, "", code="action_date", problem=nested) if nested else \
+            warning(0, label, "", sentence=f"action date: {PROBLEMS[code]}; the action is kept without a date")
     return [(k, {**said[code], "row_number": row, "raw_value": text})
             for k, code, row, text in zip(positions.tolist(), problems.tolist(), row_numbers.tolist(), texts)]
 

@@ -249,3 +249,65 @@ def test_day_arithmetic_matches_numpy_calendar():
 
 def test_python_whitespace_set_is_complete():
     assert set(PY_WHITESPACE) == {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+
+
+# --- template events: built as arrays, equal to the per-stage frames they replaced -----------------------------
+
+def _template_events_by_stage(leads, stages):
+    """The former template_events (one frame per stage, concatenated and put in lead order): the reference."""
+    from funnel.ingest.batch import EVENT_FIELDS
+
+    keys = list(stages.keys)
+    position = leads["current_stage"].map({k: i for i, k in enumerate(keys)})
+    has_current = position.notna().to_numpy()
+    pos = position.fillna(0).astype(int).to_numpy()
+    first_at = leads["acquired_at"].where(leads["acquired_at"].notna(), leads["stage_entered_at"].where(pos == 0))
+    parts = [pd.DataFrame({"lead_id": leads["lead_id"], "stage": pd.Series(keys[0], index=leads.index, dtype=object),
+                           "entered_at": first_at})]
+    for i, key in enumerate(keys[1:], start=1):
+        for mask, at in ((pos > i, None), (has_current & (pos == i), leads["stage_entered_at"])):
+            if mask.any():
+                index = leads.index[mask]
+                parts.append(pd.DataFrame({
+                    "lead_id": leads["lead_id"][mask], "stage": pd.Series(key, index=index, dtype=object),
+                    "entered_at": at[mask] if at is not None else pd.Series(pd.NaT, index=index,
+                                                                            dtype="datetime64[ns]")}))
+    events = pd.concat(parts)
+    events["entered_at"] = pd.to_datetime(events["entered_at"])
+    return events.sort_index(kind="stable").reset_index(drop=True)[list(EVENT_FIELDS)]
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.sampled_from(["acquired", "screening", "discovery", "proposal",
+                                                                   "won", "after_sales", "lost", "unknown"])),
+                          _DATES, _DATES), min_size=1, max_size=12))
+@FAST
+def test_template_events_equal_per_stage_frames(rows):
+    from funnel.ingest.template import template_events
+    from funnel.stages import StageConfig
+
+    stages = StageConfig()
+    leads = pd.DataFrame({"lead_id": [f"L{i}" for i in range(len(rows))],
+                          "current_stage": pd.Series([r[0] for r in rows], dtype=object),
+                          "acquired_at": pd.Series([r[1] for r in rows], dtype="datetime64[ns]"),
+                          "stage_entered_at": pd.Series([r[2] for r in rows], dtype="datetime64[ns]")})
+    pd.testing.assert_frame_equal(template_events(leads, stages), _template_events_by_stage(leads, stages))
+
+
+# --- far dates: each lead's span taken in lead order, equal to grouping ---------------------------------------
+
+@given(st.lists(st.lists(st.tuples(st.integers(-1, 6), st.one_of(st.none(), st.integers(0, 20_000))), max_size=15),
+                min_size=1, max_size=4))
+@FAST
+def test_far_date_spans_in_lead_order_equal_grouped(facts):
+    from funnel.ingest.far_dates import _span_by_sorted_keys
+
+    keys = [np.array(sorted(k for k, _ in fact), dtype=np.int64) for fact in facts]
+    dates = [np.array([np.datetime64("NaT") if d is None else np.datetime64(d, "D") for _, d in fact],
+                      dtype="datetime64[ns]") for fact in facts]
+    first, last = _span_by_sorted_keys(keys, dates)
+    frame = pd.DataFrame({"lead": np.concatenate(keys), "d": np.concatenate(dates)})
+    frame = frame[frame["d"].notna() & (frame["lead"] >= 0)]
+    grouped = frame.groupby("lead")["d"].agg(["min", "max"])
+    assert sorted(zip(first.tolist(), last.tolist())) == \
+        sorted(zip(grouped["min"].to_numpy().tolist(), grouped["max"].to_numpy().tolist()))
+    assert _span_by_sorted_keys([np.array([2, 1])], [np.zeros(2, dtype="datetime64[ns]")]) is None
