@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 import python_calamine as pc
+from pandas.api.types import infer_dtype
 
 from funnel.ingest.batch import ImportError_
 from funnel.ingest.sources import OLE_MAGIC, ZIP_MAGIC
@@ -76,6 +77,8 @@ def cells_as_text(rows: list[list]) -> pd.DataFrame:
     grid = pd.DataFrame(rows, columns=range(width), dtype=object)
     for column in grid.columns:
         cells = grid[column].to_numpy(dtype=object)
+        if infer_dtype(cells, skipna=False) == "string":  # text only (most columns): one pass in C
+            continue
         types = _TYPE_OF(cells)
         other = types != str
         if not other.any():
@@ -84,10 +87,23 @@ def cells_as_text(rows: list[list]) -> pd.DataFrame:
         for kind in pd.unique(types[other]):
             mask = types == kind
             codes, uniques = pd.factorize(cells[mask])
-            texts = np.array([cell_text(u) for u in uniques] + [""], dtype=object)
+            texts = np.array(_texts(kind, uniques) + [""], dtype=object)
             out[mask] = texts[codes]  # code -1 (None, NaN) -> ''
         grid[column] = pd.Series(out, index=grid.index, dtype=object)
     return grid
+
+
+def _texts(kind: type, uniques: np.ndarray) -> list[str]:
+    """``cell_text`` of distinct values of one type; floats (phone numbers, amounts: tens of thousands of distinct
+    values at 100k rows) whole-column: whole numbers below 1e16 as int64 digits, the rest by ``cell_text``."""
+    if kind is not float or not len(uniques):
+        return [cell_text(u) for u in uniques]
+    values = uniques.astype(np.float64)
+    whole = (np.floor(values) == values) & (np.abs(values) < 1e16)
+    texts = np.empty(len(values), dtype=object)
+    texts[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    texts[~whole] = [cell_text(u) for u in uniques[~whole]]
+    return texts.tolist()
 
 
 def read_workbook(data: bytes, file_name: str) -> Workbook:

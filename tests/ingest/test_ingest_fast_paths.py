@@ -198,6 +198,18 @@ def test_xlsx_cells_as_text_equal_per_cell(rows):
     assert all(dtype == object for dtype in got.dtypes)
 
 
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                          st.integers(-10**17, 10**17).map(float),
+                          st.sampled_from([0.0, -0.0, 1e16, -1e16, 9999999999999998.0, 0.1, 1e-300])), max_size=30))
+@FAST
+def test_xlsx_float_texts_equal_cell_text(values):
+    import numpy as np
+
+    from funnel.ingest.xlsx import _texts, cell_text
+
+    assert _texts(float, np.array(values, dtype=object)) == [cell_text(v) for v in values]
+
 # --- CSV: separator sniffing reads only the first lines ------------------------------------------------------
 
 @given(st.lists(st.sampled_from(["a,b", "x;y", "", " ", "\r", "\n", "\r\n", "\x0b", "\x1c", "\u2028", "\x85", "中,文"]),
