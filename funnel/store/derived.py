@@ -83,16 +83,19 @@ _EVENTS = """
     left join _fd_stages cs on cs.key = l.current_stage
 """
 
+# The latest valid event's rank is the low 6 bits of the largest (time, rank) key (ranks are below 64): a max,
+# cheaper than arg_max; conditions inside the aggregates (case) cost less than FILTER clauses.
 _PER_LEAD = """
     create or replace temp table _fd_per_lead as
     select lead_key,
            max(stage_rank) as event_rank,
            bit_or(cast(1 as bigint) << stage_rank) as event_mask,
-           coalesce(bit_or(cast(1 as bigint) << stage_rank) filter (where valid), 0) as dated_mask,
-           min(entered_at) filter (where valid and stage_rank = $won_rank) as won_at,
-           max(entered_at) filter (where valid) as last_event_at,
-           max(entered_at) filter (where valid and stage_rank = current_rank) as current_entered_at,
-           arg_max(stage_rank, epoch_us(entered_at) * 64 + stage_rank) filter (where valid) as latest_rank,
+           coalesce(bit_or(case when valid then cast(1 as bigint) << stage_rank end), 0) as dated_mask,
+           min(case when valid and stage_rank = $won_rank then entered_at end) as won_at,
+           max(case when valid then entered_at end) as last_event_at,
+           max(case when valid and stage_rank = current_rank then entered_at end) as current_entered_at,
+           cast((max(case when valid then epoch_us(entered_at) * 64 + stage_rank end) % 64 + 64) % 64 as integer)
+               as latest_rank,
            bool_or(stage_rank > $first_rank or (valid and entered_at > acquired_at)) as progressed,
            count(*) as n_events
     from _fd_events
