@@ -97,6 +97,7 @@ _PER_LEAD = """
            cast((max(case when valid then epoch_us(entered_at) * 64 + stage_rank end) % 64 + 64) % 64 as integer)
                as latest_rank,
            bool_or(stage_rank > $first_rank or (valid and entered_at > acquired_at)) as progressed,
+           bool_or(valid and cast(entered_at as date) = cast(acquired_at as date)) as entered_on_acquisition_day,
            count(*) as n_events
     from _fd_events
     group by lead_key
@@ -377,17 +378,21 @@ _PROBLEM_LEADS = """
 # Each step carries one code whose order is the day's precedence (1 acquisition < 256 + rank entry < 512 + code
 # close) and whose low byte is the state; the day's state is its last step in (day, code) order, found by
 # lead() over the lead's steps instead of a group-by over (lead, day) (4.85M steps into 3.68M days at 1M leads:
-# the group-by was the costliest operator of the refresh).
+# the group-by was the costliest operator of the refresh). The acquisition step is left out where a valid stage
+# entry falls on the acquisition day (every generated lead has one: 1M of the 4.85M steps): that day ends with
+# the entry, or, when the lead closes that same day (its entries that day are dropped), with the close step.
 STATE_WON, STATE_LOST = 126, 127
 _STATE_STEPS = """
     create or replace table state_steps as
     with l as (
-        select lead_key, cast(acquired_at as date) as acq,
-               case when status in ('won', 'lost') then close_date end as closed_on,
-               case when status = 'won' then $won_code else $lost_code end as close_st, amount
-        from lead_facts where acquired_at is not null
+        select f.lead_key, cast(f.acquired_at as date) as acq,
+               case when f.status in ('won', 'lost') then f.close_date end as closed_on,
+               case when f.status = 'won' then $won_code else $lost_code end as close_st, f.amount,
+               coalesce(p.entered_on_acquisition_day, false) as entered_on_acq
+        from lead_facts f left join _fd_per_lead p on p.lead_key = f.lead_key
+        where f.acquired_at is not null
     ), steps as (
-        select lead_key, acq, amount, acq as day, 1 as code from l
+        select lead_key, acq, amount, acq as day, 1 as code from l where not entered_on_acq
         union all
         select x.lead_key, l.acq, l.amount, cast(x.entered_at as date), 256 + least(x.stage_rank, $won_rank)
         from entry_facts x join l on l.lead_key = x.lead_key
