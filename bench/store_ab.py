@@ -9,6 +9,7 @@ clock columns of ``imports`` and the random data version left out); and the impo
 new / changed / unchanged leads, notes) must be equal.
 
     .venv/bin/python bench/store_ab.py bench/out/n100000_s20240101 --old ../main --new .
+    .venv/bin/python bench/store_ab.py --files A.xlsx B.csv ... --old ../main    (those files, one import)
 """
 
 from __future__ import annotations
@@ -125,7 +126,8 @@ def compare(db_a: str, db_b: str) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path)
+    parser.add_argument("dataset", type=Path, nargs="?")
+    parser.add_argument("--files", type=Path, nargs="+", help="import these files once instead of the bench set")
     parser.add_argument("--old", required=True, help="checkout whose code writes store A")
     parser.add_argument("--new", default=str(ROOT), help="checkout whose code writes store B")
     parser.add_argument("--run", nargs=4, metavar=("REPO", "DB", "FILES_JSON", "START"), help=argparse.SUPPRESS)
@@ -134,13 +136,16 @@ def main() -> int:
         run_import(args.run[0], args.run[1], json.loads(args.run[2]), int(args.run[3]))
         return 0
     work = Path(tempfile.mkdtemp(prefix="store_ab_"))
-    first = [args.dataset / "线索跟踪表.csv", args.dataset / "阶段记录_utf8.csv", args.dataset / "销售团队.csv"]
-    second = changed_copy(args.dataset, work)
+    if args.files:
+        steps = [([f.resolve() for f in args.files], 0)]
+    else:
+        first = [args.dataset / "线索跟踪表.csv", args.dataset / "阶段记录_utf8.csv", args.dataset / "销售团队.csv"]
+        steps = [(first, 0), (changed_copy(args.dataset, work), 100)]
     failed = []
-    for step, (files, start) in enumerate([(first, 0), (second, 100)], 1):
+    for step, (files, start) in enumerate(steps, 1):
         reports = []
         for label, repo in (("A", args.old), ("B", args.new)):
-            out = subprocess.run([sys.executable, __file__, str(args.dataset), "--old", args.old, "--run",
+            out = subprocess.run([sys.executable, __file__, "--old", args.old, "--run",
                                   str(Path(repo).resolve()), str(work / f"{label}.duckdb"),
                                   json.dumps([str(f) for f in files]), str(start)],
                                  check=True, capture_output=True, text=True).stdout

@@ -14,8 +14,8 @@ import os
 import pandas as pd
 import pyarrow as pa
 
-from funnel.ingest.batch import WARNING_FIELDS, ImportError_, ParsedFile, empty_frame
-from funnel.ingest.decode import csv_grid, decode_text, separator_name, sniff_separator
+from funnel.ingest.batch import WARNING_FIELDS, ImportError_, ParsedFile, empty_frame, text_as_object
+from funnel.ingest.decode import csv_grid_utf8, head_text, separator_name, sniff_separator, utf8_bytes
 from funnel.ingest.detect import detect_format, detect_from_fields
 from funnel.ingest.fields import convert_fields, raw_fields
 from funnel.ingest.formats import parse_event_log, parse_lead_file, parse_roster
@@ -91,8 +91,9 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
     parsed.warnings = (pd.DataFrame(table.warnings, columns=list(WARNING_FIELDS)) if table.warnings
                        else empty_frame(WARNING_FIELDS))
     parsed.notes = table.notes
-    for name in ("leads", "events", "activities", "roster", "rejects", "warnings"):
-        setattr(parsed, name, _text_as_object(getattr(parsed, name)))
+    # leads, events, activities, roster stay as built (text Arrow-backed): the store scans them as Arrow and
+    # their pandas view of str / None is made only when read (batch.py)
+    parsed.rejects, parsed.warnings = text_as_object(parsed.rejects), text_as_object(parsed.warnings)
     if parsed.rows_rejected:
         parsed.notes.append(f"{parsed.rows_rejected} row(s) rejected (see rejects)")
     if table.warnings:
@@ -102,27 +103,16 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
 
 
 def _csv_table(src, stages: StageConfig, section: FileMapping | None, notes: list[str]) -> Table:
-    """The Table of a CSV source; the decoded text lives only while the grid is read."""
-    text, encoding = decode_text(src.data, src.file_name)
-    sep = sniff_separator(text)
+    """The Table of a CSV source; its UTF-8 bytes live only while the grid is read."""
+    data, encoding = utf8_bytes(src.data, src.file_name)  # UTF-8 stays bytes: no Python text of the file
+    sep = sniff_separator(head_text(data))
     notes.append(f"read as {encoding} text, {separator_name(sep)}-separated")
-    grid = csv_grid(text, sep)
-    del text
+    grid = csv_grid_utf8(data, sep)
+    del data
     return build_table(src.file_name, grid, stages, section)
 
 
-def _text_as_object(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text columns as object dtype holding str or None (pandas 3 would infer a str dtype with NaN)."""
-    columns = {}
-    for name in frame.columns:
-        column = frame[name]
-        if column.dtype == object or isinstance(column.dtype, pd.StringDtype):
-            column = column.astype(object)
-            missing = column.isna()
-            if missing.any():
-                column = column.where(~missing, None)
-        columns[name] = column.reset_index(drop=True)
-    return pd.DataFrame(columns, columns=frame.columns, copy=False) if columns else frame.reset_index(drop=True)
+_text_as_object = text_as_object  # the pandas view of a parsed frame, under the name the tests import
 
 
 def _xlsx_table(file_name: str, data: bytes, stages: StageConfig, section: FileMapping | None,

@@ -1,7 +1,16 @@
 """What the ingest layer hands the store: one ParsedFile per input file, nothing written yet.
 
-Every DataFrame uses the canonical column names of ``funnel.store.schema`` (without ``import_id``, which the
-loader sets). Dates are ``datetime64`` (naive, local time), text is ``str`` or None, numbers float.
+Every frame uses the canonical column names of ``funnel.store.schema`` (without ``import_id``, which the
+loader sets). Dates are ``datetime64`` (naive, local time), numbers float, text ``str`` or None as read.
+
+Decision (issue 16, import speed): the parse keeps the four data frames (leads, events, activities, roster)
+as it built them, text Arrow-backed where the converters made it so (the distinct values taken by their
+codes, no Python ``str`` per row), and ``ParsedFile.arrow(name)`` hands the store an Arrow table of them
+(Arrow-backed columns without a copy; a column that is still of Python objects converted once, a column
+holding no value typed as text so it reaches DuckDB as VARCHAR). Reading ``parsed.leads`` (tests, the UI,
+scripts) makes the pandas view the store never needs: text as object ``str`` / None, converted on first
+access and cached; assigning a frame (tests build ParsedFile by hand) replaces both. rejects and warnings
+are small and stay plain pandas frames of objects.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 LEAD_FIELDS = ("lead_id", "source", "customer", "contact", "contact_info", "acquired_at", "current_stage",
                "stage_entered_at", "expected_close", "rep", "manager", "status_reported",
@@ -21,8 +31,79 @@ REJECT_FIELDS = ("row_number", "raw_values", "reason", "code", "params")
 WARNING_FIELDS = ("row_number", "column_name", "raw_value", "problem", "code", "params")
 
 
+FRAME_FIELDS = {"leads": LEAD_FIELDS, "events": EVENT_FIELDS, "activities": ACTIVITY_FIELDS,
+                "roster": ROSTER_FIELDS}
+
+
 def empty_frame(fields: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in fields})
+
+
+def is_text(dtype) -> bool:
+    """Text held as Python objects or in Arrow (pandas' ``str`` dtype, or an Arrow string type)."""
+    return dtype == object or isinstance(dtype, pd.StringDtype) or (
+        isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
+                                              or pa.types.is_large_string(dtype.pyarrow_dtype)))
+
+
+def text_as_object(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as object dtype holding str or None (pandas 3 would infer a str dtype with NaN)."""
+    columns = {}
+    for name in frame.columns:
+        column = frame[name]
+        if is_text(column.dtype):
+            column = column.astype(object)
+            missing = column.isna()
+            if missing.any():
+                column = column.where(~missing, None)
+        columns[name] = column.reset_index(drop=True)
+    return pd.DataFrame(columns, columns=frame.columns, copy=False) if columns else frame.reset_index(drop=True)
+
+
+def frame_as_arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    """A parsed frame as the Arrow table DuckDB scans (text as strings, NaN and None as null). Arrow-backed
+    columns are taken as they are; object columns holding no value become text (they would reach DuckDB as
+    INTEGER / NULL type)."""
+    if isinstance(frame, pa.Table):
+        return frame
+    empty = {c for c in frame.columns if frame[c].dtype == object and _all_missing(frame[c])}
+    if not empty:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    given = pa.Table.from_pandas(frame.drop(columns=list(empty)), preserve_index=False)
+    # the empty ones as typed_text gives them (text), without a per-row conversion
+    return pa.table({name: pa.nulls(len(frame), pa.string()) if name in empty else given.column(name)
+                     for name in frame.columns})
+
+
+def typed_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding only None would reach DuckDB as INTEGER/NULL type: make them strings."""
+    empty = {column: frame[column].astype("string") for column in frame.columns
+             if frame[column].dtype == object and _all_missing(frame[column])}
+    return frame.assign(**empty) if empty else frame
+
+
+def _all_missing(column: pd.Series) -> bool:
+    """True when every value is None/NaN (decided by the first value for most columns)."""
+    return len(column) == 0 or (pd.isna(column.iat[0]) and bool(column.isna().all()))
+
+
+class _Frame:
+    """A data frame of ParsedFile: set as built; read as the pandas view (text as object str / None)."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, parsed, owner=None):
+        if parsed is None:
+            return self
+        views = parsed._views
+        if self.name not in views:
+            views[self.name] = text_as_object(parsed.frame(self.name))
+        return views[self.name]
+
+    def __set__(self, parsed, frame: pd.DataFrame) -> None:
+        parsed._frames[self.name] = frame
+        parsed._views.pop(self.name, None)
 
 
 class ImportError_(Exception):
@@ -45,15 +126,19 @@ class ParsedFile:
       row's cells as written, ``row_number`` the 1-based line/row number in the file as a user sees it).
     - ``warnings``: one row per bad cell kept with its field emptied (WARNING_FIELDS).
     - counts: ``rows_read`` = data rows after the header; rows_read = accepted + rejected + blank + duplicate.
+
+    leads, events, activities and roster read as pandas views made on first access (module docstring);
+    the store reads ``arrow(name)`` and ``count(name)``, which make none.
     """
+
+    leads = _Frame()
+    events = _Frame()
+    activities = _Frame()
+    roster = _Frame()
 
     file_name: str
     sha256: str
     format: str  # template | events | wide | roster | mapped
-    leads: pd.DataFrame = field(default_factory=lambda: empty_frame(LEAD_FIELDS))
-    events: pd.DataFrame = field(default_factory=lambda: empty_frame(EVENT_FIELDS))
-    activities: pd.DataFrame = field(default_factory=lambda: empty_frame(ACTIVITY_FIELDS))
-    roster: pd.DataFrame = field(default_factory=lambda: empty_frame(ROSTER_FIELDS))
     rejects: pd.DataFrame = field(default_factory=lambda: empty_frame(REJECT_FIELDS))
     warnings: pd.DataFrame = field(default_factory=lambda: empty_frame(WARNING_FIELDS))
     rows_read: int = 0
@@ -62,3 +147,19 @@ class ParsedFile:
     rows_blank: int = 0
     rows_duplicate: int = 0
     notes: list[str] = field(default_factory=list)  # human sentences, e.g. "2 exact duplicate rows counted once"
+    _frames: dict = field(default_factory=dict, repr=False, compare=False)  # name -> the frame as built
+    _views: dict = field(default_factory=dict, repr=False, compare=False)   # name -> its pandas view
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """The frame as the parse built it (text Arrow-backed or objects; no copy made)."""
+        if name not in self._frames:
+            self._frames[name] = empty_frame(FRAME_FIELDS[name])
+        return self._frames[name]
+
+    def arrow(self, name: str) -> pa.Table:
+        """The frame as the Arrow table the store scans (``frame_as_arrow``)."""
+        return frame_as_arrow(self.frame(name))
+
+    def count(self, name: str) -> int:
+        """Rows of the frame, without making its view."""
+        return len(self.frame(name))

@@ -1,6 +1,10 @@
-"""CSV text: decoding in Python (BOM, UTF-8, GB18030), separator sniffing, and the grid of cells.
+"""CSV text: decoding (BOM, UTF-8, GB18030), separator sniffing, and the grid of cells.
 
 One output row of ``csv_grid`` = one record of the file (blank lines kept), every cell a ``str``.
+
+A UTF-8 file is never made into Python text: ``utf8_bytes`` checks it is UTF-8 in C and hands the bytes on
+(the BOM skipped without a copy), the separator is sniffed from its first lines, and Arrow reads the bytes
+(``csv_grid_utf8``). Other encodings are decoded in Python and encoded to UTF-8 once (``decode_text``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,41 @@ def decode_text(data: bytes, file_name: str) -> tuple[str, str]:
                        "utf-8": "UTF-8", "gb18030": "GB18030/GBK"}[c] for c in candidates)
     raise ImportError_(f"{file_name}: the file could not be read as text (tried {tried}). "
                        "It may not be a CSV file; save it from Excel/WPS as CSV UTF-8 or as .xlsx and try again.")
+
+
+def utf8_bytes(data: bytes, file_name: str) -> tuple[bytes | memoryview, str]:
+    """(the file as UTF-8 bytes without a BOM, the encoding it was read as). What ``decode_text`` would read
+    as UTF-8 (with or without BOM) is checked in C and kept as it is; anything else goes through
+    ``decode_text`` (same order, same errors) and is encoded to UTF-8."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        bom = data.startswith(b"\xef\xbb\xbf")
+        view = memoryview(data)[3:] if bom else data
+        if _valid_utf8(view) and "\x00" not in bytes(view[:4 * 4096]).decode("utf-8", errors="ignore")[:4096]:
+            return view, "utf-8-sig" if bom else "utf-8"
+    text, encoding = decode_text(data, file_name)
+    return text.encode("utf-8"), encoding
+
+
+def _valid_utf8(data: bytes | memoryview) -> bool:
+    """``data.decode("utf-8")`` would succeed (Arrow's check: same rules, no Python text made)."""
+    buffer = pa.py_buffer(data)
+    offsets = pa.array([0, len(buffer)], pa.int64()).buffers()[1]
+    try:
+        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, buffer]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def head_text(data: bytes | memoryview, lines: int = 30, start_bytes: int = 64 * 1024) -> str:
+    """The first ``lines`` lines of UTF-8 ``data`` and more (a growing prefix decoded until it holds more
+    than ``lines`` line breaks' worth, or all of it): what ``sniff_separator`` reads."""
+    size = start_bytes
+    while True:
+        head = bytes(data[:size]).decode("utf-8", errors="ignore")  # only a character cut at the end is lost
+        if len(head.splitlines()) > lines or size >= len(data):
+            return head
+        size *= 4
 
 
 def sniff_separator(text: str) -> str:
@@ -94,18 +133,33 @@ def csv_grid(text: str, sep: str) -> pd.DataFrame:
     that one refuses too (a title row, rows longer than the first) through the csv module. The three give the
     same cells where they accept a file (tests/ingest/test_csv_grid.py).
     """
-    if not text.strip():
-        return pd.DataFrame()
     # UTF-8 bytes, not a StringIO: pandas re-encodes a StringIO through a buffer that is copied on every
     # chunk read (quadratic: 220 s for a 400 MB file of Chinese text).
-    data = text.encode("utf-8")
+    return csv_grid_utf8(text.encode("utf-8"), sep, text)
+
+
+def csv_grid_utf8(data: bytes | memoryview, sep: str, text: str | None = None) -> pd.DataFrame:
+    """``csv_grid`` of the UTF-8 bytes ``data`` (``text``: the same decoded, when at hand; else made only for a
+    file Arrow refuses, or one that may be all whitespace)."""
+    if _blank(data, text):
+        return pd.DataFrame()
     grid = arrow_grid(data, sep)
     if grid is None:
-        grid = pandas_grid(text, data, sep)
-    if text.endswith(("\n", "\r")) and len(grid) and (grid.iloc[-1] == "").all() and grid.shape[1] == 1:
+        grid = pandas_grid(bytes(data).decode("utf-8") if text is None else text, bytes(data), sep)
+    if bytes(data[-1:]) in (b"\n", b"\r") and len(grid) and (grid.iloc[-1] == "").all() and grid.shape[1] == 1:
         grid = grid.iloc[:-1]
     grid.columns = range(grid.shape[1])
     return grid
+
+
+def _blank(data: bytes | memoryview, text: str | None) -> bool:
+    """``not text.strip()``: decided from the first bytes that are not ASCII whitespace; the whole text is
+    decoded only when those are Unicode whitespace (a file of ideographic spaces)."""
+    if text is not None:
+        return not text.strip()
+    if bytes(data[:4096]).decode("utf-8", errors="ignore").strip():  # only a character cut at the end is lost
+        return False
+    return not bytes(data).decode("utf-8").strip()
 
 
 def arrow_grid(data: bytes, sep: str) -> pd.DataFrame | None:
@@ -113,15 +167,17 @@ def arrow_grid(data: bytes, sep: str) -> pd.DataFrame | None:
     width = len(next(csv.reader(io.StringIO(_first_record(data), newline=""), delimiter=sep, quotechar='"'), []))
     try:
         table = pa_csv.read_csv(
-            io.BytesIO(data), read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
+            pa.BufferReader(pa.py_buffer(data)), read_options=pa_csv.ReadOptions(autogenerate_column_names=True),
             parse_options=pa_csv.ParseOptions(delimiter=sep, quote_char='"', double_quote=True, escape_char=False,
                                               newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types={f"f{i}": pa.string() for i in range(max(width, 1))},
+            convert_options=pa_csv.ConvertOptions(column_types={f"f{i}": pa.large_string() for i in range(max(width, 1))},
                                                   strings_can_be_null=False, quoted_strings_can_be_null=False,
                                                   check_utf8=False))
     except pa.ArrowInvalid:
         return None
-    if any(not pa.types.is_string(t) for t in table.schema.types):  # the first record was misjudged
+    # large_string as pandas keeps it (no copy in to_pandas); a column past ``width`` is inferred: a string
+    # is taken as before, another type means the first record was misjudged
+    if any(not (pa.types.is_large_string(t) or pa.types.is_string(t)) for t in table.schema.types):
         return None
     grid = table.to_pandas()
     return grid if all(str(t) == "str" for t in grid.dtypes) else grid.astype("str")
@@ -129,7 +185,7 @@ def arrow_grid(data: bytes, sep: str) -> pd.DataFrame | None:
 
 def _first_record(data: bytes, size: int = 64 * 1024) -> str:
     """The text of the first lines (enough for the first record unless a quoted cell spans more)."""
-    return data[:size].decode("utf-8", errors="ignore")
+    return bytes(data[:size]).decode("utf-8", errors="ignore")
 
 
 def pandas_grid(text: str, data: bytes, sep: str) -> pd.DataFrame:

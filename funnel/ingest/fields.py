@@ -2,7 +2,8 @@
 conversion to typed values with one warning per bad cell.
 
 ``raw_fields`` output: one row per data row, one column per canonical field present (text as written).
-``convert_fields`` output: one row per data row, typed values (dates datetime64, numbers float, text str/None).
+``convert_fields`` output: one row per data row, typed values (dates datetime64, numbers float, text Arrow-backed
+with null for None: each distinct value converted once and taken by the rows' codes, no Python ``str`` per row).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from funnel.ingest.dates import parse_dates
 from funnel.ingest.headers import header_key
@@ -19,13 +21,15 @@ from funnel.ingest.problems import english, warning
 from funnel.ingest.table import Table
 from funnel.ingest.values import number_value, status_value
 from funnel.stages import StageConfig
-from funnel.ingest.text_many import arrow_backed, clean_person_many, clean_text_many, present_text_arrow
+from funnel.ingest.text_many import arrow_backed, clean_person_arrow, clean_text_arrow, present_text_arrow
 from funnel.text import clean_text, fold
 
 DATE_FIELDS = ("acquired_at", "stage_entered_at", "expected_close", "lost_at", "entered_at")
 PERSON_FIELDS = ("rep", "manager")
 NUMBER_FIELDS = ("cycle_days_reported", "amount")
 STAGE_FIELDS = ("current_stage", "stage")
+# the fields not converted as plain text (clean_text / clean_person, in Arrow): every other field is
+NOT_TEXT_FIELDS = frozenset(DATE_FIELDS + NUMBER_FIELDS + STAGE_FIELDS + ("status_reported", "key_actions"))
 
 
 @dataclass
@@ -76,24 +80,45 @@ def raw_fields(table: Table, mapping: FileMapping | None) -> RawFields:
     return RawFields(values, sources, labels)
 
 
-def _map_unique(series: pd.Series, func, factors=None) -> tuple[pd.Series, pd.Series]:
-    """Apply ``func(raw) -> (value, problem)`` once per distinct value; problems None when there are none."""
+def _map_unique(series: pd.Series, func, factors=None, text: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Apply ``func(raw) -> (value, problem)`` once per distinct value; problems None when there are none.
+    ``text``: the values are str / None, handed on as Arrow-backed text."""
     codes, uniques = factors or pd.factorize(series.astype(object).where(series.notna(), ""))
     results = [func(u) for u in uniques]
-    values = np.array([r[0] for r in results] + [None], dtype=object)[codes]
+    if text:
+        values = by_codes(pa.array([r[0] for r in results], type=pa.large_string()), codes, series.index)
+    else:
+        values = pd.Series(np.array([r[0] for r in results] + [None], dtype=object)[codes], index=series.index,
+                           dtype=object)
     if all(r[1] is None for r in results):  # per distinct value: no problem anywhere
-        return pd.Series(values, index=series.index, dtype=object), None
+        return values, None
     problems = np.array([r[1] for r in results] + [None], dtype=object)[codes]
-    return pd.Series(values, index=series.index, dtype=object), pd.Series(problems, index=series.index, dtype=object)
+    return values, pd.Series(problems, index=series.index, dtype=object)
 
 
-def _map_many(series: pd.Series, func_many, factors=None) -> tuple[pd.Series, pd.Series]:
-    """Apply ``func_many(distinct values) -> values`` once over the distinct values; (values, None: no
-    problems)."""
+def _map_many(series: pd.Series, func_arrow, factors=None, by_row: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Apply ``func_arrow(distinct values) -> Arrow text`` once over the distinct values (``by_row``: over the
+    cells themselves); (values as Arrow-backed text, None: no problems)."""
+    if by_row:
+        return pd.Series(pd.arrays.ArrowExtensionArray(func_arrow(series.array)), index=series.index), None
     codes, uniques = factors or pd.factorize(series.astype(object).where(series.notna(), ""))
     distinct = uniques if arrow_backed(uniques) else np.asarray(uniques, dtype=object)  # Arrow text stays Arrow
-    values = np.append(func_many(distinct), None).astype(object)[codes]
-    return pd.Series(values, index=series.index, dtype=object), None
+    return by_codes(func_arrow(distinct), codes, series.index), None
+
+
+def mostly_distinct(cells: pd.Series, sample: int = 10_000) -> bool:
+    """Arrow-backed cells of which more than half of the first ``sample`` differ (a larger column only)."""
+    if len(cells) <= sample or not arrow_backed(cells):
+        return False
+    head = cells.iloc[:sample]
+    return head.nunique(dropna=False) > len(head) // 2
+
+
+def by_codes(distinct: pa.Array, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """The value of each row (``distinct`` taken by the row's code; code -1: null) as Arrow-backed text: no
+    Python object per row."""
+    indices = pa.array(codes, mask=codes < 0) if len(codes) and codes.min() < 0 else pa.array(codes)
+    return pd.Series(pd.arrays.ArrowExtensionArray(distinct.take(indices)), index=index)
 
 
 def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: FileMapping | None) -> pd.DataFrame:
@@ -104,11 +129,16 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
     known_stages = ", ".join(s.name_zh for s in stages.stages)
     for name in raw.values.columns:
         col = raw.values[name]  # str or object: the converters read distinct values or Arrow, never all cells
-        factors = table.factor(raw.sources[name]) if name in raw.sources and name != "key_actions" else None
+        source = raw.sources.get(name) if name != "key_actions" else None
+        # text of mostly distinct values (phone numbers) converted row by row in Arrow: factorizing would cost
+        # more than it saves (a column factorized already, as the lead ID is, keeps its codes)
+        by_row = name not in NOT_TEXT_FIELDS and source is not None and source not in table.factored() \
+            and mostly_distinct(col)
+        factors = table.factor(source) if source is not None and not by_row else None
         if name in DATE_FIELDS:
             values, problems = parse_dates(col, table.date1904, factors)
         elif name in PERSON_FIELDS:
-            values, problems = _map_many(col, clean_person_many, factors)
+            values, problems = _map_many(col, clean_person_arrow, factors, by_row)
         elif name in NUMBER_FIELDS:
             values, problems = _map_unique(col, number_value, factors)
         elif name in STAGE_FIELDS:
@@ -121,13 +151,13 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
                 if key is None or key not in stages.keys:
                     return None, english("stage_unknown", names=known_stages)
                 return key, None
-            values, problems = _map_unique(col, resolve, factors)
+            values, problems = _map_unique(col, resolve, factors, text=True)
         elif name == "status_reported":
-            values, problems = _map_unique(col, lambda v: status_value(v, status_map), factors)
+            values, problems = _map_unique(col, lambda v: status_value(v, status_map), factors, text=True)
         elif name == "key_actions":  # long free text, nearly all distinct: no dedupe, kept in Arrow
             values, problems = present_text_arrow(col), None
         else:
-            values, problems = _map_many(col, clean_text_many, factors)
+            values, problems = _map_many(col, clean_text_arrow, factors, by_row)
         out[name] = values
         bad = problems.notna().to_numpy() if problems is not None else np.zeros(0, dtype=bool)
         if bad.any():

@@ -48,7 +48,7 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
     parsed.rows_accepted = len(leads)
-    table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.activities,
+    table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.frame("activities"),
                                                              activity_leads[0] if activity_leads else None)))
 
 
@@ -167,14 +167,13 @@ def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     accepted = np.flatnonzero(~(no_id | no_stage))
     good = values.iloc[accepted]
     entered = good["entered_at"] if "entered_at" in good else pd.Series(pd.NaT, index=good.index)
-    events = pd.DataFrame({"lead_id": pd.Series(good["lead_id"].to_numpy(), dtype=object),  # object, as handed on
-                           "stage": pd.Series(good["stage"].to_numpy(), dtype=object),
+    events = pd.DataFrame({"lead_id": good["lead_id"].array, "stage": good["stage"].array,  # text as converted
                            "entered_at": pd.to_datetime(entered).to_numpy()})
     parsed.events = _concat_events([events, rule_events(table, values, accepted, mapping, stages)])
     if "entered_at" in table.field_columns or "stage_entered_at" in table.field_columns:
         column = table.field_columns.get("entered_at", table.field_columns.get("stage_entered_at"))
         table.warnings.extend(far_date_warnings([DateFacts(
-            events["lead_id"].to_numpy(dtype=object), events["entered_at"].to_numpy(dtype="datetime64[ns]"),
+            pd.factorize(events["lead_id"])[0], events["entered_at"].to_numpy(dtype="datetime64[ns]"),
             table.row_numbers[accepted], table.column_label(column),
             lambda pos: table.cells[column].iloc[accepted[pos]].tolist())]))
     attributes = good.drop(columns=[c for c in ("stage", "entered_at", "key_actions") if c in good])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from funnel.ingest.batch import LEAD_FIELDS
 from funnel.ingest.problems import reject_reason
@@ -41,8 +42,9 @@ def to_lead_frame(values: pd.DataFrame) -> pd.DataFrame:
             out[name] = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         elif name in ("cycle_days_reported", "amount"):
             out[name] = pd.Series(np.nan, index=values.index, dtype="float64")
-        else:
-            out[name] = pd.Series(None, index=values.index, dtype=object)
+        else:  # empty text, in Arrow as the converters give text (no object per row)
+            out[name] = pd.Series(pd.arrays.ArrowExtensionArray(pa.nulls(len(values), pa.large_string())),
+                                  index=values.index)
     for name in ("cycle_days_reported", "amount"):
         out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
     for name in out.columns:

@@ -19,7 +19,7 @@ from funnel.ingest.batch import ImportError_
 from funnel.ingest.headers import header_key, match_header, required_columns_message, wide_stage
 from funnel.ingest.profiles import FileMapping
 from funnel.ingest.problems import warning
-from funnel.ingest.text_many import missing_many, simple_text
+from funnel.ingest.text_many import collapsed_spaces, missing_many, simple_text
 from funnel.stages import StageConfig
 from funnel.text import fold
 
@@ -49,6 +49,10 @@ class Table:
         if index not in self._factors:
             self._factors[index] = pd.factorize(self.cells[index], use_na_sentinel=False)
         return self._factors[index]
+
+    def factored(self) -> set[int]:
+        """The columns whose codes are computed already."""
+        return set(self._factors)
 
     def keep_rows(self, mask: np.ndarray) -> None:
         if mask.all():  # nothing set aside: no copy of the cells (Arrow text would copy every string)
@@ -203,16 +207,18 @@ def drop_non_data_rows(table: Table) -> None:
     lead_col = table.field_columns.get("lead_id")
     order = ([lead_col] if lead_col is not None else []) + [c for c in used if c != lead_col]
     blank = np.ones(len(cells), dtype=bool)
+    missing: dict[int, np.ndarray] = {}  # column -> missing_many of its distinct values
     for column in order:  # rows still all-missing so far; after the first column few remain
         rows = np.flatnonzero(blank)
         if len(rows) == 0:
             break
         codes, uniques = table.factor(column)
-        blank[rows] = missing_many(uniques)[codes[rows]]
+        missing[column] = missing_many(uniques)
+        blank[rows] = missing[column][codes[rows]]
     totals = np.zeros(len(cells), dtype=bool)
     if lead_col is not None:
         codes, uniques = table.factor(lead_col)
-        lead_flags = missing_many(uniques) | _total_flags(uniques)
+        lead_flags = (missing[lead_col] if lead_col in missing else missing_many(uniques)) | _total_flags(uniques)
         candidates = np.flatnonzero(lead_flags[codes] & ~blank)
         for column in cells.columns[:3] if len(candidates) else []:
             codes, uniques = table.factor(column)
@@ -248,9 +254,23 @@ def _duplicate_rows(table: Table, used: list[int], lead_col: int | None) -> np.n
         rows = np.flatnonzero(pd.Series(table.factor(lead_col)[0]).duplicated(keep=False).to_numpy())
     dup = np.zeros(len(table.cells), dtype=bool)
     if len(rows):
-        codes = pd.DataFrame({c: table.factor(c)[0][rows] for c in used})
-        dup[rows] = codes.duplicated().to_numpy()
+        dup[rows] = pd.Series(_row_keys(table, used, rows)).duplicated().to_numpy()
     return dup
+
+
+def _row_keys(table: Table, columns: list[int], rows: np.ndarray, limit: int = 2**62) -> np.ndarray:
+    """One int64 per row, equal for two rows exactly when their codes are equal in every column (the codes
+    combined positionally; renumbered when the next column would overflow): duplicated() over one integer
+    column instead of a frame of them."""
+    key, size = np.zeros(len(rows), dtype=np.int64), 1
+    for column in columns:
+        codes, uniques = table.factor(column)
+        width = max(len(uniques), 1)
+        if size * width >= limit:
+            key, distinct = pd.factorize(key)
+            size = max(len(distinct), 1)
+        key, size = key * width + codes[rows], size * width
+    return key
 
 
 _TOTAL_FIRST = frozenset(c for w in TOTAL_WORDS for c in (w[0], w[0].upper(), chr(ord(w[0]) + 0xFEE0)
@@ -267,9 +287,8 @@ def _is_total_word(value: object) -> bool:
 def _total_flags(uniques: np.ndarray) -> np.ndarray:
     """``_is_total_word`` of each distinct value (vectorised for simple text, see ``text_many``)."""
     texts, simple = simple_text(uniques)
-    stripped = pc.utf8_trim(texts, characters=" ")
-    length = pc.utf8_length(stripped)
-    folded = pc.ascii_lower(pc.replace_substring_regex(stripped, "  +", " "))
+    length = pc.utf8_length(pc.utf8_trim(texts, characters=" "))
+    folded = pc.ascii_lower(collapsed_spaces(texts))
     flags = pc.and_(pc.and_(pc.greater(length, 0), pc.less_equal(length, _TOTAL_MAX_CHARS)),
                     pc.is_in(folded, value_set=_TOTAL_WORDS)).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(~simple):

@@ -22,6 +22,7 @@ SIMPLE_RANGES = ((0x20, 0x7E), (0x4E00, 0x9FFF), (0x3001, 0x3003), (0x3008, 0x30
                  (0x2018, 0x2019), (0x201C, 0x201D), (0x2014, 0x2014), (0x00B7, 0x00B7))
 _SIMPLE = "^[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in SIMPLE_RANGES) + "]*$"
 _MISSING = pa.array(sorted(MISSING_TOKENS))
+assert not any(" " in token for token in MISSING_TOKENS)  # missing_many compares trimmed text, not collapsed
 
 
 def arrow_backed(values) -> bool:
@@ -47,9 +48,14 @@ def simple_text(values: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     return pc.if_else(simple, texts, ""), simple.to_numpy(zero_copy_only=False)
 
 
-def _collapsed(texts: pa.Array) -> pa.Array:
-    """Runs of spaces as one, trimmed (simple text has no other whitespace)."""
-    return pc.utf8_trim(pc.replace_substring_regex(texts, "  +", " "), characters=" ")
+def collapsed_spaces(texts: pa.Array) -> pa.Array:
+    """Runs of spaces as one, trimmed (simple text has no other whitespace). Trimmed first: then only the
+    values holding two spaces in a row go through the regex (few; it was most of the cost)."""
+    trimmed = pc.utf8_trim(texts, characters=" ")
+    double = pc.fill_null(pc.match_substring(trimmed, "  "), False)
+    if not pc.any(double).as_py():
+        return trimmed
+    return pc.replace_with_mask(trimmed, double, pc.replace_substring_regex(trimmed.filter(double), "  +", " "))
 
 
 def _objects(values: pa.Array) -> np.ndarray:
@@ -61,7 +67,7 @@ def _objects(values: pa.Array) -> np.ndarray:
 def fold_many(values: np.ndarray) -> np.ndarray:
     """``fold(str(v))`` for each value."""
     texts, simple = simple_text(values)
-    out = _objects(pc.ascii_lower(_collapsed(texts)))
+    out = _objects(pc.ascii_lower(collapsed_spaces(texts)))
     for i in np.flatnonzero(~simple):
         out[i] = fold(str(values[i]))
     return out
@@ -70,7 +76,9 @@ def fold_many(values: np.ndarray) -> np.ndarray:
 def missing_many(values: np.ndarray) -> np.ndarray:
     """``is_missing(v)`` for each value (None and NaN are missing too)."""
     texts, simple = simple_text(values)
-    out = pc.is_in(pc.ascii_lower(_collapsed(texts)), value_set=_MISSING).to_numpy(zero_copy_only=False)
+    # no missing spelling holds a space (_MISSING), so a value with one inside is not missing: trimmed suffices
+    out = pc.is_in(pc.ascii_lower(pc.utf8_trim(texts, characters=" ")), value_set=_MISSING) \
+        .to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(~simple):
         out[i] = is_missing(values[i])
     return out
@@ -78,25 +86,53 @@ def missing_many(values: np.ndarray) -> np.ndarray:
 
 def clean_text_many(values: np.ndarray) -> np.ndarray:
     """``clean_text(v)`` for each value."""
-    return _clean_many(values, clean_text, person=False)
+    return _objects(clean_text_arrow(values))
 
 
 def clean_person_many(values: np.ndarray) -> np.ndarray:
     """``clean_person(v)`` for each value (trailing ``*`` marks dropped)."""
-    return _clean_many(values, clean_person, person=True)
+    return _objects(clean_person_arrow(values))
 
 
-def _clean_many(values: np.ndarray, one, person: bool) -> np.ndarray:
+def clean_text_arrow(values: np.ndarray) -> pa.Array:
+    """``clean_text(v)`` for each value, as Arrow text (None as null)."""
+    return _clean_arrow(values, clean_text, person=False)
+
+
+def clean_person_arrow(values: np.ndarray) -> pa.Array:
+    """``clean_person(v)`` for each value, as Arrow text (None as null)."""
+    return _clean_arrow(values, clean_person, person=True)
+
+
+def _clean_arrow(values: np.ndarray, one, person: bool) -> pa.Array:
     texts, simple = simple_text(values)
-    cleaned = _collapsed(texts)
+    cleaned = collapsed_spaces(texts)
     missing = pc.is_in(pc.ascii_lower(cleaned), value_set=_MISSING)
     if person:  # clean_person: rstrip("*＊ ") then strip() (simple text: '*' and ' ' only)
         cleaned = pc.utf8_trim(pc.utf8_rtrim(cleaned, characters="* "), characters=" ")
     empty = pc.or_(missing, pc.equal(pc.binary_length(cleaned), 0))
-    out = _objects(pc.if_else(empty, None, cleaned))
-    for i in np.flatnonzero(~simple):
-        out[i] = one(values[i])
+    return with_values(pc.if_else(empty, None, cleaned), ~simple, _each_once(one, values, np.flatnonzero(~simple)))
+
+
+def _each_once(one, values, positions: np.ndarray) -> list:
+    """``[one(values[i]) for i in positions]``, ``one`` called once per value (a column's cells, not only its
+    distinct values, may come here; keyed with the type: 1 and 1.0 read differently)."""
+    done: dict = {}
+    out = []
+    for i in positions:
+        value = values[i]
+        key = (type(value), value)
+        if key not in done:
+            done[key] = one(value)
+        out.append(done[key])
     return out
+
+
+def with_values(texts: pa.Array, where: np.ndarray, values: list) -> pa.Array:
+    """``texts`` with the positions ``where`` holds set to ``values`` (str or None, in order)."""
+    if not len(values):
+        return texts
+    return pc.replace_with_mask(texts, pa.array(where), pa.array(values, type=texts.type))
 
 
 def present_text_many(values: np.ndarray) -> np.ndarray:

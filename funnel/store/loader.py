@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from funnel.ingest import parse_files
-from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile
+from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile, frame_as_arrow, typed_text
 from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
@@ -147,9 +147,9 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         started = dt.datetime.now()
         # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
         # converts every string again on each of the two or three statements that read it.
-        staged = {name: as_arrow(getattr(item, name)) for name in ("leads", "events", "activities", "roster")}
+        staged = {name: item.arrow(name) for name in ("leads", "events", "activities", "roster")}
         _write_compared(con, item, import_id, staged, outcomes, fast_empty)
-        if len(item.leads) and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
+        if item.count("leads") and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
             stage_snapshot(con, import_id, staged["leads"])
         rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
         con.execute(
@@ -215,7 +215,7 @@ def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id:
                     staged: dict[str, pa.Table], outcomes: LeadOutcomes | None, fast_empty: bool = True) -> None:
     """Compare the file's events and activities with the stored ones once (``new_rows``), record what that does
     to each lead (``outcomes``), then write the file."""
-    kinds = [kind for kind in ("events", "activities") if len(getattr(item, kind))]
+    kinds = [kind for kind in ("events", "activities") if item.count(kind)]
     # the store's table still empty: nothing to compare with (checked per file and table)
     first = {kind: fast_empty and is_empty(con, _STORED[kind]) for kind in kinds}
     for kind in kinds:
@@ -244,13 +244,13 @@ def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str
                 first: dict[str, bool], fast_empty: bool = True) -> None:
     """Write the file: ``staged_events`` / ``staged_activities`` registered and compared by the caller (``first``:
     the store's table was empty, the staged rows are written directly)."""
-    if len(item.leads):
+    if item.count("leads"):
         _write_leads(con, staged["leads"], import_id, fast_empty=fast_empty)
-    if len(item.events):
+    if item.count("events"):
         new_rows.write_events(con, import_id, first["events"])
-    if len(item.activities):
+    if item.count("activities"):
         new_rows.write_activities(con, import_id, first["activities"])
-    if len(item.roster):
+    if item.count("roster"):
         con.register("staged_roster", staged["roster"])
         con.execute(
             """insert into roster select distinct on (cast(rep as varchar)) cast(rep as varchar),
@@ -321,28 +321,15 @@ def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame | pa.Table,
 _LEAD_COLUMNS = frozenset(_LEAD_TEXT + _LEAD_TIME + _LEAD_NUM + ("status",))  # the names the SET list may hold
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns holding only None would reach DuckDB as INTEGER/NULL type: make them strings."""
-    empty = {column: frame[column].astype("string") for column in frame.columns
-             if frame[column].dtype == object and _all_missing(frame[column])}
-    return frame.assign(**empty) if empty else frame
-
-
-def as_arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
-    """A parsed frame as the Arrow table DuckDB scans (text as strings, NaN and None as null)."""
-    if isinstance(frame, pa.Table):
-        return frame
-    return pa.Table.from_pandas(_typed(frame), preserve_index=False)
+_typed = typed_text  # object columns holding only None made text (ingest.batch)
+# A parsed frame as the Arrow table DuckDB scans (text as strings, NaN and None as null; Arrow-backed text
+# taken without a copy): ParsedFile.arrow(name) is this of the frame as the parse built it.
+as_arrow = frame_as_arrow
 
 
 def has_value(frame: pa.Table, column: str) -> bool:
     """The Arrow table has the column and some row holds a value in it."""
     return column in frame.column_names and frame.column(column).null_count < frame.num_rows
-
-
-def _all_missing(column: pd.Series) -> bool:
-    """True when every value is None/NaN (decided by the first value for most columns)."""
-    return len(column) == 0 or (pd.isna(column.iat[0]) and bool(column.isna().all()))
 
 
 def _complete_leads(con: duckdb.DuckDBPyConnection, named: str = NAMED_LEADS) -> list[str]:

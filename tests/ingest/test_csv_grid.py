@@ -11,10 +11,13 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from funnel.ingest.decode import SEPARATORS, arrow_grid, csv_grid, pandas_grid
+from funnel.ingest.batch import ImportError_
+from funnel.ingest.decode import (SEPARATORS, arrow_grid, csv_grid, csv_grid_utf8, decode_text, head_text,
+                                  pandas_grid, sniff_separator, utf8_bytes)
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -75,3 +78,45 @@ def test_csv_grid_keeps_text_in_arrow():
 def test_csv_grid_pads_short_rows_through_pandas():
     grid = csv_grid("a,b,c\n1\n2,3\n", ",")
     assert _cells(grid) == [["a", "b", "c"], ["1", "", ""], ["2", "3", ""]]
+
+
+# ---- UTF-8 kept as bytes (issue 16, fourth session): the same grid, separator and encoding as decoding ----
+
+_ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16"]
+
+
+@given(csv_texts(), st.sampled_from(_ENCODINGS), st.sampled_from(["", "\x00", "　\n ", "\udcff"]))
+@FAST
+def test_utf8_bytes_read_like_the_decoded_text(case, encoding, oddity):
+    """``utf8_bytes`` + ``head_text`` + ``csv_grid_utf8`` (parse_file's way) give what ``decode_text`` +
+    ``sniff_separator`` + ``csv_grid`` give: same encoding name, separator and cells, same error."""
+    text, _sep = case
+    if oddity == "\udcff":  # a byte that is not UTF-8 (nor, at the start, anything else)
+        data = b"\xff\xfe\xfd" + text.encode("utf-8") if encoding == "utf-8" else text.encode(encoding)
+    else:
+        data = (oddity + text).encode(encoding)
+    try:
+        expected_text, expected_encoding = decode_text(data, "f.csv")
+    except ImportError_ as err:
+        with pytest.raises(ImportError_) as raised:
+            utf8_bytes(data, "f.csv")
+        assert str(raised.value) == str(err)
+        return
+    got, got_encoding = utf8_bytes(data, "f.csv")
+    assert got_encoding == expected_encoding
+    assert bytes(got) == expected_text.encode("utf-8")
+    sep = sniff_separator(expected_text)
+    assert sniff_separator(head_text(got, start_bytes=8)) == sep
+    assert _cells(csv_grid_utf8(got, sep)) == _cells(csv_grid(expected_text, sep))
+
+
+def test_head_text_holds_the_first_lines():
+    text = "".join(f"线索{i},展会\r\n" for i in range(100))
+    data = text.encode("utf-8")
+    for start in (1, 7, 64, 10**6):
+        assert head_text(data, 30, start).splitlines()[:30] == text.splitlines()[:30]
+
+
+def test_a_file_of_ideographic_spaces_is_empty():
+    assert csv_grid_utf8("　 \n　".encode("utf-8"), ",").empty
+    assert not csv_grid_utf8(("　" * 3000 + "a").encode("utf-8"), ",").empty

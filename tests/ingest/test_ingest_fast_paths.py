@@ -323,3 +323,32 @@ def test_far_date_spans_in_lead_order_equal_grouped(facts):
     assert sorted(zip(first.tolist(), last.tolist())) == \
         sorted(zip(grouped["min"].to_numpy().tolist(), grouped["max"].to_numpy().tolist()))
     assert _span_by_sorted_keys([np.array([2, 1])], [np.zeros(2, dtype="datetime64[ns]")]) is None
+@given(st.lists(st.lists(st.sampled_from(["", "a", "b", "线索", "c d"]), min_size=20, max_size=20), max_size=40),
+       st.integers(1, 20))
+@FAST
+def test_row_keys_equal_frame_duplicated(rows, width):
+    """``table._row_keys``: one integer per row, duplicated() as the frame of codes gives it, also when the
+    combined key would overflow and is renumbered (here past 50 instead of 2**62)."""
+    from funnel.ingest.table import Table, _row_keys
+
+    cells = pd.DataFrame([r[:width] for r in rows] or [[""] * width]).astype("str")
+    table = Table("t.csv", [str(i) for i in range(width)], cells, np.arange(len(cells)))
+    positions = np.arange(len(cells))
+    expected = pd.DataFrame({c: table.factor(c)[0] for c in range(width)}).duplicated().to_numpy()
+    for limit in (2**62, 50):
+        assert list(pd.Series(_row_keys(table, list(range(width)), positions, limit)).duplicated()) == list(expected)
+
+
+def test_text_by_row_equals_by_distinct_value():
+    """A mostly distinct text column (more than 10 000 cells) is converted cell by cell in Arrow instead of
+    per distinct value: the same values, also for cells the Arrow path hands to Python."""
+    from funnel.ingest.fields import _map_many, mostly_distinct
+    from funnel.ingest.text_many import clean_person_arrow, clean_text_arrow
+
+    odd = ["李明＊", "\u3000王芳 ", "Ｎ/Ａ", "a\tb", "", "-", "ſ"]
+    cells = pd.Series([f"1380013{i:05d}" if i % 7 else odd[i // 7 % len(odd)] for i in range(12_000)], dtype="str")
+    assert mostly_distinct(cells)
+    for func in (clean_text_arrow, clean_person_arrow):
+        by_row, _ = _map_many(cells, func, by_row=True)
+        by_value, _ = _map_many(cells, func, pd.factorize(cells, use_na_sentinel=False))
+        pd.testing.assert_series_equal(_text_as_object(by_row.to_frame())[0], _text_as_object(by_value.to_frame())[0])
