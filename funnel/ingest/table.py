@@ -277,6 +277,7 @@ _TOTAL_FIRST = frozenset(c for w in TOTAL_WORDS for c in (w[0], w[0].upper(), ch
                                                           if w[0].isascii() else w[0]))
 _TOTAL_MAX_CHARS = 16
 _TOTAL_WORDS = pa.array(sorted(TOTAL_WORDS))
+_TOTAL_FIRST_ARROW = pa.array(sorted(_TOTAL_FIRST))
 
 
 def _is_total_word(value: object) -> bool:
@@ -287,10 +288,14 @@ def _is_total_word(value: object) -> bool:
 def _total_flags(uniques: np.ndarray) -> np.ndarray:
     """``_is_total_word`` of each distinct value (vectorised for simple text, see ``text_many``)."""
     texts, simple = simple_text(uniques)
-    length = pc.utf8_length(pc.utf8_trim(texts, characters=" "))
-    folded = pc.ascii_lower(collapsed_spaces(texts))
-    flags = pc.and_(pc.and_(pc.greater(length, 0), pc.less_equal(length, _TOTAL_MAX_CHARS)),
-                    pc.is_in(folded, value_set=_TOTAL_WORDS)).to_numpy(zero_copy_only=False)
+    stripped = pc.utf8_trim(texts, characters=" ")
+    # a totals word starts with one of _TOTAL_FIRST: only those values (few among lead IDs) are folded
+    maybe = pc.and_(pc.is_in(pc.utf8_slice_codeunits(stripped, 0, 1), value_set=_TOTAL_FIRST_ARROW),
+                    pc.less_equal(pc.utf8_length(stripped), _TOTAL_MAX_CHARS))
+    flags = np.zeros(len(texts), dtype=bool)
+    if (positions := np.flatnonzero(maybe.to_numpy(zero_copy_only=False))).size:
+        folded = pc.ascii_lower(collapsed_spaces(texts.take(pa.array(positions))))
+        flags[positions] = pc.is_in(folded, value_set=_TOTAL_WORDS).to_numpy(zero_copy_only=False)
     for i in np.flatnonzero(~simple):
         flags[i] = _is_total_word(uniques[i])
     return flags
