@@ -1,7 +1,8 @@
 """What the ingest layer hands the store: one ParsedFile per input file, nothing written yet.
 
 Every frame uses the canonical column names of ``funnel.store.schema`` (without ``import_id``, which the
-loader sets). Dates are ``datetime64`` (naive, local time), numbers float, text ``str`` or None as read.
+loader sets). Dates are ``datetime64`` (naive, local time), numbers float, text ``str`` or None (in the pandas
+view; Arrow-backed strings with nulls as built).
 
 Decision (issue 16, import speed): the parse keeps the four data frames (leads, events, activities, roster)
 as it built them, text Arrow-backed where the converters made it so (the distinct values taken by their
@@ -128,7 +129,8 @@ class ParsedFile:
     - counts: ``rows_read`` = data rows after the header; rows_read = accepted + rejected + blank + duplicate.
 
     leads, events, activities and roster read as pandas views made on first access (module docstring);
-    the store reads ``arrow(name)`` and ``count(name)``, which make none.
+    the store reads ``arrow(name)`` and ``count(name)``, which make none. A view is a copy: to change what
+    the store writes, assign a frame (``parsed.leads = frame``), do not edit the view in place.
     """
 
     leads = _Frame()
