@@ -71,16 +71,9 @@ def frame_as_arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
     if not empty:
         return pa.Table.from_pandas(frame, preserve_index=False)
     given = pa.Table.from_pandas(frame.drop(columns=list(empty)), preserve_index=False)
-    # the empty ones as typed_text gives them (text), without a per-row conversion
+    # the empty ones typed as text, without a per-row conversion
     return pa.table({name: pa.nulls(len(frame), pa.string()) if name in empty else given.column(name)
                      for name in frame.columns})
-
-
-def typed_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Object columns holding only None would reach DuckDB as INTEGER/NULL type: make them strings."""
-    empty = {column: frame[column].astype("string") for column in frame.columns
-             if frame[column].dtype == object and _all_missing(frame[column])}
-    return frame.assign(**empty) if empty else frame
 
 
 def _all_missing(column: pd.Series) -> bool:

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from funnel.ingest import parse_files
-from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile, frame_as_arrow, typed_text
+from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile, frame_as_arrow
 from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
@@ -294,7 +294,7 @@ def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame | pa.Table,
     """Upsert by lead_id: a stored lead takes the file's non-empty fields (an empty one keeps the stored value)
     and the import_id; a new lead is inserted. Two bulk statements (UPDATE ... FROM, then INSERT of the new
     keys) instead of INSERT ... ON CONFLICT, which costs an index probe per row."""
-    leads = as_arrow(leads)
+    leads = frame_as_arrow(leads)
     con.register("staged_leads", leads)
     if fast_empty and is_empty(con, "leads"):  # nothing to update, every key new
         con.execute(f"insert into leads select {_lead_select()} from staged_leads", [import_id])
@@ -319,12 +319,6 @@ def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame | pa.Table,
 
 
 _LEAD_COLUMNS = frozenset(_LEAD_TEXT + _LEAD_TIME + _LEAD_NUM + ("status",))  # the names the SET list may hold
-
-
-_typed = typed_text  # object columns holding only None made text (ingest.batch)
-# A parsed frame as the Arrow table DuckDB scans (text as strings, NaN and None as null; Arrow-backed text
-# taken without a copy): ParsedFile.arrow(name) is this of the frame as the parse built it.
-as_arrow = frame_as_arrow
 
 
 def has_value(frame: pa.Table, column: str) -> bool:

@@ -10,7 +10,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from funnel.ingest.batch import ParsedFile
+from funnel.ingest.batch import ParsedFile, frame_as_arrow
 from funnel.store import loader
 from funnel.store.db import StoreBusyError, connect
 from funnel.store.loader import write_parsed
@@ -157,7 +157,7 @@ _REFERENCE_UPSERT = (
 def _reference_upsert(con, frame: pd.DataFrame, import_id: str) -> None:
     columns = loader._LEAD_TEXT + loader._LEAD_TIME + loader._LEAD_NUM + ("status",)
     sets = ", ".join("{0} = coalesce(excluded.{0}, leads.{0})".format(c) for c in columns)
-    con.register("staged_leads", loader._typed(frame))
+    con.register("staged_leads", frame_as_arrow(frame))
     con.execute(_REFERENCE_UPSERT.format(select=loader._lead_select(), sets=sets), [import_id])
     con.unregister("staged_leads")
 
