@@ -10,6 +10,7 @@ Public API::
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pandas as pd
 import pyarrow as pa
@@ -41,6 +42,10 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024  # the command line's and the shared folde
 # import and README state. Uploads are held in memory and an import peaks at ~8x the file (docs/bad-input.md),
 # so bigger exports go through the command line (--max-mb) or the shared folder.
 UPLOAD_MAX_MB = 50
+# The files of one import are parsed side by side on this many threads (the lead file beside the stage log and
+# roster): Arrow, DuckDB and most of numpy release the GIL. 1 parses them one after the other, as before.
+PARSE_THREADS_ENV_VAR = "LEAD_FUNNEL_PARSE_THREADS"
+DEFAULT_PARSE_THREADS = 2
 FORMATS = ("auto", "template", "events", "wide", "roster", "leads")
 
 
@@ -53,10 +58,30 @@ def parse_files(sources: list, stages: StageConfig, mapping: MappingProfile | No
     if fmt not in FORMATS:
         raise ImportError_(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     try:
-        return [parse_file(source, stages, mapping, fmt, max_bytes) for source in sources]
+        threads = min(parse_threads(), len(sources))
+        if threads <= 1:
+            return [parse_file(source, stages, mapping, fmt, max_bytes) for source in sources]
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="parse") as pool:
+            futures = [pool.submit(parse_file, source, stages, mapping, fmt, max_bytes) for source in sources]
+            try:
+                # in the given order: the error raised is the first failing file's, as one after the other
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:  # files not started are not read; leaving the pool waits for the others
+                    future.cancel()
+                raise
     finally:
         # The vectorised paths work in Arrow, whose allocator keeps freed memory cached: give it back.
         pa.default_memory_pool().release_unused()
+
+
+def parse_threads() -> int:
+    """The threads ``parse_files`` parses on: $LEAD_FUNNEL_PARSE_THREADS (1 = one file after the other)."""
+    value = os.environ.get(PARSE_THREADS_ENV_VAR, "").strip()
+    try:
+        return max(1, int(value)) if value else DEFAULT_PARSE_THREADS
+    except ValueError:
+        return DEFAULT_PARSE_THREADS
 
 
 def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | None = None, fmt: str = "auto",
