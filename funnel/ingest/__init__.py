@@ -18,12 +18,15 @@ import pyarrow as pa
 from funnel.ingest.batch import WARNING_FIELDS, ImportError_, ParsedFile, empty_frame, text_as_object
 from funnel.ingest.decode import csv_grid_utf8, head_text, separator_name, sniff_separator, utf8_bytes
 from funnel.ingest.detect import detect_format, detect_from_fields
-from funnel.ingest.fields import convert_fields, raw_fields
+from funnel.ingest.action_text import Pieces
+from funnel.ingest.fields import RawFields, convert_fields, raw_fields
 from funnel.ingest.formats import parse_event_log, parse_lead_file, parse_roster
 from funnel.ingest.headers import required_columns_message
 from funnel.ingest.profiles import FileMapping, MappingProfile, load_profile, save_profile
 from funnel.ingest.sources import read_source
 from funnel.ingest.table import Table, build_table, drop_non_data_rows, header_score
+from funnel.ingest.template import action_pieces
+from funnel.ingest.text_many import present_text_arrow
 from funnel.ingest.xlsx import read_workbook
 from funnel.stages import StageConfig
 
@@ -102,13 +105,16 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
     drop_non_data_rows(table)
     parsed = ParsedFile(file_name=file_name, sha256=sha256, format="mapped" if kind == "leads" else kind)
     raw = raw_fields(table, section)
-    values = convert_fields(raw, table, stages, section)
+    if kind == "template" and "key_actions" in raw.values and parse_threads() > 1:
+        values, pieces = _convert_splitting_actions(raw, table, stages, section)
+    else:
+        values, pieces = convert_fields(raw, table, stages, section), None
     if kind == "roster":
         parse_roster(parsed, table, values)
     elif kind == "events":
         parse_event_log(parsed, table, values, stages, section)
     else:
-        parse_lead_file(parsed, table, values, stages, section, kind)
+        parse_lead_file(parsed, table, values, stages, section, kind, pieces)
     parsed.rows_read = table.rows_read
     parsed.rows_blank = table.rows_blank
     parsed.rows_duplicate = table.rows_duplicate
@@ -125,6 +131,26 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
         parsed.notes.append(f"{len(table.warnings)} cell(s) could not be read and were left empty (see warnings)")
     assert parsed.rows_read == parsed.rows_accepted + parsed.rows_rejected + parsed.rows_blank + parsed.rows_duplicate
     return parsed
+
+
+def _convert_splitting_actions(raw: RawFields, table: Table, stages: StageConfig,
+                               section: FileMapping | None) -> tuple[pd.DataFrame, Pieces | None]:
+    """``convert_fields`` with 关键动作记录 read on a thread of its own meanwhile: its text (what convert_fields
+    makes of it, no warning possible) and its pieces (``action_pieces``, the split: DuckDB and Arrow, which
+    release the GIL). The other fields' conversion holds the GIL for much of its time; the split hardly."""
+    column = list(raw.values.columns).index("key_actions")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="actions") as pool:
+        ahead = pool.submit(_actions_text, raw.values["key_actions"])
+        others = RawFields(raw.values.drop(columns="key_actions"), raw.sources, raw.labels)
+        values = convert_fields(others, table, stages, section)
+        text, pieces = ahead.result()
+    values.insert(column, "key_actions", text)
+    return values, pieces
+
+
+def _actions_text(cells: pd.Series) -> tuple[pd.Series, Pieces | None]:
+    text = present_text_arrow(cells)
+    return text, action_pieces(text)
 
 
 def _csv_table(src, stages: StageConfig, section: FileMapping | None, notes: list[str]) -> Table:

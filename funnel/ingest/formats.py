@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from funnel.ingest.action_text import Pieces
 from funnel.ingest.batch import EVENT_FIELDS, ROSTER_FIELDS, ParsedFile, empty_frame
 from funnel.ingest.dates import parse_dates
 from funnel.ingest.far_dates import DateFacts, far_date_warnings
@@ -27,8 +28,9 @@ from funnel.stages import StageConfig
 
 
 def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stages: StageConfig,
-                    mapping: FileMapping | None, kind: str) -> None:
-    """template / leads / wide: fill parsed.leads, events, activities, rejects."""
+                    mapping: FileMapping | None, kind: str, pieces: Pieces | None = None) -> None:
+    """template / leads / wide: fill parsed.leads, events, activities, rejects. ``pieces``: the
+    ``action_pieces`` of every row's 关键动作记录 when split ahead (``parse_file``)."""
     if kind == "template":
         for generic, specific in (("stage", "current_stage"), ("entered_at", "stage_entered_at")):
             if generic in values and specific not in values:
@@ -42,14 +44,28 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
         events.insert(0, template_events(leads, stages))
         if "key_actions" in values:
             label = table.column_label(table.field_columns["key_actions"])
+            ahead = None if pieces is None else _pieces_of(pieces, accepted, len(values))
             parsed.activities = template_activities(leads, values["key_actions"].iloc[accepted].reset_index(drop=True),
-                                                    rows, label, table.warnings, activity_leads)
+                                                    rows, label, table.warnings, activity_leads, ahead)
     elif kind == "wide":
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
     parsed.rows_accepted = len(leads)
     table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.frame("activities"),
                                                              activity_leads[0] if activity_leads else None)))
+
+
+def _pieces_of(pieces: Pieces, rows: np.ndarray, count: int) -> Pieces:
+    """The pieces of the texts at ``rows`` (ascending positions among ``count``), their parents renumbered
+    0.. in that order: what splitting only those texts gives, their distinct values aside (each piece's
+    reading depends on its text alone)."""
+    position = np.full(count, -1, dtype=np.int64)
+    position[rows] = np.arange(len(rows))
+    parents = position[pieces.parents]
+    keep = parents >= 0
+    if keep.all():
+        return Pieces(parents, pieces.codes, pieces.distinct)
+    return Pieces(parents[keep], pieces.codes[keep], pieces.distinct)
 
 
 def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray, activities: pd.DataFrame,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from funnel.ingest.action_text import read_actions, split_actions
+from funnel.ingest.action_text import Pieces, read_actions, split_actions
 from funnel.ingest.batch import ACTIVITY_FIELDS, EVENT_FIELDS, empty_frame
 from funnel.ingest.dates import split_leading_date
 from funnel.ingest.problems import code_of, warning
@@ -48,31 +48,41 @@ def template_events(leads: pd.DataFrame, stages: StageConfig) -> pd.DataFrame:
                          "entered_at": pd.Series(at, copy=False)}, copy=False)
 
 
-def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np.ndarray, label: str,
-                        warnings: list[dict], lead_positions: list[np.ndarray] | None = None) -> pd.DataFrame:
-    """One row per action of 关键动作记录; actions whose date cannot be placed keep their text (at NaT, warned).
-
-    Vectorised (``action_text``); the pieces it does not decide go through ``_read_piece`` one by one.
-    ``lead_positions``, when given, receives the position in ``leads`` of each activity's lead.
-    """
-    lead_positions = [] if lead_positions is None else lead_positions
+def action_pieces(actions: pd.Series) -> Pieces | None:
+    """The pieces of 关键动作记录 ``actions``, each piece's ``parents`` its position in ``actions``; None when
+    Arrow cannot take the text (the per-row path reads it). Needs no lead: ``parse_file`` may split ahead."""
     try:
         texts = pa.array(actions.array if isinstance(actions.dtype, pd.ArrowDtype) else actions.to_numpy(dtype=object),
                          type=pa.large_string(), from_pandas=True)
     except (pa.ArrowException, UnicodeError):  # not all text, or text Arrow cannot hold: per row
-        return template_activities_per_row(leads, actions, row_numbers, label, warnings, lead_positions)
+        return None
     if isinstance(texts, pa.ChunkedArray):  # piece positions below are per array, not per chunk
         texts = texts.combine_chunks()
     valid = texts.is_valid()
     present = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
     if len(present) == 0:
-        lead_positions.append(np.zeros(0, dtype=np.int64))
-        return empty_frame(ACTIVITY_FIELDS)
+        return Pieces(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), pa.array([], pa.large_string()))
     pieces = split_actions(texts if texts.null_count == 0 else texts.filter(valid))
+    return Pieces(present[pieces.parents], pieces.codes, pieces.distinct)
+
+
+def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np.ndarray, label: str,
+                        warnings: list[dict], lead_positions: list[np.ndarray] | None = None,
+                        pieces: Pieces | None = None) -> pd.DataFrame:
+    """One row per action of 关键动作记录; actions whose date cannot be placed keep their text (at NaT, warned).
+
+    Vectorised (``action_text``); the pieces it does not decide go through ``_read_piece`` one by one.
+    ``lead_positions``, when given, receives the position in ``leads`` of each activity's lead. ``pieces``: the
+    ``action_pieces`` of ``actions`` when split already.
+    """
+    lead_positions = [] if lead_positions is None else lead_positions
+    pieces = action_pieces(actions) if pieces is None else pieces
+    if pieces is None:
+        return template_activities_per_row(leads, actions, row_numbers, label, warnings, lead_positions)
     if len(pieces) == 0:
         lead_positions.append(np.zeros(0, dtype=np.int64))
         return empty_frame(ACTIVITY_FIELDS)
-    lead_pos = present[pieces.parents]
+    lead_pos = pieces.parents
     lead_positions.append(lead_pos.astype(np.int64))
     acquired, anchors, limit = _action_bases(leads)
     cols = read_actions(pieces, lead_pos, day_numbers(acquired), [day_numbers(a) for a in anchors],

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import funnel.ingest as ingest
+from funnel.ingest import action_text
 from funnel.ingest import ImportError_, parse_files
 from funnel.stages import StageConfig
 from tests.ingest.ingest_helpers import SEED_ROW, TEMPLATE_HEADER, csv_text
@@ -27,7 +28,8 @@ def _messy_sources() -> list[tuple[str, bytes]]:
     log = [["线索编号", "阶段", "进入时间"], ["展会-2024-001", "初步筛选", "2024-03-03"],
            ["展会-2024-001", "不存在的阶段", "2024-03-04"], ["", "成交", "2024-03-05"],
            ["展会-2024-009", "成交", "2099-01-01"], ["展会-2024-009", "初步筛选", "昨天"]]
-    roster = [["销售代表", "销售经理", "团队"], ["李明*", "王芳", "华东"], ["", "王芳", "华东"], ["李明", "孙七", "华北"]]
+    roster = [["销售代表", "销售经理", "团队"], ["李明*", "王芳", "华东"], ["", "王芳", "华东"],
+              ["李明", "孙七", "华北"]]
     return [*messy_files(), ("leads.csv", csv_text(rows).encode()),
             ("log_gb.csv", csv_text(log).encode("gb18030")), ("team.csv", csv_text(roster).encode())]
 
@@ -37,9 +39,18 @@ def _parse(monkeypatch, threads: int, sources) -> list:
     return parse_files(sources, StageConfig())
 
 
-def test_threads_give_what_one_after_the_other_gives(monkeypatch):
+@pytest.mark.parametrize("duckdb_split", [False, True])
+def test_threads_give_what_one_after_the_other_gives(monkeypatch, duckdb_split):
+    # with threads the lead file's 关键动作记录 is split ahead for every row (rejected ones too) and the
+    # accepted rows' pieces taken afterwards; both splits of action_text (Arrow's, DuckDB's from
+    # DUCKDB_MIN_TEXTS texts) are run
+    if duckdb_split:
+        monkeypatch.setattr(action_text, "DUCKDB_MIN_TEXTS", 1)
     sources = _messy_sources()
     one = _parse(monkeypatch, 1, sources)
+    ahead = []
+    split_ahead = ingest._convert_splitting_actions
+    monkeypatch.setattr(ingest, "_convert_splitting_actions", lambda *a: ahead.append(1) or split_ahead(*a))
     for threads in (2, 3):
         many = _parse(monkeypatch, threads, sources)
         assert [p.file_name for p in many] == [name for name, _ in sources]
@@ -50,6 +61,7 @@ def test_threads_give_what_one_after_the_other_gives(monkeypatch):
                 pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
             for name in ("rejects", "warnings"):
                 pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    assert len(ahead) == 4  # the two lead files, split ahead at 2 and at 3 threads
     # the inputs are messy enough to say something
     assert sum(len(p.warnings) for p in one) >= 4 and sum(len(p.rejects) for p in one) >= 4
 
