@@ -18,7 +18,10 @@ inserts use too), as SELECTs of (lead, outcome); the lead rows are compared here
 
 While ``leads`` is still empty (a first import's first file) every lead the file names is new: its IDs are
 recorded without comparing its events and activities with the stored ones (``fast_empty=False`` compares
-anyway; the result is the same).
+anyway; the result is the same). Where ``leads`` was empty when the import began (``all_new``), that holds for
+every file of the import: a lead a later file finds stored was stored by an earlier file of the same import,
+which recorded it as new, and new is the strongest outcome (at 1M leads the stage log's comparison of 1M lead
+rows and 3.2M events, 1.7 s CPU, is not made).
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class LeadOutcomes:
     def __init__(self, con: duckdb.DuckDBPyConnection, fast_empty: bool = True) -> None:
         self.con = con
         self.fast_empty = fast_empty
+        # no lead stored when the import began: every lead its files name is new (module docstring)
+        self.all_new = fast_empty and not con.execute("select exists (select 1 from leads)").fetchall()[0][0]
         con.execute(f"create or replace temp table {_TABLE} (lead_id varchar, outcome tinyint)")
 
     def record(self, leads: pa.Table, lead_select: str, compared: tuple[str, ...], import_id: str,
@@ -60,7 +65,7 @@ class LeadOutcomes:
         and activities already compared with the stored ones (``new_rows.events_outcome`` /
         ``activities_outcome``: 1 changed, 0 unchanged), read before the file is written."""
         con = self.con
-        if self.fast_empty and not con.execute("select exists (select 1 from leads)").fetchall()[0][0]:
+        if self.all_new:
             self._record_all_new(leads, named)
             return
         parts, params = [], []
@@ -90,7 +95,8 @@ class LeadOutcomes:
                 con.unregister("outcome_leads")
 
     def _record_all_new(self, leads: pa.Table, named: tuple[str, ...]) -> None:
-        """No lead stored yet: each distinct lead ID the file names is new (what ``record`` gives then)."""
+        """No lead stored when the import began: each distinct lead ID the file names is new (what ``record``
+        gives then; only the lead IDs of ``named`` are read)."""
         parts = [f"select lead_id from ({select}) x(lead_id, o)" for select in named]
         if len(leads):
             self.con.register("outcome_leads", leads)

@@ -8,10 +8,13 @@ the new file leaves empty keeps its stored value), adds stage events unique on (
 derived tables and gives the data a new version.
 
 A file's events and activities are compared with the stored ones once (``new_rows``): the result serves the
-new / changed / unchanged outcome (``lead_outcomes``) and the inserts.
+new / changed / unchanged outcome (``lead_outcomes``) and the inserts. The import's new events reach
+``stage_events`` once every file is written (``new_rows.flush_events``: rows inserted and deleted again in one
+transaction would make DuckDB's commit append them anew).
 
 A first import goes a shorter way: a statement whose de-duplication would compare the file with a stored table
-that is still empty (checked per file and per table, so the second file of one import takes the general way)
+that is still empty (checked per file and per table, an earlier file's events of the same import counting as
+stored, so the second file of one import takes the general way)
 inserts directly, de-duplicating only within the file (the same DISTINCT, and an undated event dropped where
 the file also dates it). ``fast_empty=False`` forces the general way (tests/store/test_first_import.py keeps
 both equal, table for table; tests/store/test_new_rows.py holds both to the rules over several imports).
@@ -121,6 +124,7 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
             # Read the known hashes inside the write lock: a file uploaded twice at once is written once.
             known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
             outcomes = LeadOutcomes(con, fast_empty=fast_empty)
+            new_rows.begin_events(con)
             _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes,
                        fast_empty=fast_empty)
             counts = outcomes.totals()
@@ -130,7 +134,7 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
                         _concat(reject_frames, ("file_name", *REJECT_FIELDS)), notes, counts)
 
 
-def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes=None,
+def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes: LeadOutcomes,
                fast_empty: bool = True) -> None:
     """The body of write_parsed's one transaction (the caller holds it open)."""
     for item in parsed:
@@ -163,8 +167,9 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
                                   item.rows_duplicate, False, list(item.notes)))
         warning_frames.append(item.warnings.assign(file_name=item.file_name))
         reject_frames.append(item.rejects.assign(file_name=item.file_name))
+    new_rows.flush_events(con)  # the import's new events into stage_events, once every file is compared
     if any(r.import_id for r in results):
-        notes.extend(_complete_leads(con, LeadOutcomes.NAMED if outcomes is not None else NAMED_LEADS))
+        notes.extend(_complete_leads(con, LeadOutcomes.NAMED))
         refresh_derived(con)
         record_snapshots(con)
         bump_data_version(con)
@@ -212,21 +217,21 @@ def _lead_select() -> str:
 
 
 def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
-                    staged: dict[str, pa.Table], outcomes: LeadOutcomes | None, fast_empty: bool = True) -> None:
+                    staged: dict[str, pa.Table], outcomes: LeadOutcomes, fast_empty: bool = True) -> None:
     """Compare the file's events and activities with the stored ones once (``new_rows``), record what that does
     to each lead (``outcomes``), then write the file."""
     kinds = [kind for kind in ("events", "activities") if item.count(kind)]
     # the store's table still empty: nothing to compare with (checked per file and table)
-    first = {kind: fast_empty and is_empty(con, _STORED[kind]) for kind in kinds}
+    first = {kind: fast_empty and _EMPTY[kind](con) for kind in kinds}
     for kind in kinds:
         con.register(f"staged_{kind}", staged[kind])
     if "events" in kinds and not first["events"]:
         new_rows.compare_events(con)
     if "activities" in kinds and not first["activities"]:
         new_rows.compare_activities(con)
-    if outcomes is not None:
-        named = tuple(_OUTCOME[kind](first[kind]) for kind in kinds)
-        outcomes.record(staged["leads"], _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
+    # all new (no lead stored when the import began): the outcome reads only the lead IDs, not the comparison
+    named = tuple(_OUTCOME[kind](first[kind] or outcomes.all_new) for kind in kinds)
+    outcomes.record(staged["leads"], _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
     _write_file(con, item, import_id, staged, first, fast_empty)
     # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
     for kind in kinds:
@@ -234,9 +239,9 @@ def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id:
     new_rows.drop(con)
 
 
-_STORED = {"events": "stage_events", "activities": "activities"}
-# Every lead ID the stored events and activities name (without an outcome table to say which the import named).
-NAMED_LEADS = "select lead_id from stage_events union all select lead_id from activities"
+# Nothing stored to compare the file's events / activities with (the events: none in the store, none from an
+# earlier file of this import either, new_rows.events_empty)
+_EMPTY = {"events": new_rows.events_empty, "activities": lambda con: is_empty(con, "activities")}
 _OUTCOME = {"events": new_rows.events_outcome, "activities": new_rows.activities_outcome}
 
 
@@ -326,7 +331,7 @@ def has_value(frame: pa.Table, column: str) -> bool:
     return column in frame.column_names and frame.column(column).null_count < frame.num_rows
 
 
-def _complete_leads(con: duckdb.DuckDBPyConnection, named: str = NAMED_LEADS) -> list[str]:
+def _complete_leads(con: duckdb.DuckDBPyConnection, named: str) -> list[str]:
     """Leads named only by stage events or activities get a row; a lead with no acquisition date takes the
     date it entered the first stage. Returns sentences saying what was filled in.
 
