@@ -137,7 +137,8 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
 def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes: LeadOutcomes,
                fast_empty: bool = True) -> None:
     """The body of write_parsed's one transaction (the caller holds it open)."""
-    for item in parsed:
+    events_before = False  # an earlier file of this import wrote events (into new_rows' temp table)
+    for n, item in enumerate(parsed):
         if item.sha256 in known:
             results.append(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
                                       notes=["already imported with the same content: nothing changed"]))
@@ -152,7 +153,10 @@ def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, 
         # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
         # converts every string again on each of the two or three statements that read it.
         staged = {name: item.arrow(name) for name in ("leads", "events", "activities", "roster")}
-        _write_compared(con, item, import_id, staged, outcomes, fast_empty)
+        # the import's only file with events writes them into stage_events directly (new_rows.write_events)
+        direct = not events_before and not any(later.count("events") for later in parsed[n + 1:])
+        events_before = events_before or bool(item.count("events"))
+        _write_compared(con, item, import_id, staged, outcomes, fast_empty, direct)
         if item.count("leads") and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
             stage_snapshot(con, import_id, staged["leads"])
         rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
@@ -217,9 +221,10 @@ def _lead_select() -> str:
 
 
 def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
-                    staged: dict[str, pa.Table], outcomes: LeadOutcomes, fast_empty: bool = True) -> None:
+                    staged: dict[str, pa.Table], outcomes: LeadOutcomes, fast_empty: bool = True,
+                    direct: bool = False) -> None:
     """Compare the file's events and activities with the stored ones once (``new_rows``), record what that does
-    to each lead (``outcomes``), then write the file."""
+    to each lead (``outcomes``), then write the file (``direct``: its events into ``stage_events`` itself)."""
     kinds = [kind for kind in ("events", "activities") if item.count(kind)]
     # the store's table still empty: nothing to compare with (checked per file and table)
     first = {kind: fast_empty and _EMPTY[kind](con) for kind in kinds}
@@ -232,7 +237,7 @@ def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id:
     # all new (no lead stored when the import began): the outcome reads only the lead IDs, not the comparison
     named = tuple(_OUTCOME[kind](first[kind] or outcomes.all_new) for kind in kinds)
     outcomes.record(staged["leads"], _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
-    _write_file(con, item, import_id, staged, first, fast_empty)
+    _write_file(con, item, import_id, staged, first, fast_empty, direct)
     # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
     for kind in kinds:
         con.unregister(f"staged_{kind}")
@@ -246,13 +251,13 @@ _OUTCOME = {"events": new_rows.events_outcome, "activities": new_rows.activities
 
 
 def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str, staged: dict[str, pa.Table],
-                first: dict[str, bool], fast_empty: bool = True) -> None:
+                first: dict[str, bool], fast_empty: bool = True, direct: bool = False) -> None:
     """Write the file: ``staged_events`` / ``staged_activities`` registered and compared by the caller (``first``:
     the store's table was empty, the staged rows are written directly)."""
     if item.count("leads"):
         _write_leads(con, staged["leads"], import_id, fast_empty=fast_empty)
     if item.count("events"):
-        new_rows.write_events(con, import_id, first["events"])
+        new_rows.write_events(con, import_id, first["events"], direct)
     if item.count("activities"):
         new_rows.write_activities(con, import_id, first["activities"])
     if item.count("roster"):

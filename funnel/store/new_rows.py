@@ -25,7 +25,9 @@ all its files are written (``begin_events`` ... ``flush_events``); the compariso
 of an earlier one then deletes it from the temporary table, never from rows inserted into ``stage_events`` in
 the same transaction: DuckDB writes a large insert's rows to the database file as it goes, but where rows of
 the transaction were deleted again it throws those away at the commit and appends every row again (at 1M
-leads, a template's 3.2M events and the stage log dating 1.3M of them: 2.0 s CPU of the commit).
+leads, a template's 3.2M events and the stage log dating 1.3M of them: 2.0 s CPU of the commit). The one
+file of an import that gives events (``direct``: none before it, none after it) writes them into
+``stage_events`` itself: nothing can delete them again, and the copy is saved.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ import duckdb
 
 NEW_ACTIVITIES = "_new_activities"  # the temp tables: _new_events, _new_activities
 IMPORT_EVENTS = "_import_events"  # the import's new events until flush_events writes them to stage_events
+# Where write_events adds a file's new events: the import's temp table, or (direct) stage_events itself.
+_INSERT_EVENTS = {False: "insert into _import_events", True: "insert into stage_events"}
 
 _STAGED_EVENTS = """select cast(lead_id as varchar) as lead_id, cast(stage as varchar) as stage,
                            cast(entered_at as timestamp) as entered_at from staged_events"""
@@ -117,12 +121,13 @@ _DELETE_UNDATED = (
 )
 
 
-def write_events(con: duckdb.DuckDBPyConnection, import_id: str, first: bool) -> None:
+def write_events(con: duckdb.DuckDBPyConnection, import_id: str, first: bool, direct: bool = False) -> None:
     """Add the file's new events (``_new_events``, or every staged event when ``first``) to ``_import_events``
-    and keep the rule that a dated event supersedes the undated one (module docstring)."""
+    (``stage_events`` when ``direct``: the import's only file with events) and keep the rule that a dated event
+    supersedes the undated one (module docstring)."""
     if first:  # the file's distinct events, less an undated one the file also dates
         con.execute(
-            f"""insert into _import_events
+            f"""{_INSERT_EVENTS[direct]}
                with d as materialized (select distinct * from ({_STAGED_EVENTS}))
                select lead_id, stage, entered_at, ? from d where entered_at is not null
                union all
@@ -135,7 +140,7 @@ def write_events(con: duckdb.DuckDBPyConnection, import_id: str, first: bool) ->
     for delete in _DELETE_UNDATED:
         con.execute(delete)
     con.execute(
-        f"""insert into _import_events
+        f"""{_INSERT_EVENTS[direct]}
            select lead_id, stage, entered_at, ? from _new_events where entered_at is not null
            union all
            select n.lead_id, n.stage, n.entered_at, ? from _new_events n
