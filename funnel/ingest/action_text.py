@@ -1,6 +1,6 @@
 """关键动作记录 text, vectorised: split into actions, leading dates read, feedback words found.
 
-``split_actions(texts)`` -> ``Pieces``: per piece the index of its text, and a code into the distinct stripped
+``split_actions(texts)`` -> ``Pieces``: per piece the index of its text (a null text has no pieces), and a code into the distinct stripped
 pieces; in text order then piece order, the non-empty pieces exactly as ``re.split(r"[;；\\r\\n]+", text)`` +
 ``str.strip()`` per piece would give them. From ``DUCKDB_MIN_TEXTS`` texts the split runs in an in-memory
 DuckDB connection (one multi-threaded pass over the Arrow text; 0.7 s CPU at 1M leads against 1.7 s for
@@ -8,7 +8,8 @@ Arrow's regex split, which splits fewer texts); the text work after it runs once
 ten at 1M leads), and the yearless placement once per lead (``yearless.place_yearless_by_lead``).
 
 ``read_actions(pieces, lead, acquired, anchors, limit)`` -> ``ActionColumns``: per piece its date
-(datetime64[us], NaT when none), content, feedback, the yearless problem of a date it could not place
+(datetime64[us], NaT when none), content and feedback (Arrow text taken from the distinct pieces by their codes:
+no Python ``str`` per piece, and the store scans them without a conversion), the yearless problem of a date it could not place
 (``yearless.PLACED`` when none: the caller warns about the others) and ``done`` False for the pieces this path
 does not decide (a character outside ``PLAIN_RANGES``, a written year out of range or impossible, an
 impossible time): the caller hands those to the per-row ``split_leading_date`` / ``feedback_value``, which give
@@ -89,18 +90,17 @@ class Pieces:
 @dataclass
 class ActionColumns:
     at: np.ndarray          # datetime64[us]
-    content: np.ndarray     # object: str or None
-    feedback: np.ndarray    # object: positive / neutral / negative / None
+    content: pa.Array       # large_string, null for none
+    feedback: pa.Array      # large_string: positive / neutral / negative, null for none
     problem: np.ndarray     # int8: yearless.PLACED, or why a yearless date was not placed (decided, warned)
     done: np.ndarray        # bool: False = decide per row
 
 
 def split_actions(texts: pa.Array) -> Pieces:
-    """The pieces of ``texts`` (no nulls), dictionary-encoded."""
+    """The pieces of ``texts`` (a null text has none), dictionary-encoded."""
     parents, pieces = _split_duckdb(texts) if len(texts) >= DUCKDB_MIN_TEXTS else _split_arrow(texts)
-    encoded = pc.dictionary_encode(pieces)
-    distinct = pc.utf8_trim(encoded.dictionary, characters=PY_WHITESPACE)
-    codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    codes, distinct = _encoded(pieces)
+    distinct = pc.utf8_trim(distinct.cast(pa.large_string()), characters=PY_WHITESPACE)
     present = pc.greater(pc.binary_length(distinct), 0).to_numpy(zero_copy_only=False)
     keep = present[codes]
     if not keep.all():
@@ -108,8 +108,25 @@ def split_actions(texts: pa.Array) -> Pieces:
     return Pieces(parents, codes, distinct)
 
 
-def _split_duckdb(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """(index of the text, piece) of every non-empty unstripped piece, in text and piece order."""
+def _encoded(pieces: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(int64 code of each piece, the distinct pieces). Chunks are encoded as they are (no combined copy of the
+    5M pieces): Arrow gives every chunk the same final dictionary, which is checked (else combined first)."""
+    encoded = pc.dictionary_encode(pieces)
+    if isinstance(encoded, pa.ChunkedArray):
+        chunks = encoded.chunks
+        if not chunks:
+            return np.zeros(0, dtype=np.int64), pa.array([], pieces.type)
+        shared = {tuple(b.address for b in c.dictionary.buffers() if b is not None) for c in chunks}
+        if len(shared) > 1:
+            return _encoded(pieces.combine_chunks())
+        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64)
+        return codes, chunks[0].dictionary
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False), encoded.dictionary
+
+
+def _split_duckdb(texts: pa.Array) -> tuple[np.ndarray, pa.Array | pa.ChunkedArray]:
+    """(index of the text, piece) of every non-empty unstripped piece, in text and piece order (the pieces as
+    DuckDB hands them: chunks of text)."""
     con = duckdb.connect()
     try:
         con.register("texts", pa.table({"i": np.arange(len(texts), dtype=np.int64), "t": texts}))
@@ -119,7 +136,7 @@ def _split_duckdb(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
     parents = result.column("i").to_numpy()
     if (parents[1:] < parents[:-1]).any():  # DuckDB keeps the insertion order; should it not, Arrow's split
         return _split_arrow(texts)
-    return parents, result.column("piece").cast(pa.large_string()).combine_chunks()
+    return parents, result.column("piece")
 
 
 def _split_arrow(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -146,11 +163,17 @@ def read_actions(pieces: Pieces, lead: np.ndarray, acquired: np.ndarray, anchors
     dated = np.flatnonzero(kind == _DATED)
     stamp[dated] = distinct["stamp"][codes[dated]]
     problem[kind != _YEARLESS_DATE] = PLACED
-    content, feedback = distinct["content"][codes], distinct["feedback"][codes]
+    values, index, feedback = distinct["content"], codes, distinct["feedback"][codes]
     unplaced = np.flatnonzero(problem != PLACED)
-    if len(unplaced):  # kept with the whole piece as its content, as the per-row path keeps it
-        content[unplaced], feedback[unplaced] = _read_whole(pieces.distinct, codes[unplaced])
-    return ActionColumns(stamp.view("datetime64[us]"), content, feedback, problem, kind != _SLOW)
+    if len(unplaced):  # kept with the whole piece as its content, as the per-row path keeps it: the content
+        # taken from the distinct pieces, placed after the distinct contents
+        values = pa.concat_arrays([values, pieces.distinct.cast(pa.large_string())])
+        index = codes.copy()
+        index[unplaced] += len(distinct["content"])
+        unique, inverse = np.unique(codes[unplaced], return_inverse=True)
+        feedback[unplaced] = _feedback(pieces.distinct.take(pa.array(unique)))[inverse]
+    return ActionColumns(stamp.view("datetime64[us]"), values.take(pa.array(index)),
+                         FEEDBACK_TEXT.take(pa.array(feedback)), problem, kind != _SLOW)
 
 
 def _read_distinct(pieces: pa.Array) -> dict[str, np.ndarray]:
@@ -174,14 +197,7 @@ def _read_distinct(pieces: pa.Array) -> dict[str, np.ndarray]:
     content = pc.if_else(pc.equal(pc.binary_length(content), 0), None, content)
     month_day = np.where(kind == _YEARLESS_DATE, m * 100 + d, 0).astype(np.int16)  # 0: not placed as yearless
     return {"kind": kind.astype(np.int8), "stamp": stamp, "month_day": month_day, "time": time,
-            "content": content.to_numpy(zero_copy_only=False), "feedback": _feedback(content)}
-
-
-def _read_whole(pieces: pa.Array, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(content, feedback) of the pieces at ``codes`` kept whole (a date not placed stays in the text)."""
-    unique, inverse = np.unique(codes, return_inverse=True)
-    text = pieces.take(pa.array(unique))
-    return text.to_numpy(zero_copy_only=False)[inverse], _feedback(text)[inverse]
+            "content": content.cast(pa.large_string()), "feedback": _feedback(content)}
 
 
 def _ints(values: pa.Array) -> np.ndarray:
@@ -190,19 +206,24 @@ def _ints(values: pa.Array) -> np.ndarray:
     return pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
 
 
+# feedback as a code: the index of its value here (the last: None)
+FEEDBACK_TEXT = pa.array([value for value, _ in FEEDBACK_WORDS] + [None], type=pa.large_string())
+NO_FEEDBACK = len(FEEDBACK_WORDS)
+
+
 def _feedback(content: pa.Array) -> np.ndarray:
-    """feedback_value of each plain content, in FEEDBACK_WORDS order (None content -> None); once per distinct
-    content."""
+    """feedback_value of each plain content as its code into FEEDBACK_TEXT (int8), in FEEDBACK_WORDS order (None
+    content -> None); once per distinct content."""
     encoded = pc.dictionary_encode(content)
     distinct = pc.ascii_lower(encoded.dictionary)
-    out = np.full(len(distinct) + 1, None, dtype=object)  # the extra slot: None content
+    out = np.full(len(distinct) + 1, NO_FEEDBACK, dtype=np.int8)  # the extra slot: None content
     decided = np.zeros(len(distinct) + 1, dtype=bool)
-    for value, words in FEEDBACK_WORDS:
+    for code, (_, words) in enumerate(FEEDBACK_WORDS):
         hit = np.zeros(len(distinct) + 1, dtype=bool)
         for word in words:
             hit[:-1] |= pc.match_substring(distinct, word).to_numpy(zero_copy_only=False)
         hit &= ~decided
-        out[hit] = value
+        out[hit] = code
         decided |= hit
     codes = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
     return out[codes]

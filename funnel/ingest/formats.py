@@ -93,7 +93,8 @@ def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray, ac
         content = activities["content"]
 
         def raw_actions(pos: np.ndarray) -> list[str]:
-            return [f"{str(d)[:10]} {c or ''}".strip() for d, c in zip(at[pos], content.iloc[pos])]
+            return [f"{str(d)[:10]} {c if isinstance(c, str) else ''}".strip()  # None, or NA in Arrow text
+                    for d, c in zip(at[pos], content.iloc[pos])]
 
         facts.append(DateFacts(position.astype(np.int64), at, np.where(position >= 0, rows[position], 0),
                                table.column_label(table.field_columns["key_actions"]), raw_actions))

@@ -89,15 +89,23 @@ def _fill_merged(grid: pd.DataFrame, merged: list, limit: int) -> pd.DataFrame:
     """Copy each merged range's top-left value into the range's cells (top rows only: headers)."""
     if not merged:
         return grid
-    grid = grid.copy()
+    updates: dict[int, dict[int, str]] = {}  # column -> row -> value, set once per column below (Arrow-backed
+    # text would copy the column on every cell set)
+
+    def current(r: int, c: int):
+        return updates[c][r] if r in updates.get(c, ()) else grid.iat[r, c]
+
     for (r0, c0), (r1, c1) in merged:
         if r0 >= limit or r0 >= len(grid):
             continue
-        value = grid.iat[r0, c0]
+        value = current(r0, c0)
         for r in range(r0, min(r1, len(grid) - 1) + 1):
             for c in range(c0, min(c1, grid.shape[1] - 1) + 1):
-                if grid.iat[r, c] == "":
-                    grid.iat[r, c] = value
+                if current(r, c) == "":
+                    updates.setdefault(c, {})[r] = value
+    grid = grid.copy()
+    for c, cells in updates.items():
+        grid.iloc[list(cells), c] = list(cells.values())
     return grid
 
 
@@ -251,7 +259,8 @@ def _duplicate_rows(table: Table, used: list[int], lead_col: int | None) -> np.n
     lead ID column the other columns are compared for those rows alone (none, in a file of distinct IDs)."""
     rows = np.arange(len(table.cells))
     if lead_col is not None and lead_col in used:
-        rows = np.flatnonzero(pd.Series(table.factor(lead_col)[0]).duplicated(keep=False).to_numpy())
+        codes, uniques = table.factor(lead_col)  # rows whose ID occurs more than once (codes count in C)
+        rows = np.flatnonzero(np.bincount(codes, minlength=len(uniques))[codes] > 1)
     dup = np.zeros(len(table.cells), dtype=bool)
     if len(rows):
         dup[rows] = pd.Series(_row_keys(table, used, rows)).duplicated().to_numpy()

@@ -17,6 +17,7 @@ from funnel.ingest.action_text import Pieces, read_actions, split_actions
 from funnel.ingest.batch import ACTIVITY_FIELDS, EVENT_FIELDS, empty_frame
 from funnel.ingest.dates import split_leading_date
 from funnel.ingest.problems import code_of, warning
+from funnel.ingest.text_many import with_values
 from funnel.ingest.values import feedback_value
 from funnel.ingest.yearless import GRACE_DAYS, PLACED, PROBLEMS, day_numbers
 from funnel.stages import StageConfig
@@ -58,12 +59,9 @@ def action_pieces(actions: pd.Series) -> Pieces | None:
         return None
     if isinstance(texts, pa.ChunkedArray):  # piece positions below are per array, not per chunk
         texts = texts.combine_chunks()
-    valid = texts.is_valid()
-    present = np.flatnonzero(valid.to_numpy(zero_copy_only=False))
-    if len(present) == 0:
+    if texts.null_count == len(texts):
         return Pieces(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), pa.array([], pa.large_string()))
-    pieces = split_actions(texts if texts.null_count == 0 else texts.filter(valid))
-    return Pieces(present[pieces.parents], pieces.codes, pieces.distinct)
+    return split_actions(texts)  # a null text has no pieces: no copy of the others without the nulls
 
 
 def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np.ndarray, label: str,
@@ -83,7 +81,7 @@ def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np
         lead_positions.append(np.zeros(0, dtype=np.int64))
         return empty_frame(ACTIVITY_FIELDS)
     lead_pos = pieces.parents
-    lead_positions.append(lead_pos.astype(np.int64))
+    lead_positions.append(lead_pos.astype(np.int64, copy=False))
     acquired, anchors, limit = _action_bases(leads)
     cols = read_actions(pieces, lead_pos, day_numbers(acquired), [day_numbers(a) for a in anchors],
                         day_numbers(np.array([limit]))[0])
@@ -95,17 +93,24 @@ def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np
                                     row_numbers[lead_pos[unplaced]], label)
     slow = np.flatnonzero(~cols.done)
     if len(slow):
+        slow_content, slow_feedback = [], []
         for k, pos, text in zip(slow, lead_pos[slow], pieces.text(slow)):
             said: list[dict] = []
-            when, content[k], feedback[k] = _read_piece(text, acquired[pos], [a[pos] for a in anchors], limit,
-                                                        int(row_numbers[pos]), label, said)
+            when, one_content, one_feedback = _read_piece(text, acquired[pos], [a[pos] for a in anchors], limit,
+                                                          int(row_numbers[pos]), label, said)
+            slow_content.append(one_content)
+            slow_feedback.append(one_feedback)
             found += [(k, w) for w in said]
             at[k] = np.datetime64("NaT") if when is None else np.datetime64(when.to_datetime64(), "us")
+        mask = np.zeros(len(pieces), dtype=bool)
+        mask[slow] = True
+        content, feedback = with_values(content, mask, slow_content), with_values(feedback, mask, slow_feedback)
     found.sort(key=lambda item: item[0])
     warnings.extend(w for _, w in found)
     columns = {"lead_id": leads["lead_id"].array.take(lead_pos),  # Arrow-backed text stays Arrow
                "at": at if (~np.isnat(at)).any() else at.astype("datetime64[s]"),  # as pd.to_datetime gives
-               "content": content, "feedback": feedback, "actor": leads["rep"].array.take(lead_pos)}
+               "content": pd.arrays.ArrowExtensionArray(content), "feedback": pd.arrays.ArrowExtensionArray(feedback),
+               "actor": leads["rep"].array.take(lead_pos)}
     # one block per column, no copies: 5M values copied into a 2-D block cost about a second at 1M leads
     return pd.DataFrame({name: pd.Series(values, dtype=values.dtype, copy=False)
                          for name, values in columns.items()}, copy=False)
@@ -121,10 +126,14 @@ def _action_bases(leads: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray], np
 
     acquired = column("acquired_at")
     anchors = [column("stage_entered_at"), column("lost_at")]
-    known = np.concatenate([acquired, *anchors])
-    known = known[~np.isnat(known)]
-    limit = known.max() + np.timedelta64(GRACE_DAYS, "D") if len(known) else np.datetime64("NaT", "ns")
+    # the latest date: NaT is the smallest int64, so the integer maximum skips it (no copy of the 3M dates)
+    latest = max((int(a.view(np.int64).max()) for a in (acquired, *anchors) if len(a)), default=_NAT)
+    limit = np.datetime64("NaT", "ns") if latest == _NAT else \
+        np.datetime64(latest, "ns") + np.timedelta64(GRACE_DAYS, "D")
     return acquired, anchors, limit
+
+
+_NAT = int(np.datetime64("NaT", "ns").view(np.int64))
 
 
 def _unplaced_warnings(positions: np.ndarray, problems: np.ndarray, texts: list[str], row_numbers: np.ndarray,
