@@ -96,7 +96,7 @@ class ActionColumns:
     done: np.ndarray        # bool: False = decide per row
 
 
-def split_actions(texts: pa.Array) -> Pieces:
+def split_actions(texts: pa.Array | pa.ChunkedArray) -> Pieces:
     """The pieces of ``texts`` (a null text has none), dictionary-encoded."""
     parents, pieces = _split_duckdb(texts) if len(texts) >= DUCKDB_MIN_TEXTS else _split_arrow(texts)
     codes, distinct = _encoded(pieces)
@@ -139,7 +139,9 @@ def _split_duckdb(texts: pa.Array) -> tuple[np.ndarray, pa.Array | pa.ChunkedArr
     return parents, result.column("piece")
 
 
-def _split_arrow(texts: pa.Array) -> tuple[np.ndarray, pa.Array]:
+def _split_arrow(texts: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    if isinstance(texts, pa.ChunkedArray):  # the parent indices are per array, not per chunk
+        texts = texts.combine_chunks()
     lists = pc.split_pattern_regex(texts, SPLIT_PATTERN)
     parents = pc.list_parent_indices(lists).to_numpy()
     pieces = pc.list_flatten(lists)

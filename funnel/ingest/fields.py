@@ -80,13 +80,18 @@ def raw_fields(table: Table, mapping: FileMapping | None) -> RawFields:
     return RawFields(values, sources, labels)
 
 
-def _map_unique(series: pd.Series, func, factors=None, text: bool = False) -> tuple[pd.Series, pd.Series]:
+def _map_unique(series: pd.Series, func, factors=None, text: bool = False,
+                number: bool = False) -> tuple[pd.Series, pd.Series]:
     """Apply ``func(raw) -> (value, problem)`` once per distinct value; problems None when there are none.
-    ``text``: the values are str / None, handed on as Arrow-backed text."""
+    ``text``: the values are str / None, handed on as Arrow-backed text; ``number``: float / None, handed on as
+    float64 (None as NaN, as the lead frame holds them)."""
     codes, uniques = factors or pd.factorize(series.astype(object).where(series.notna(), ""))
     results = [func(u) for u in uniques]
     if text:
         values = by_codes(pa.array([r[0] for r in results], type=pa.large_string()), codes, series.index)
+    elif number:
+        floats = np.array([np.nan if r[0] is None else r[0] for r in results] + [np.nan], dtype=np.float64)
+        values = pd.Series(floats[codes], index=series.index)
     else:
         values = pd.Series(np.array([r[0] for r in results] + [None], dtype=object)[codes], index=series.index,
                            dtype=object)
@@ -140,7 +145,7 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
         elif name in PERSON_FIELDS:
             values, problems = _map_many(col, clean_person_arrow, factors, by_row)
         elif name in NUMBER_FIELDS:
-            values, problems = _map_unique(col, number_value, factors)
+            values, problems = _map_unique(col, number_value, factors, number=True)
         elif name in STAGE_FIELDS:
             def resolve(v, _map=stage_map):
                 text = clean_text(v)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel.ingest.batch import LEAD_FIELDS
 from funnel.ingest.problems import reject_reason
@@ -21,7 +22,10 @@ def lead_rows(values: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, np.ndar
     no_id = ids.isna().to_numpy()
     reject_pos = [np.flatnonzero(no_id)]
     reasons = [reject_reason("no_lead_id")] * int(no_id.sum())
-    kept, superseded, sup_reasons = keep_last_per_key(ids.where(~no_id), table)
+    if _distinct_as_written(ids, no_id, table):  # no row supersedes another: no hashing of 1M IDs again
+        kept, superseded, sup_reasons = np.ones(len(ids), dtype=bool), np.zeros(0, dtype=np.int64), []
+    else:
+        kept, superseded, sup_reasons = keep_last_per_key(ids.where(~no_id), table)
     reject_pos.append(superseded)
     reasons += sup_reasons
     positions = np.concatenate(reject_pos).astype(int)
@@ -30,6 +34,21 @@ def lead_rows(values: pd.DataFrame, table: Table) -> tuple[pd.DataFrame, np.ndar
     accepted = np.flatnonzero(kept & ~no_id)
     leads = values.iloc[accepted].reset_index(drop=True)
     return to_lead_frame(leads), accepted, rejects
+
+
+def _distinct_as_written(ids: pd.Series, no_id: np.ndarray, table: Table) -> bool:
+    """True when the lead IDs are known to differ from row to row: each ID cell occurs once in the file (its
+    codes, counted in C) and every ID is its cell unchanged (so cleaning made no two IDs equal)."""
+    column = table.field_columns.get("lead_id")
+    if column is None or column not in table.factored() or not isinstance(ids.dtype, pd.ArrowDtype) \
+            or not len(ids):
+        return False
+    codes, uniques = table.factor(column)
+    if len(codes) != len(ids) or np.bincount(codes, minlength=len(uniques)).max() > 1:
+        return False
+    cells = pa.array(table.cells[column].array)
+    same = pc.equal(pa.array(ids.array), cells.cast(pa.large_string()))
+    return bool(pc.all(pc.or_kleene(same, pa.array(no_id))).as_py())
 
 
 def to_lead_frame(values: pd.DataFrame) -> pd.DataFrame:

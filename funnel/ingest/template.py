@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from funnel.ingest.action_text import Pieces, read_actions, split_actions
 from funnel.ingest.batch import ACTIVITY_FIELDS, EVENT_FIELDS, empty_frame
@@ -32,7 +33,7 @@ def template_events(leads: pd.DataFrame, stages: StageConfig) -> pd.DataFrame:
     if leads.empty:
         return empty_frame(EVENT_FIELDS)
     keys = np.array(list(stages.keys), dtype=object)  # object, as parse_file hands text on
-    found = pd.Index(list(stages.keys)).get_indexer(leads["current_stage"])  # -1: no current stage
+    found = _stage_positions(leads["current_stage"], stages.keys)  # -1: no current stage
     pos = np.maximum(found, 0)
     acquired = leads["acquired_at"].to_numpy(dtype="datetime64[ns]")
     entered = leads["stage_entered_at"].to_numpy(dtype="datetime64[ns]")
@@ -49,6 +50,14 @@ def template_events(leads: pd.DataFrame, stages: StageConfig) -> pd.DataFrame:
                          "entered_at": pd.Series(at, copy=False)}, copy=False)
 
 
+def _stage_positions(current: pd.Series, keys: tuple[str, ...]) -> np.ndarray:
+    """The position of each lead's stage in ``keys`` (-1: none), looked up in Arrow for Arrow-backed text."""
+    if not isinstance(current.dtype, pd.ArrowDtype):
+        return pd.Index(list(keys)).get_indexer(current)
+    found = pc.index_in(pa.array(current.array), value_set=pa.array(list(keys), type=current.dtype.pyarrow_dtype))
+    return np.asarray(pc.fill_null(found, -1)).astype(np.intp, copy=False)
+
+
 def action_pieces(actions: pd.Series) -> Pieces | None:
     """The pieces of 关键动作记录 ``actions``, each piece's ``parents`` its position in ``actions``; None when
     Arrow cannot take the text (the per-row path reads it). Needs no lead: ``parse_file`` may split ahead."""
@@ -57,8 +66,6 @@ def action_pieces(actions: pd.Series) -> Pieces | None:
                          type=pa.large_string(), from_pandas=True)
     except (pa.ArrowException, UnicodeError):  # not all text, or text Arrow cannot hold: per row
         return None
-    if isinstance(texts, pa.ChunkedArray):  # piece positions below are per array, not per chunk
-        texts = texts.combine_chunks()
     if texts.null_count == len(texts):
         return Pieces(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), pa.array([], pa.large_string()))
     return split_actions(texts)  # a null text has no pieces: no copy of the others without the nulls

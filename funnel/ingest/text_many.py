@@ -156,31 +156,18 @@ def present_text_arrow(values: pd.Series) -> pd.Series:
     missing; those are checked with ``missing_many``."""
     try:
         if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":  # already Arrow
-            texts = pa.array(values.array).cast(pa.large_string())
+            texts = pa.array(values.array).cast(pa.large_string())  # chunks kept: the action split reads them
         else:
             texts = pa.array(values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
-        if isinstance(texts, pa.ChunkedArray):
-            texts = texts.combine_chunks()
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         texts = pa.array([None if v is None else str(v) for v in values], type=pa.large_string())
         texts = pc.if_else(pa.array(values.isna().to_numpy()), None, texts)
-    # trimmed only when some value starts or ends with whitespace, nulls set only when some value is missing:
-    # each is a copy of all the text (300 MB at 1M leads)
-    stripped = pc.utf8_trim(texts, characters=PY_WHITESPACE) if _any_edge_space(texts) else texts
+    stripped = pc.utf8_trim(texts, characters=PY_WHITESPACE)
     short = np.flatnonzero(pc.fill_null(pc.less_equal(pc.utf8_length(stripped), MISSING_MAX_CHARS), True)
                            .to_numpy(zero_copy_only=False))
     if len(short):
         missing = np.zeros(len(values), dtype=bool)
         missing[short] = missing_many(texts.take(pa.array(short)).to_numpy(zero_copy_only=False))
-        if missing.any():
+        if missing.any():  # (a copy of all the text: 300 MB at 1M leads)
             stripped = pc.if_else(pa.array(missing), None, stripped)
     return pd.Series(pd.arrays.ArrowExtensionArray(stripped), index=values.index)
-
-
-_PY_WHITESPACE = pa.array(list(PY_WHITESPACE), type=pa.large_string())
-
-
-def _any_edge_space(texts: pa.Array) -> bool:
-    """Whether any value starts or ends with a character ``str.strip()`` removes."""
-    return any(pc.any(pc.is_in(pc.utf8_slice_codeunits(texts, start, stop), value_set=_PY_WHITESPACE)).as_py()
-               for start, stop in ((0, 1), (-1, None)))
