@@ -101,14 +101,16 @@ def _map_unique(series: pd.Series, func, factors=None, text: bool = False,
     return values, pd.Series(problems, index=series.index, dtype=object)
 
 
-def _map_many(series: pd.Series, func_arrow, factors=None, by_row: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Apply ``func_arrow(distinct values) -> Arrow text`` once over the distinct values (``by_row``: over the
-    cells themselves); (values as Arrow-backed text, None: no problems)."""
+def _map_many(series: pd.Series, func_arrow, factors=None, by_row: bool = False,
+              known=None) -> tuple[pd.Series, pd.Series]:
+    """Apply ``func_arrow(distinct values, known) -> Arrow text`` once over the distinct values (``by_row``: over
+    the cells themselves; ``known``: ``simple_text`` of the distinct values of ``factors``, when computed
+    before); (values as Arrow-backed text, None: no problems)."""
     if by_row:
         return pd.Series(pd.arrays.ArrowExtensionArray(func_arrow(series.array)), index=series.index), None
     codes, uniques = factors or pd.factorize(series.astype(object).where(series.notna(), ""))
     distinct = uniques if arrow_backed(uniques) else np.asarray(uniques, dtype=object)  # Arrow text stays Arrow
-    return by_codes(func_arrow(distinct), codes, series.index), None
+    return by_codes(func_arrow(distinct, known if factors is not None else None), codes, series.index), None
 
 
 def mostly_distinct(cells: pd.Series, sample: int = 10_000) -> bool:
@@ -140,10 +142,12 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
         by_row = name not in NOT_TEXT_FIELDS and source is not None and source not in table.factored() \
             and mostly_distinct(col)
         factors = table.factor(source) if source is not None and not by_row else None
+        # simple_text of the distinct values, when the row checks read them already (the lead ID)
+        known = table.simple(source) if factors is not None and source in table.simple_done() else None
         if name in DATE_FIELDS:
             values, problems = parse_dates(col, table.date1904, factors)
         elif name in PERSON_FIELDS:
-            values, problems = _map_many(col, clean_person_arrow, factors, by_row)
+            values, problems = _map_many(col, clean_person_arrow, factors, by_row, known)
         elif name in NUMBER_FIELDS:
             values, problems = _map_unique(col, number_value, factors, number=True)
         elif name in STAGE_FIELDS:
@@ -162,7 +166,7 @@ def convert_fields(raw: RawFields, table: Table, stages: StageConfig, mapping: F
         elif name == "key_actions":  # long free text, nearly all distinct: no dedupe, kept in Arrow
             values, problems = present_text_arrow(col), None
         else:
-            values, problems = _map_many(col, clean_text_arrow, factors, by_row)
+            values, problems = _map_many(col, clean_text_arrow, factors, by_row, known)
         out[name] = values
         bad = problems.notna().to_numpy() if problems is not None else np.zeros(0, dtype=bool)
         if bad.any():

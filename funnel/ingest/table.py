@@ -19,7 +19,7 @@ from funnel.ingest.batch import ImportError_
 from funnel.ingest.headers import header_key, match_header, required_columns_message, wide_stage
 from funnel.ingest.profiles import FileMapping
 from funnel.ingest.problems import warning
-from funnel.ingest.text_many import collapsed_spaces, missing_many, simple_text
+from funnel.ingest.text_many import Simple, collapsed_spaces, missing_many, simple_text
 from funnel.stages import StageConfig
 from funnel.text import fold
 
@@ -43,12 +43,24 @@ class Table:
     rows_duplicate: int = 0
     missing_formulas: set[tuple[int, int]] = field(default_factory=set)  # (grid row, col)
     _factors: dict = field(default_factory=dict, repr=False)
+    _simple: dict = field(default_factory=dict, repr=False)
 
     def factor(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """(codes, distinct values) of a column of ``cells``, computed once per column."""
         if index not in self._factors:
             self._factors[index] = pd.factorize(self.cells[index], use_na_sentinel=False)
         return self._factors[index]
+
+    def simple(self, index: int) -> Simple:
+        """``text_many.simple_text`` of the column's distinct values (``factor``), computed once per column:
+        the row checks and the conversion read the lead IDs' 1M distinct values three times."""
+        if index not in self._simple:
+            self._simple[index] = simple_text(self.factor(index)[1])
+        return self._simple[index]
+
+    def simple_done(self) -> set[int]:
+        """The columns whose ``simple`` is computed already."""
+        return set(self._simple)
 
     def factored(self) -> set[int]:
         """The columns whose codes are computed already."""
@@ -59,7 +71,8 @@ class Table:
             return
         self.cells = self.cells[mask].reset_index(drop=True)
         self.row_numbers = self.row_numbers[mask]
-        self._factors = {k: (codes[mask], uniques) for k, (codes, uniques) in self._factors.items()}
+        self._factors = {k: (codes[mask], uniques) for k, (codes, uniques) in self._factors.items()}  # (the
+        # distinct values, and so ``simple``, stay)
 
     def column_label(self, index: int) -> str:
         return self.headers[index] or f"column {_letters(index)}"
@@ -221,12 +234,14 @@ def drop_non_data_rows(table: Table) -> None:
         if len(rows) == 0:
             break
         codes, uniques = table.factor(column)
-        missing[column] = missing_many(uniques)
+        missing[column] = missing_many(uniques, table.simple(column))
         blank[rows] = missing[column][codes[rows]]
     totals = np.zeros(len(cells), dtype=bool)
     if lead_col is not None:
         codes, uniques = table.factor(lead_col)
-        lead_flags = (missing[lead_col] if lead_col in missing else missing_many(uniques)) | _total_flags(uniques)
+        known = table.simple(lead_col)
+        lead_flags = (missing[lead_col] if lead_col in missing else missing_many(uniques, known)) | \
+            _total_flags(uniques, known)
         candidates = np.flatnonzero(lead_flags[codes] & ~blank)
         for column in cells.columns[:3] if len(candidates) else []:
             codes, uniques = table.factor(column)
@@ -294,9 +309,9 @@ def _is_total_word(value: object) -> bool:
     return 0 < len(text) <= _TOTAL_MAX_CHARS and text[0] in _TOTAL_FIRST and fold(text) in TOTAL_WORDS
 
 
-def _total_flags(uniques: np.ndarray) -> np.ndarray:
+def _total_flags(uniques: np.ndarray, known: Simple | None = None) -> np.ndarray:
     """``_is_total_word`` of each distinct value (vectorised for simple text, see ``text_many``)."""
-    texts, simple = simple_text(uniques)
+    texts, simple = simple_text(uniques, known)
     stripped = pc.utf8_trim(texts, characters=" ")
     # a totals word starts with one of _TOTAL_FIRST: only those values (few among lead IDs) are folded
     maybe = pc.and_(pc.is_in(pc.utf8_slice_codeunits(stripped, 0, 1), value_set=_TOTAL_FIRST_ARROW),

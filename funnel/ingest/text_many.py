@@ -31,8 +31,14 @@ def arrow_backed(values) -> bool:
     return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
 
 
-def simple_text(values: np.ndarray) -> tuple[pa.Array, np.ndarray]:
-    """(the values as Arrow text, '' where not simple; the simple mask)."""
+Simple = tuple[pa.Array, np.ndarray]  # what simple_text gives
+
+
+def simple_text(values: np.ndarray, known: Simple | None = None) -> Simple:
+    """(the values as Arrow text, '' where not simple; the simple mask). ``known``: this result for these values,
+    computed before (``Table.simple``: a column's distinct values are read by several functions)."""
+    if known is not None:
+        return known
     if arrow_backed(values):  # already Arrow: no Python objects made (a missing value is null, as below)
         texts = pa.array(getattr(values, "array", values)).cast(pa.large_string())
         texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
@@ -73,9 +79,9 @@ def fold_many(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def missing_many(values: np.ndarray) -> np.ndarray:
+def missing_many(values: np.ndarray, known: Simple | None = None) -> np.ndarray:
     """``is_missing(v)`` for each value (None and NaN are missing too)."""
-    texts, simple = simple_text(values)
+    texts, simple = simple_text(values, known)
     # no missing spelling holds a space (_MISSING), so a value with one inside is not missing: trimmed suffices
     out = pc.is_in(pc.ascii_lower(pc.utf8_trim(texts, characters=" ")), value_set=_MISSING) \
         .to_numpy(zero_copy_only=False)
@@ -94,18 +100,18 @@ def clean_person_many(values: np.ndarray) -> np.ndarray:
     return _objects(clean_person_arrow(values))
 
 
-def clean_text_arrow(values: np.ndarray) -> pa.Array:
+def clean_text_arrow(values: np.ndarray, known: Simple | None = None) -> pa.Array:
     """``clean_text(v)`` for each value, as Arrow text (None as null)."""
-    return _clean_arrow(values, clean_text, person=False)
+    return _clean_arrow(values, clean_text, person=False, known=known)
 
 
-def clean_person_arrow(values: np.ndarray) -> pa.Array:
+def clean_person_arrow(values: np.ndarray, known: Simple | None = None) -> pa.Array:
     """``clean_person(v)`` for each value, as Arrow text (None as null)."""
-    return _clean_arrow(values, clean_person, person=True)
+    return _clean_arrow(values, clean_person, person=True, known=known)
 
 
-def _clean_arrow(values: np.ndarray, one, person: bool) -> pa.Array:
-    texts, simple = simple_text(values)
+def _clean_arrow(values: np.ndarray, one, person: bool, known: Simple | None = None) -> pa.Array:
+    texts, simple = simple_text(values, known)
     cleaned = collapsed_spaces(texts)
     missing = pc.is_in(pc.ascii_lower(cleaned), value_set=_MISSING)
     if person:  # clean_person: rstrip("*＊ ") then strip() (simple text: '*' and ' ' only)
