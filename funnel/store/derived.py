@@ -70,21 +70,30 @@ _KEYS = """
     from leads
 """
 
-# Every event at a configured stage of a known lead (by key: the lead_id text is looked up again only for the
-# few problem rows).
+# Every stage event, with its lead's key and its stage's rank (by key: the lead_id text is looked up again only for
+# the few problem rows). An event of a lead not in ``leads`` keeps its lead_id as ``orphan_id`` (lead_key null),
+# one at a stage that is not configured its stage as ``unknown_stage`` (stage_rank null): neither is ``valid``,
+# and they count only where every event does (fact_days, the unknown_stage problem). Built by left joins, so
+# stage_events is read once for all of that.
 _EVENTS = """
     create or replace temp table _fd_events as
     select l.lead_key, s.stage_rank, e.entered_at,
-           (e.entered_at is not null and (l.acquired_at is null or e.entered_at >= l.acquired_at)) as valid,
-           l.acquired_at, cs.stage_rank as current_rank
+           (e.entered_at is not null and l.lead_key is not null and s.stage_rank is not null
+            and (l.acquired_at is null or e.entered_at >= l.acquired_at)) as valid,
+           l.acquired_at, cs.stage_rank as current_rank,
+           case when l.lead_key is null then e.lead_id end as orphan_id,
+           case when s.stage_rank is null then e.stage end as unknown_stage
     from stage_events e
-    join _fd_keys l on l.lead_id = e.lead_id
-    join _fd_stages s on s.key = e.stage
+    left join _fd_keys l on l.lead_id = e.lead_id
+    left join _fd_stages s on s.key = e.stage
     left join _fd_stages cs on cs.key = l.current_stage
 """
 
 # The latest valid event's rank is the low 6 bits of the largest (time, rank) key (ranks are below 64): a max,
-# cheaper than arg_max; conditions inside the aggregates (case) cost less than FILTER clauses.
+# cheaper than arg_max; conditions inside the aggregates (case) cost less than FILTER clauses. Over the events at
+# a configured stage of a known lead only. Whether the lead progressed (an event
+# past the first stage, or a valid one after the acquisition) is read from ``event_mask`` and ``last_event_at``
+# by lead_facts: one aggregate fewer over the 3.3M events.
 _PER_LEAD = """
     create or replace temp table _fd_per_lead as
     select lead_key,
@@ -96,18 +105,20 @@ _PER_LEAD = """
            max(case when valid and stage_rank = current_rank then entered_at end) as current_entered_at,
            cast((max(case when valid then epoch_us(entered_at) * 64 + stage_rank end) % 64 + 64) % 64 as integer)
                as latest_rank,
-           bool_or(stage_rank > $first_rank or (valid and entered_at > acquired_at)) as progressed,
            bool_or(valid and cast(entered_at as date) = cast(acquired_at as date)) as entered_on_acquisition_day,
            count(*) as n_events
     from _fd_events
+    where lead_key is not null and stage_rank is not null
     group by lead_key
 """
 
+# Activities per lead, keyed once here (lead_facts joins them by integer key); a lead_id not in ``leads`` keeps
+# its text as ``orphan_id`` (lead_key null) for fact_days.
 _ACTIVITIES = """
     create or replace temp table _fd_acts as
-    select lead_id, max("at") as last_at, count(*) as n_activities
-    from activities
-    group by lead_id
+    select k.lead_key, case when k.lead_key is null then a.lead_id end as orphan_id, a.last_at, a.n_activities
+    from (select lead_id, max("at") as last_at, count(*) as n_activities from activities group by lead_id) a
+    left join _fd_keys k on k.lead_id = a.lead_id
 """
 
 # Loss reasons have few distinct spellings: clean each once (trim, width fold, inner spaces, missing tokens).
@@ -132,13 +143,15 @@ _FACTS = """
                rs.lost_reason,
                p.event_rank, coalesce(p.event_mask, 0) as event_mask, coalesce(p.dated_mask, 0) as dated_mask,
                p.won_at, p.last_event_at, p.current_entered_at, p.latest_rank,
-               coalesce(p.progressed, false) as progressed, coalesce(p.n_events, 0) as n_events,
+               coalesce(p.event_mask >= (cast(1 as bigint) << ($first_rank + 1)) or p.last_event_at > l.acquired_at,
+                        false) as progressed,
+               coalesce(p.n_events, 0) as n_events,
                a.last_at as last_act_at, coalesce(a.n_activities, 0) as n_activities
         from leads l
         join _fd_keys k on k.lead_id = l.lead_id
         left join _fd_stages cs on cs.key = l.current_stage
         left join _fd_per_lead p on p.lead_key = k.lead_key
-        left join _fd_acts a on a.lead_id = l.lead_id
+        left join _fd_acts a on a.lead_key = k.lead_key
         left join roster r on r.rep = l.rep
         left join _fd_reasons rs on rs.raw = l.lost_reason
     ), st as (
@@ -297,8 +310,11 @@ _INTERVAL_CUBE = """
 # decides is by day, so these few thousand rows answer it exactly; read from the base tables it scanned
 # 9M dates and grouped them by lead_id at every call (0.6-0.9 s of the 1M figure set under load).
 # The 'rows_*' rows hold the base tables' sizes at the refresh: a store written without a refresh (tests insert
-# rows directly) is seen and read the old way. Runs while _fd_acts (each lead_id's latest activity) exists. The
-# events go into the one group-by by lead_id as they are (grouping them by lead_id first grouped 3.3M rows twice).
+# rows directly) is seen and read the old way. Runs after lead_facts, by integer key: a lead's latest fact is the
+# latest of its ``last_activity_at`` (latest valid event, activity, acquisition), its loss and its events at a
+# stage that is not configured (its other events are dated before the acquisition); only lead_ids that are not
+# in ``leads`` (``orphan_id`` of the events and the activities) are grouped by their text (grouping all 5M
+# events, activities and leads by lead_id cost more than the rest of this statement together).
 _FACT_DAYS = """
     create or replace table fact_days as
     with f as (
@@ -306,17 +322,22 @@ _FACT_DAYS = """
         union all select 'lost', cast(lost_at as date) from leads where lost_at is not null
         union all select 'stage', cast(entered_at as date) from stage_events where entered_at is not null
         union all select 'activity', cast("at" as date) from activities where "at" is not null
+    ), unknown_stage as (
+        select lead_key, max(entered_at) as last_at
+        from _fd_events where unknown_stage is not null and lead_key is not null
+        group by lead_key
     ), last_of as (
-        select lead_id, max(d) as d
-        from (select lead_id, greatest(acquired_at, lost_at) as d from leads
-              union all select lead_id, entered_at from stage_events
-              union all select lead_id, last_at from _fd_acts) as x
-        where d is not null
-        group by lead_id
+        select greatest(f.last_activity_at, f.lost_at, u.last_at) as d
+        from lead_facts f left join unknown_stage u on u.lead_key = f.lead_key
+        union all
+        select max(d)
+        from (select orphan_id, entered_at as d from _fd_events where orphan_id is not null
+              union all select orphan_id, last_at from _fd_acts where orphan_id is not null) as x
+        group by orphan_id
     )
     select kind, day, count(*) as n from f group by kind, day
     union all
-    select 'lead_last', cast(d as date), count(*) from last_of group by cast(d as date)
+    select 'lead_last', cast(d as date), count(*) from last_of where d is not null group by cast(d as date)
     union all select 'rows_leads', cast(null as date), count(*) from leads
     union all select 'rows_stage_events', cast(null as date), count(*) from stage_events
     union all select 'rows_activities', cast(null as date), count(*) from activities
@@ -330,10 +351,10 @@ _PROBLEMS = """
     from _fd_events e join _fd_stages s on s.stage_rank = e.stage_rank join _fd_keys k on k.lead_key = e.lead_key
     where e.entered_at < e.acquired_at
     union all
-    select e.lead_id, e.stage, e.entered_at, 'unknown_stage',
-           'stage key ' || e.stage || ' is not configured; event ignored'
-    from (select * from stage_events where stage not in (select key from _fd_stages)) e
-    semi join leads l on l.lead_id = e.lead_id
+    select k.lead_id, e.unknown_stage, e.entered_at, 'unknown_stage',
+           'stage key ' || e.unknown_stage || ' is not configured; event ignored'
+    from _fd_events e join _fd_keys k on k.lead_key = e.lead_key
+    where e.unknown_stage is not null
     union all
     select lead_id, $won_key, won_at, 'cycle_mismatch',
            'cycle computed ' || round(cycle_days_computed, 1) || ' days, reported '
@@ -415,7 +436,7 @@ _STATE_STEPS = """
     where prev is null or prev <> st
 """
 
-_STEPS = ("keys", "events", "per_lead", "acts", "fact_days", "reasons", "facts", "lead_stages", "entries", "intervals",
+_STEPS = ("keys", "events", "per_lead", "acts", "reasons", "facts", "fact_days", "lead_stages", "entries", "intervals",
           "intervals_view", "state_steps", "problems", "problem_leads", "cohort_cube", "interval_cube")
 
 
@@ -438,7 +459,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
     steps = {
         "keys": (_KEYS, {}),
         "events": (_EVENTS, {}),
-        "per_lead": (_PER_LEAD, params),
+        "per_lead": (_PER_LEAD, {"won_rank": ranks[won_key]}),
         "acts": (_ACTIVITIES, {}),
         "fact_days": (_FACT_DAYS, {}),
         "reasons": (_REASONS, {"wide": _WIDE, "narrow": _NARROW, "missing": sorted(MISSING_TOKENS)}),

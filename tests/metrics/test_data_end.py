@@ -157,3 +157,32 @@ def test_fact_days_too_few_leads_activity_of_an_unknown_lead_and_empty(build):
     base, days = _both(build)
     assert days == base
     assert (days.as_of, days.kind, days.first, days.ignored) == (dt.date(2030, 3, 2), "activity", dt.date(2024, 3, 1), 0)
+
+
+def test_fact_days_counts_every_fact_of_known_and_unknown_leads(build):
+    # fact_days reads a known lead's latest fact by key (lead_facts + its events of any kind) and groups only
+    # the lead_ids the leads table lacks by their text: the same rows as grouping every fact by lead_id.
+    build.lead("A", "2024-03-01", events=[("acquired", "2024-03-01"), ("screening", "2024-04-02")])
+    build.event("A", "no_such_stage", "2024-09-09")  # unknown stage: latest fact of A, not in lead_facts
+    build.lead("B", "2024-03-05", status="lost", lost_at="2024-10-01", events=[("acquired", "2024-03-05")])
+    build.event("B", "screening", None).event("B", "screening", "2024-01-01")  # undated; before acquisition
+    build.lead("C", None, events=[("acquired", "2024-05-05")]).activity("C", "2024-05-06")
+    build.lead("D", "2024-03-07").event("D", "no_such_stage", "2024-11-11")  # only an unknown-stage event
+    build.lead("E", None)  # no dated fact at all
+    build.event("GHOST", "screening", "2024-12-01").activity("GHOST", "2024-12-24")  # neither in leads
+    build.event("SHADE", "no_such_stage", "2024-12-02").activity("SPIRIT", "2024-12-03")
+    build.activity("A", "2024-08-08")
+    build.derive()
+    by_text = build.con.execute("""
+        select 'lead_last' as kind, cast(d as date) as day, count(*) as n
+        from (select lead_id, max(d) as d
+              from (select lead_id, greatest(acquired_at, lost_at) as d from leads
+                    union all select lead_id, entered_at from stage_events
+                    union all select lead_id, "at" from activities) as x
+              where d is not null group by lead_id) as y
+        group by cast(d as date) order by day""").fetchall()
+    stored = build.con.execute("select kind, day, n from fact_days where kind = 'lead_last' order by day").fetchall()
+    assert stored == by_text
+    assert [(day.isoformat(), n) for _, day, n in stored] == [
+        ("2024-05-06", 1), ("2024-09-09", 1), ("2024-10-01", 1), ("2024-11-11", 1), ("2024-12-02", 1),
+        ("2024-12-03", 1), ("2024-12-24", 1)]
