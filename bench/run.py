@@ -357,6 +357,8 @@ def write_doc(rows: list[dict], info: dict, args) -> None:
     analysis = ""
     if MARK_BEGIN in old and MARK_END in old:
         analysis = old[old.index(MARK_BEGIN) + len(MARK_BEGIN):old.index(MARK_END)].strip("\n")
+    # What follows the analysis (sections other scripts keep, e.g. bench/review.py's table) stays as it is.
+    tail = old[old.index(MARK_END) + len(MARK_END):] if MARK_END in old else "\n"
     sizes = ", ".join(sorted({r["size"] for r in rows}, key=lambda s: (len(s), s)))
     tgt = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in targets(rows))
     text = f"""# Performance
@@ -398,9 +400,8 @@ the family ratios are conservative; the `figure set` rows include pandas' deriva
 
 {MARK_BEGIN}
 {analysis or "_(analysis: see the reply of the benchmark run)_"}
-{MARK_END}
-"""
-    DOC.write_text(text)
+{MARK_END}"""
+    DOC.write_text(text + tail)
     log(f"wrote {DOC}")
 
 

@@ -44,3 +44,19 @@ def test_compare_reports_a_difference():
     diffs = compare(ours, ref)
     assert any("cohort.won" in d for d in diffs) and any("overall_conversion" in d for d in diffs)
     assert compare(ours, ours) == []
+
+
+def test_harness_doc_keeps_the_analysis_and_what_follows_it(tmp_path, monkeypatch):
+    import bench.run as run
+
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# old\n\n{run.MARK_BEGIN}\nkept analysis\n{run.MARK_END}\n\n## Review figures\n\nkept tail\n")
+    monkeypatch.setattr(run, "DOC", doc)
+
+    class Args:
+        repeat, sizes, seed = 1, "10k", 20240101
+
+    run.write_doc([], run.machine(), Args())
+    text = doc.read_text()
+    assert "# old" not in text and "kept analysis" in text  # regenerated above the block, the block kept
+    assert text.endswith(f"{run.MARK_END}\n\n## Review figures\n\nkept tail\n")
