@@ -35,7 +35,6 @@ from __future__ import annotations
 import duckdb
 
 NEW_ACTIVITIES = "_new_activities"  # the temp tables: _new_events, _new_activities
-IMPORT_EVENTS = "_import_events"  # the import's new events until flush_events writes them to stage_events
 # Where write_events adds a file's new events: the import's temp table, or (direct) stage_events itself.
 _INSERT_EVENTS = {False: "insert into _import_events", True: "insert into stage_events"}
 
@@ -64,8 +63,9 @@ def events_empty(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def flush_events(con: duckdb.DuckDBPyConnection) -> None:
-    """Write the import's new events into ``stage_events`` (in the order the files gave them) and drop the
-    temporary table; nothing to do when ``begin_events`` was not called."""
+    """Write the import's new events into ``stage_events`` and drop the temporary table (when ``begin_events``
+    made one). The rows' physical order is not kept from run to run (the de-duplicating inserts run in
+    parallel); no reader depends on it: every query over ``stage_events`` aggregates or sorts."""
     if con.execute("select count(*) from duckdb_tables() where temporary and table_name = '_import_events'"
                    ).fetchone()[0]:
         con.execute("insert into stage_events select * from _import_events")

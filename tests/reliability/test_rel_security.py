@@ -278,7 +278,7 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/store/lead_outcomes.py", "lead_select"): "the loader's fixed column list (_lead_select)",
     ("funnel/store/lead_outcomes.py", "union"): "the module's own SELECTs joined",
     ("funnel/store/lead_outcomes.py", "select"): "the loader's SELECTs of new_rows (events_outcome / activities_outcome)",
-    ("funnel/store/loader.py", "named"): "LeadOutcomes.NAMED or the module's NAMED_LEADS: fixed SELECTs",
+    ("funnel/store/loader.py", "named"): "LeadOutcomes.NAMED: fixed SELECTs",
     ("funnel/store/new_rows.py", "_STAGED_EVENTS"): "the module's fixed SELECT of the registered events",
     ("funnel/store/new_rows.py", "_STAGED_ACTIVITIES"): "the module's fixed SELECT of the registered activities",
     ("funnel/store/new_rows.py", "_DATED_IN_STORE"): "the module's fixed EXISTS clause",
