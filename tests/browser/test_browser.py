@@ -352,7 +352,11 @@ def test_a_new_manager_imports_a_messy_template(fresh_server, browser, lang):
     try:
         page.goto(f"{fresh_server['base']}/data?lang={lang}", wait_until="domcontentloaded")
         _settle(page)
-        # the uploader's own words (Streamlit draws "Upload" / "50MB per file" in English) in the page's language
+        # the uploader's own words (Streamlit draws "Upload" / "50MB per file" in English) in the page's language;
+        # on a loaded machine the page can settle before the first run has drawn the uploader: wait for it
+        for part in ("[data-testid=stFileUploaderDropzone] [data-testid=stMarkdownContainer] p",
+                     "[data-testid=stFileUploaderDropzoneInstructions] span"):
+            page.wait_for_selector(part, state="attached", timeout=60_000)
         drawn = page.evaluate("""() => [
             '[data-testid=stFileUploaderDropzone] [data-testid=stMarkdownContainer] p',
             '[data-testid=stFileUploaderDropzoneInstructions] span'].map(
