@@ -3,7 +3,7 @@
     .venv/bin/python bench/import_steps.py bench/out/n1000000_s20240101 utf8 . \
         funnel.ingest:parse_file funnel.store.loader:refresh_derived ...
 
-DATASET_DIR is a bench/datasets.py folder; utf8|gb picks the stage log; REPO the checkout whose code imports
+DATASET_DIR is a bench/datasets.py folder; utf8|gb picks the stage log (xlsx: the folder's template XLSX alone); REPO the checkout whose code imports
 (A/B: alternate two checkouts); each module:function is wrapped where its caller looks the name up. Prints the
 whole import (checkpoint incl.), each wrapped function's wall / CPU seconds and calls, and the peak RSS.
 """
@@ -30,7 +30,10 @@ import duckdb
 from funnel.store import db as dbm
 from funnel.store import loader
 base = Path(d)
-files = [base / "线索跟踪表.csv", base / ("阶段记录_utf8.csv" if enc == "utf8" else "阶段记录.csv"), base / "销售团队.csv"]
+if enc == "xlsx":
+    files = [base / "线索跟踪表.xlsx"]
+else:
+    files = [base / "线索跟踪表.csv", base / ("阶段记录_utf8.csv" if enc == "utf8" else "阶段记录.csv"), base / "销售团队.csv"]
 tmp = tempfile.mkdtemp(); path = Path(tmp) / "f.duckdb"
 w0, c0 = time.perf_counter(), time.process_time()
 con = dbm.connect(path)

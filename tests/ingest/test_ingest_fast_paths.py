@@ -186,17 +186,81 @@ _XLSX_CELLS = st.one_of(st.none(), st.text(max_size=4), st.booleans(), st.intege
                         st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=3)))
 
 
-@given(st.lists(st.lists(_XLSX_CELLS, max_size=4), max_size=6))
+@given(st.lists(st.lists(st.one_of(_XLSX_CELLS, st.sampled_from(["\ud800", "中文", ""])), max_size=4), max_size=6))
 @FAST
-def test_xlsx_cells_as_text_equal_per_cell(rows):
-    from funnel.ingest.xlsx import cell_text, cells_as_text
+def test_xlsx_grids_equal_per_cell(rows):
+    # Both grids hold the cell_text of every cell (short rows padded with ''): cells_as_text of object dtype,
+    # sheet_grid (what read_workbook keeps) Arrow-backed text when Arrow holds every cell (a lone surrogate it
+    # cannot encode keeps the object grid) and of object dtype when the sheet is empty.
+    from funnel.ingest.xlsx import cell_text, cells_as_text, sheet_grid
 
     width = max((len(r) for r in rows), default=0)
     expected = pd.DataFrame([[cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
-    got = cells_as_text(rows)
-    assert got.shape == expected.shape and got.values.tolist() == expected.values.tolist()
-    assert all(dtype == object for dtype in got.dtypes)
+    held_by_arrow = width and rows and not any(c == "\ud800" for r in rows for c in r)
+    arrow_text = pd.StringDtype("pyarrow", na_value=np.nan)
+    for got, dtype in ((cells_as_text(rows), object), (sheet_grid(rows), arrow_text if held_by_arrow else object)):
+        assert got.shape == expected.shape and got.values.tolist() == expected.values.tolist()
+        assert list(got.columns) == list(range(width)) and list(got.index) == list(range(len(rows)))
+        assert all(d == dtype for d in got.dtypes)
 
+
+def _fill_merged_per_cell(grid: pd.DataFrame, merged: list, limit: int) -> pd.DataFrame:
+    """The former fill: each merged range's top-left value set cell by cell into its empty cells."""
+    grid = grid.astype(object)
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= limit or r0 >= len(grid):
+            continue
+        value = grid.iat[r0, c0]
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            for c in range(c0, min(c1, grid.shape[1] - 1) + 1):
+                if grid.iat[r, c] == "":
+                    grid.iat[r, c] = value
+    return grid
+
+
+@st.composite
+def _merged_grids(draw):
+    height, width = draw(st.integers(1, 8)), draw(st.integers(1, 5))
+    cells = draw(st.lists(st.sampled_from(["", "", "线索编号", "A", "b"]), min_size=height * width,
+                          max_size=height * width))
+    grid = pd.DataFrame(np.array(cells, dtype=object).reshape(height, width))
+    top_left = st.tuples(st.integers(0, height - 1), st.integers(0, width - 1))
+    extent = st.tuples(st.integers(0, height + 1), st.integers(0, width + 1))
+    ranges = draw(st.lists(st.tuples(top_left, extent).map(lambda c: (c[0], (c[0][0] + c[1][0], c[0][1] + c[1][1]))),
+                           max_size=4))  # overlapping ranges and ranges past the grid too (damaged files)
+    return grid, ranges, draw(st.integers(1, height + 1))
+
+
+@given(_merged_grids(), st.booleans())
+@FAST
+def test_fill_merged_equal_per_cell(case, arrow):
+    # Overlapping ranges: a later range sees what an earlier one set (read_workbook's grid is Arrow text).
+    from funnel.ingest.table import _fill_merged
+
+    grid, merged, limit = case
+    given_grid = grid.astype("str") if arrow else grid
+    got = _fill_merged(given_grid, merged, limit)
+    assert got.values.tolist() == _fill_merged_per_cell(grid, merged, limit).values.tolist()
+    assert list(got.dtypes) == list(given_grid.dtypes) and list(got.index) == list(grid.index)
+    assert given_grid.values.tolist() == grid.values.tolist()  # the grid given is not changed
+
+
+def test_collector_paused_restores_its_state():
+    import gc
+
+    from funnel.ingest.xlsx import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()
 
 
 @given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
