@@ -109,7 +109,9 @@ def _fill_merged(grid: pd.DataFrame, merged: list, limit: int) -> pd.DataFrame:
         return updates[c][r] if r in updates.get(c, ()) else grid.iat[r, c]
 
     for (r0, c0), (r1, c1) in merged:
-        if r0 >= limit or r0 >= len(grid):
+        # a range starting outside the grid (empty merged cells right of or below the data: calamine's grid ends
+        # at the last cell with a value) has no value to copy
+        if r0 >= limit or r0 >= len(grid) or c0 >= grid.shape[1]:
             continue
         value = current(r0, c0)
         for r in range(r0, min(r1, len(grid) - 1) + 1):

@@ -208,7 +208,7 @@ def _fill_merged_per_cell(grid: pd.DataFrame, merged: list, limit: int) -> pd.Da
     """The former fill: each merged range's top-left value set cell by cell into its empty cells."""
     grid = grid.astype(object)
     for (r0, c0), (r1, c1) in merged:
-        if r0 >= limit or r0 >= len(grid):
+        if r0 >= limit or r0 >= len(grid) or c0 >= grid.shape[1]:
             continue
         value = grid.iat[r0, c0]
         for r in range(r0, min(r1, len(grid) - 1) + 1):
@@ -224,7 +224,7 @@ def _merged_grids(draw):
     cells = draw(st.lists(st.sampled_from(["", "", "线索编号", "A", "b"]), min_size=height * width,
                           max_size=height * width))
     grid = pd.DataFrame(np.array(cells, dtype=object).reshape(height, width))
-    top_left = st.tuples(st.integers(0, height - 1), st.integers(0, width - 1))
+    top_left = st.tuples(st.integers(0, height), st.integers(0, width + 1))  # outside the grid too
     extent = st.tuples(st.integers(0, height + 1), st.integers(0, width + 1))
     ranges = draw(st.lists(st.tuples(top_left, extent).map(lambda c: (c[0], (c[0][0] + c[1][0], c[0][1] + c[1][1]))),
                            max_size=4))  # overlapping ranges and ranges past the grid too (damaged files)

@@ -84,6 +84,25 @@ def test_merged_group_header_over_sub_headers(parse):
     assert p.rows_read == 1
 
 
+def test_empty_merged_cells_right_of_and_below_the_data(parse):
+    # Merged but empty ranges outside the cells with values (a formatted area beside the table, a merged footer
+    # line): calamine's grid ends at the last value, so the ranges start outside it. They change nothing; the
+    # import used to stop with an IndexError.
+    def build(wb):
+        ws = wb.active
+        ws.append(["线索跟踪表"])
+        ws.merge_cells("A1:C1")
+        ws.merge_cells("F1:H1")  # empty, right of the data
+        ws.append(["线索编号", "客户名称", "获取时间"])
+        ws.append(["L1", "A公司", "2024-03-01"])
+        ws.merge_cells("A6:C6")  # empty, below the data
+    p = parse(("merged_outside.xlsx", xlsx_bytes(build)))
+    lead = p.leads.iloc[0]
+    assert (lead["lead_id"], lead["customer"]) == ("L1", "A公司")
+    assert lead["acquired_at"] == pd.Timestamp("2024-03-01")
+    assert p.rows_read == 1 and p.warnings.empty and p.rejects.empty
+
+
 def test_formula_without_cached_value_is_empty_and_warned(parse):
     def build(wb):
         ws = wb.active
