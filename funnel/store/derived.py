@@ -34,6 +34,7 @@ acquisition (undated leads: every dated event is valid, they are outside every c
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import duckdb
@@ -63,30 +64,30 @@ _STAGES = """
 """
 
 # Every lead's integer key for this refresh: its place in lead_id order. Stored once, so every engine numbers
-# the leads alike (DuckDB's rowid has no equal on Spark; docs/spark.md, "Portable SQL").
+# the leads alike (DuckDB's rowid has no equal on Spark; docs/spark.md, "Portable SQL"). With the rank of the
+# lead's reported current stage, looked up here once per lead (not once per stage event).
 _KEYS = """
     create or replace temp table _fd_keys as
-    select lead_id, row_number() over (order by lead_id) as lead_key, acquired_at, current_stage
-    from leads
+    select l.lead_id, row_number() over (order by l.lead_id) as lead_key, l.acquired_at, cs.stage_rank as current_rank
+    from leads l left join _fd_stages cs on cs.key = l.current_stage
 """
 
 # Every stage event, with its lead's key and its stage's rank (by key: the lead_id text is looked up again only for
 # the few problem rows). An event of a lead not in ``leads`` keeps its lead_id as ``orphan_id`` (lead_key null),
 # one at a stage that is not configured its stage as ``unknown_stage`` (stage_rank null): neither is ``valid``,
-# and they count only where every event does (fact_days, the unknown_stage problem). Built by left joins, so
-# stage_events is read once for all of that.
+# and they count only where every event does (fact_days, the unknown_stage problem). Built by left joins (one row
+# per stage event), so stage_events is read once for all of that and for fact_days.
 _EVENTS = """
     create or replace temp table _fd_events as
     select l.lead_key, s.stage_rank, e.entered_at,
            (e.entered_at is not null and l.lead_key is not null and s.stage_rank is not null
             and (l.acquired_at is null or e.entered_at >= l.acquired_at)) as valid,
-           l.acquired_at, cs.stage_rank as current_rank,
+           l.acquired_at, l.current_rank,
            case when l.lead_key is null then e.lead_id end as orphan_id,
            case when s.stage_rank is null then e.stage end as unknown_stage
     from stage_events e
     left join _fd_keys l on l.lead_id = e.lead_id
     left join _fd_stages s on s.key = e.stage
-    left join _fd_stages cs on cs.key = l.current_stage
 """
 
 # The latest valid event's rank is the low 6 bits of the largest (time, rank) key (ranks are below 64): a max,
@@ -112,6 +113,13 @@ _PER_LEAD = """
     group by lead_key
 """
 
+# _PER_LEAD groups by lead_key, a dense integer (1 .. leads). DuckDB groups by integer keys whose range spans at most
+# 2^perfect_ht_threshold values (12 bits by default) in a directly indexed table instead of a hash table; for that
+# one statement the threshold is raised to cover up to 2^24 leads (fewer CPU seconds for the 3.3M events of the 1M
+# bench store: docs/performance.md, "refresh, sixth session"). DuckDB only, and not where the connection's
+# configuration is locked (the dashboard's confined store); the same rows either way.
+_PER_LEAD_DIRECT_BITS = 24
+
 # Activities per lead, keyed once here (lead_facts joins them by integer key); a lead_id not in ``leads`` keeps
 # its text as ``orphan_id`` (lead_key null) for fact_days.
 _ACTIVITIES = """
@@ -136,7 +144,7 @@ _FACTS = """
     with base as (
         select k.lead_key, l.lead_id, l.source, l.customer, l.rep,
                coalesce(l.manager, r.manager) as manager, r.team,
-               l.acquired_at, cs.stage_rank as reported_rank, l.stage_entered_at,
+               l.acquired_at, k.current_rank as reported_rank, l.stage_entered_at,
                l.expected_close, l.amount, l.lost_at, l.cycle_days_reported,
                case when l.status_reported in ('untouched', 'active', 'won', 'lost') then l.status_reported end
                    as status_reported,
@@ -149,7 +157,6 @@ _FACTS = """
                a.last_at as last_act_at, coalesce(a.n_activities, 0) as n_activities
         from leads l
         join _fd_keys k on k.lead_id = l.lead_id
-        left join _fd_stages cs on cs.key = l.current_stage
         left join _fd_per_lead p on p.lead_key = k.lead_key
         left join _fd_acts a on a.lead_key = k.lead_key
         left join roster r on r.rep = l.rep
@@ -314,13 +321,14 @@ _INTERVAL_CUBE = """
 # latest of its ``last_activity_at`` (latest valid event, activity, acquisition), its loss and its events at a
 # stage that is not configured (its other events are dated before the acquisition); only lead_ids that are not
 # in ``leads`` (``orphan_id`` of the events and the activities) are grouped by their text (grouping all 5M
-# events, activities and leads by lead_id cost more than the rest of this statement together).
+# events, activities and leads by lead_id cost more than the rest of this statement together). The stage events'
+# days and count come from ``_fd_events`` (one row per stage event), not from a second pass over stage_events.
 _FACT_DAYS = """
     create or replace table fact_days as
     with f as (
         select 'acquired' as kind, cast(acquired_at as date) as day from leads where acquired_at is not null
         union all select 'lost', cast(lost_at as date) from leads where lost_at is not null
-        union all select 'stage', cast(entered_at as date) from stage_events where entered_at is not null
+        union all select 'stage', cast(entered_at as date) from _fd_events where entered_at is not null
         union all select 'activity', cast("at" as date) from activities where "at" is not null
     ), unknown_stage as (
         select lead_key, max(entered_at) as last_at
@@ -339,7 +347,7 @@ _FACT_DAYS = """
     union all
     select 'lead_last', cast(d as date), count(*) from last_of where d is not null group by cast(d as date)
     union all select 'rows_leads', cast(null as date), count(*) from leads
-    union all select 'rows_stage_events', cast(null as date), count(*) from stage_events
+    union all select 'rows_stage_events', cast(null as date), count(*) from _fd_events
     union all select 'rows_activities', cast(null as date), count(*) from activities
 """
 
@@ -484,11 +492,29 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
     for name in _STEPS:
         sql, bound = steps[name]
         started = time.perf_counter()
-        con.execute(sql, bound) if bound else con.execute(sql)
+        with _direct_lead_grouping(con) if name == "per_lead" else contextlib.nullcontext():
+            con.execute(sql, bound) if bound else con.execute(sql)
         if timings is not None:
             timings[name] = time.perf_counter() - started
     for temp in ("_fd_keys", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages"):
         con.execute(f"drop table if exists {temp}")
+
+
+@contextlib.contextmanager
+def _direct_lead_grouping(con: duckdb.DuckDBPyConnection):
+    """Inside: DuckDB groups by lead_key in a directly indexed table (see ``_PER_LEAD_DIRECT_BITS``). Nothing
+    changes on another engine or on a connection whose configuration is locked."""
+    if not isinstance(con, duckdb.DuckDBPyConnection) or con.execute(
+            "select current_setting('lock_configuration')").fetchone()[0]:
+        yield
+        return
+    before = con.execute("select current_setting('perfect_ht_threshold')").fetchone()[0]
+    con.execute("set perfect_ht_threshold = ?", [_PER_LEAD_DIRECT_BITS])
+    try:
+        yield
+    finally:
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction refuses it; only speed depends on it
+            con.execute("set perfect_ht_threshold = ?", [before])
 
 
 def derived_missing(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -186,3 +186,13 @@ def test_fact_days_counts_every_fact_of_known_and_unknown_leads(build):
     assert [(day.isoformat(), n) for _, day, n in stored] == [
         ("2024-05-06", 1), ("2024-09-09", 1), ("2024-10-01", 1), ("2024-11-11", 1), ("2024-12-02", 1),
         ("2024-12-03", 1), ("2024-12-24", 1)]
+    # the stage days and the stage events' count come from the refresh's keyed copy of the events: every event
+    # counts, of a known lead or not, at a configured stage or not; the undated one only in the row count.
+    # Dated events: A 03-01, 04-02, 09-09; B 03-05, 01-01; C 05-05; D 11-11; GHOST 12-01; SHADE 12-02 -> 9 days
+    # of one event each; 10 events in all (B's undated one).
+    stage_days = build.con.execute(
+        "select day, n from fact_days where kind = 'stage' order by day").fetchall()
+    assert [(day.isoformat(), n) for day, n in stage_days] == [
+        ("2024-01-01", 1), ("2024-03-01", 1), ("2024-03-05", 1), ("2024-04-02", 1), ("2024-05-05", 1),
+        ("2024-09-09", 1), ("2024-11-11", 1), ("2024-12-01", 1), ("2024-12-02", 1)]
+    assert build.con.execute("select n from fact_days where kind = 'rows_stage_events'").fetchone()[0] == 10

@@ -125,3 +125,37 @@ def test_refresh_is_repeatable(build):
     build.derive()
     assert con.execute("select * from stage_intervals").fetchall() == first
     assert con.execute("select count(*) from lead_stages").fetchone()[0] == 2
+
+
+DERIVED_ROWS = ("lead_facts", "interval_facts", "entry_facts", "state_steps", "event_problems", "fact_days",
+                "cohort_cube", "interval_cube")
+
+
+def _sample(b):
+    b.lead("W", status="won", events=[("acquired", "2024-03-01"), ("screening", "2024-03-01"), ("won", "2024-03-20")])
+    b.lead("L", reason="价格太高", stage="discovery", events=[("acquired", "2024-03-02"), ("discovery", None),
+                                                             ("proposal", "2024-03-09"), ("screening", "2024-02-01")])
+    b.lead("O", acquired=None, events=[("screening", "2024-04-04")]).activity("O", "2024-04-05")
+    b.event("GHOST", "screening", "2024-05-01").event("L", "no_such_stage", "2024-05-02")
+    return b.derive()
+
+
+def test_per_lead_grouping_setting_restored_and_same_rows_on_a_locked_connection(store):
+    # The per-lead aggregates run under a raised perfect_ht_threshold where DuckDB lets the refresh set it; the
+    # connection's own value comes back afterwards, and a locked connection (the dashboard's confined store),
+    # where the threshold stays, derives the same rows.
+    from funnel.store.db import confine_connection, connect
+    from tests.metrics.conftest import Builder
+
+    before = store.execute("select current_setting('perfect_ht_threshold')").fetchone()[0]
+    con = _sample(Builder(store))
+    assert con.execute("select current_setting('perfect_ht_threshold')").fetchone()[0] == before
+    locked = connect(None)
+    try:
+        confine_connection(locked)
+        _sample(Builder(locked))
+        for table in DERIVED_ROWS:
+            rows = sorted(con.execute(f"select * from {table}").fetchall(), key=repr)
+            assert rows and rows == sorted(locked.execute(f"select * from {table}").fetchall(), key=repr), table
+    finally:
+        locked.close()
