@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -21,11 +22,11 @@ from funnel.ingest.detect import detect_format, detect_from_fields
 from funnel.ingest.action_text import Pieces
 from funnel.ingest.fields import RawFields, convert_fields, raw_fields
 from funnel.ingest.formats import parse_event_log, parse_lead_file, parse_roster
-from funnel.ingest.headers import required_columns_message
+from funnel.ingest.headers import match_header, required_columns_message
 from funnel.ingest.profiles import FileMapping, MappingProfile, load_profile, save_profile
 from funnel.ingest.sources import read_source
 from funnel.ingest.table import Table, build_table, drop_non_data_rows, header_score
-from funnel.ingest.template import action_pieces
+from funnel.ingest.template import ActionsAhead, action_pieces
 from funnel.ingest.text_many import present_text_arrow
 from funnel.ingest.xlsx import read_workbook
 from funnel.stages import StageConfig
@@ -102,19 +103,32 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
     del src  # the file's bytes, no longer needed (a 400 MB CSV: 400 MB of the import's peak)
     table.notes[:0] = notes
     kind = _choose_format(table, section, fmt)
-    drop_non_data_rows(table)
+    column = _actions_column(table, section) if kind == "template" and parse_threads() > 1 else None
+    if column is None:
+        return _parse_table(table, file_name, sha256, kind, stages, section)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="actions") as pool:
+        ahead = ActionsAhead(pool.submit(_actions_text, table.cells[column]))
+        return _parse_table(table, file_name, sha256, kind, stages, section, ahead)
+
+
+def _parse_table(table: Table, file_name: str, sha256: str, kind: str, stages: StageConfig,
+                 section: FileMapping | None, ahead: ActionsAhead | None = None) -> ParsedFile:
+    """The rows of ``table`` as a ParsedFile of format ``kind``. ``ahead``: 关键动作记录 read on another thread
+    from the cells before the non-data rows are dropped (not converted here, taken by the rows kept)."""
+    ahead_kept = drop_non_data_rows(table)
     parsed = ParsedFile(file_name=file_name, sha256=sha256, format="mapped" if kind == "leads" else kind)
     raw = raw_fields(table, section)
-    if kind == "template" and "key_actions" in raw.values and parse_threads() > 1:
-        values, pieces = _convert_splitting_actions(raw, table, stages, section)
-    else:
-        values, pieces = convert_fields(raw, table, stages, section), None
+    if ahead is not None:
+        ahead.kept = np.flatnonzero(ahead_kept)
+        raw = RawFields(raw.values.drop(columns="key_actions"), raw.sources, raw.labels)
+    values = convert_fields(raw, table, stages, section)
+    del raw
     if kind == "roster":
         parse_roster(parsed, table, values)
     elif kind == "events":
         parse_event_log(parsed, table, values, stages, section)
     else:
-        parse_lead_file(parsed, table, values, stages, section, kind, pieces)
+        parse_lead_file(parsed, table, values, stages, section, kind, ahead)
     parsed.rows_read = table.rows_read
     parsed.rows_blank = table.rows_blank
     parsed.rows_duplicate = table.rows_duplicate
@@ -133,19 +147,13 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
     return parsed
 
 
-def _convert_splitting_actions(raw: RawFields, table: Table, stages: StageConfig,
-                               section: FileMapping | None) -> tuple[pd.DataFrame, Pieces | None]:
-    """``convert_fields`` with 关键动作记录 read on a thread of its own meanwhile: its text (what convert_fields
-    makes of it, no warning possible) and its pieces (``action_pieces``, the split: DuckDB and Arrow, which
-    release the GIL). The other fields' conversion holds the GIL for much of its time; the split hardly."""
-    column = list(raw.values.columns).index("key_actions")
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="actions") as pool:
-        ahead = pool.submit(_actions_text, raw.values["key_actions"])
-        others = RawFields(raw.values.drop(columns="key_actions"), raw.sources, raw.labels)
-        values = convert_fields(others, table, stages, section)
-        text, pieces = ahead.result()
-    values.insert(column, "key_actions", text)
-    return values, pieces
+def _actions_column(table: Table, section: FileMapping | None) -> int | None:
+    """The column 关键动作记录 is read from unchanged (``raw_fields``: no mapping rule or constant sets it), so
+    that it can be read before ``raw_fields``; None when there is none."""
+    if section and ("key_actions" in {rule.to for rule in section.fields}
+                    or "key_actions" in {_const(name) for name in section.constants}):
+        return None
+    return table.field_columns.get("key_actions")
 
 
 def _actions_text(cells: pd.Series) -> tuple[pd.Series, Pieces | None]:
@@ -215,7 +223,6 @@ def _choose_format(table: Table, section: FileMapping | None, fmt: str) -> str:
 
 
 def _const(name: str) -> str:
-    from funnel.ingest.headers import match_header
     return match_header(name) or name
 
 

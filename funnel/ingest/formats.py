@@ -12,25 +12,25 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from funnel.ingest.action_text import Pieces
 from funnel.ingest.batch import EVENT_FIELDS, ROSTER_FIELDS, ParsedFile, empty_frame
 from funnel.ingest.dates import parse_dates
 from funnel.ingest.far_dates import DateFacts, far_date_warnings
 from funnel.ingest.fields import when_mask
-from funnel.ingest.leads import lead_rows, to_lead_frame
+from funnel.ingest.leads import codes_as_written, first_seen, lead_rows, to_lead_frame
 from funnel.ingest.problems import reject_reason, warning
 from funnel.ingest.profiles import FileMapping
 from funnel.ingest.rows import keep_last_per_key, reject_frame
 from funnel.ingest.table import Table
-from funnel.ingest.template import template_activities, template_events
+from funnel.ingest.template import ActionsAhead, template_activities, template_events
 from funnel.ingest.headers import header_key
 from funnel.stages import StageConfig
 
 
 def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stages: StageConfig,
-                    mapping: FileMapping | None, kind: str, pieces: Pieces | None = None) -> None:
-    """template / leads / wide: fill parsed.leads, events, activities, rejects. ``pieces``: the
-    ``action_pieces`` of every row's 关键动作记录 when split ahead (``parse_file``)."""
+                    mapping: FileMapping | None, kind: str, ahead: ActionsAhead | None = None) -> None:
+    """template / leads / wide: fill parsed.leads, events, activities, rejects. ``ahead``: 关键动作记录 read
+    on another thread (``parse_file``; then ``values`` has no key_actions): taken once the lead rows and the
+    events are built, which do not need it."""
     if kind == "template":
         for generic, specific in (("stage", "current_stage"), ("entered_at", "stage_entered_at")):
             if generic in values and specific not in values:
@@ -42,30 +42,18 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     activity_leads: list[np.ndarray] = []  # the position in leads of each activity's lead
     if kind == "template":
         events.insert(0, template_events(leads, stages))
-        if "key_actions" in values:
+        if ahead is not None or "key_actions" in values:
             label = table.column_label(table.field_columns["key_actions"])
-            ahead = None if pieces is None else _pieces_of(pieces, accepted, len(values))
-            parsed.activities = template_activities(leads, values["key_actions"].iloc[accepted].reset_index(drop=True),
-                                                    rows, label, table.warnings, activity_leads, ahead)
+            actions, pieces = ahead.take(accepted) if ahead is not None else \
+                (values["key_actions"].iloc[accepted].reset_index(drop=True), None)
+            parsed.activities = template_activities(leads, actions, rows, label, table.warnings, activity_leads, pieces)
+            del actions, pieces  # the split of 1M texts (~80 MB at 1M leads): not held to the end of the parse
     elif kind == "wide":
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
     parsed.rows_accepted = len(leads)
     table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.frame("activities"),
                                                              activity_leads[0] if activity_leads else None)))
-
-
-def _pieces_of(pieces: Pieces, rows: np.ndarray, count: int) -> Pieces:
-    """The pieces of the texts at ``rows`` (ascending positions among ``count``), their parents renumbered
-    0.. in that order: what splitting only those texts gives, their distinct values aside (each piece's
-    reading depends on its text alone)."""
-    position = np.full(count, -1, dtype=np.int64)
-    position[rows] = np.arange(len(rows))
-    parents = position[pieces.parents]
-    keep = parents >= 0
-    if keep.all():
-        return Pieces(parents, pieces.codes, pieces.distinct)
-    return Pieces(parents[keep], pieces.codes[keep], pieces.distinct)
 
 
 def _lead_date_facts(table: Table, leads: pd.DataFrame, accepted: np.ndarray, activities: pd.DataFrame,
@@ -187,15 +175,22 @@ def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     events = pd.DataFrame({"lead_id": good["lead_id"].array, "stage": good["stage"].array,  # text as converted
                            "entered_at": pd.to_datetime(entered).to_numpy()})
     parsed.events = _concat_events([events, rule_events(table, values, accepted, mapping, stages)])
+    # the IDs hashed once (by drop_non_data_rows, for the cells) when the cells are the IDs: each lead's key and
+    # first row by integers, not by hashing the 3M IDs twice more (factorize, drop_duplicates)
+    written = codes_as_written(ids, no_id, table)
+    keys, firsts = first_seen(written[accepted]) if written is not None else (None, None)
     if "entered_at" in table.field_columns or "stage_entered_at" in table.field_columns:
         column = table.field_columns.get("entered_at", table.field_columns.get("stage_entered_at"))
         table.warnings.extend(far_date_warnings([DateFacts(
-            pd.factorize(events["lead_id"])[0], events["entered_at"].to_numpy(dtype="datetime64[ns]"),
+            pd.factorize(events["lead_id"])[0] if keys is None else keys,
+            events["entered_at"].to_numpy(dtype="datetime64[ns]"),
             table.row_numbers[accepted], table.column_label(column),
             lambda pos: table.cells[column].iloc[accepted[pos]].tolist())]))
     attributes = good.drop(columns=[c for c in ("stage", "entered_at", "key_actions") if c in good])
-    leads = attributes.groupby("lead_id", sort=False).last().reset_index() if len(attributes.columns) > 1 \
-        else attributes.drop_duplicates("lead_id")
+    if len(attributes.columns) > 1:
+        leads = attributes.groupby("lead_id", sort=False).last().reset_index()
+    else:
+        leads = attributes.drop_duplicates("lead_id") if firsts is None else attributes.iloc[firsts]
     parsed.leads = to_lead_frame(leads)
     parsed.rows_accepted = len(accepted)
 

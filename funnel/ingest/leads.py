@@ -46,9 +46,37 @@ def _distinct_as_written(ids: pd.Series, no_id: np.ndarray, table: Table) -> boo
     codes, uniques = table.factor(column)
     if len(codes) != len(ids) or np.bincount(codes, minlength=len(uniques)).max() > 1:
         return False
+    return _as_written(ids, no_id, table, column)
+
+
+def codes_as_written(ids: pd.Series, no_id: np.ndarray, table: Table) -> np.ndarray | None:
+    """The codes of the lead-ID cells (``Table.factor``, computed already) when every ID is its cell unchanged,
+    so that two rows with an ID share it exactly when they share a code; None when that is not known."""
+    column = table.field_columns.get("lead_id")
+    if column is None or column not in table.factored() or not isinstance(ids.dtype, pd.ArrowDtype):
+        return None
+    codes = table.factor(column)[0]
+    return codes if len(codes) == len(ids) and _as_written(ids, no_id, table, column) else None
+
+
+def _as_written(ids: pd.Series, no_id: np.ndarray, table: Table, column: int) -> bool:
     cells = pa.array(table.cells[column].array)
     same = pc.equal(pa.array(ids.array), cells.cast(pa.large_string()))
     return bool(pc.all(pc.or_kleene(same, pa.array(no_id))).as_py())
+
+
+def first_seen(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's key numbered by first appearance, as ``pd.factorize`` numbers its values; the positions of
+    those first appearances, as ``drop_duplicates`` keeps them) of non-negative integer ``codes``: no hashing."""
+    count = len(codes)
+    if count == 0:
+        return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    first = np.full(int(codes.max()) + 1, count, dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(count, dtype=np.intp))
+    positions = np.flatnonzero(first[codes] == np.arange(count))
+    number = np.zeros(len(first), dtype=np.intp)
+    number[codes[positions]] = np.arange(len(positions))
+    return number[codes], positions
 
 
 def to_lead_frame(values: pd.DataFrame) -> pd.DataFrame:

@@ -218,12 +218,13 @@ def _match_columns(table: Table, stages: StageConfig, mapped: dict[str, list[str
         table.notes.append("columns not used: " + ", ".join(unknown))
 
 
-def drop_non_data_rows(table: Table) -> None:
-    """Remove blank rows, totals rows and exact duplicate rows from ``table.cells`` (counted and noted)."""
+def drop_non_data_rows(table: Table) -> np.ndarray:
+    """Remove blank rows, totals rows and exact duplicate rows from ``table.cells`` (counted and noted).
+    Returns which of the rows before were kept (a column read from the cells before can be cut to match)."""
     cells = table.cells
     table.rows_read = len(cells)
     if cells.empty:
-        return
+        return np.ones(len(cells), dtype=bool)
     headers_width = len(table.headers)
     extra_cols = [c for c in cells.columns if c >= headers_width or table.headers[c] == ""]
     if extra_cols:
@@ -277,6 +278,7 @@ def drop_non_data_rows(table: Table) -> None:
         new_position = np.cumsum(mask) - 1
         table.missing_formulas = {(int(new_position[r]), c) for r, c in table.missing_formulas if mask[r]}
     table.keep_rows(mask)
+    return mask
 
 
 def _duplicate_rows(table: Table, used: list[int], lead_col: int | None) -> np.ndarray:

@@ -49,8 +49,8 @@ def test_threads_give_what_one_after_the_other_gives(monkeypatch, duckdb_split):
     sources = _messy_sources()
     one = _parse(monkeypatch, 1, sources)
     ahead = []
-    split_ahead = ingest._convert_splitting_actions
-    monkeypatch.setattr(ingest, "_convert_splitting_actions", lambda *a: ahead.append(1) or split_ahead(*a))
+    split_ahead = ingest._actions_text
+    monkeypatch.setattr(ingest, "_actions_text", lambda cells: ahead.append(1) or split_ahead(cells))
     for threads in (2, 3):
         many = _parse(monkeypatch, threads, sources)
         assert [p.file_name for p in many] == [name for name, _ in sources]
