@@ -94,6 +94,9 @@ class ActionColumns:
     feedback: pa.Array      # large_string: positive / neutral / negative, null for none
     problem: np.ndarray     # int8: yearless.PLACED, or why a yearless date was not placed (decided, warned)
     done: np.ndarray        # bool: False = decide per row
+    content_key: np.ndarray  # int64 per piece: its content's position in ``content_texts``, -1 for none
+    content_texts: pa.Array  # the distinct contents (large_string): equal keys, equal texts
+    feedback_code: np.ndarray  # int8 per piece: its feedback's position in FEEDBACK_TEXT
 
 
 def split_actions(texts: pa.Array | pa.ChunkedArray) -> Pieces:
@@ -174,8 +177,30 @@ def read_actions(pieces: Pieces, lead: np.ndarray, acquired: np.ndarray, anchors
         index[unplaced] += len(distinct["content"])
         unique, inverse = np.unique(codes[unplaced], return_inverse=True)
         feedback[unplaced] = _feedback(pieces.distinct.take(pa.array(unique)))[inverse]
+    texts, value_key = _text_keys(values)
     return ActionColumns(stamp.view("datetime64[us]"), values.take(pa.array(index)),
-                         FEEDBACK_TEXT.take(pa.array(feedback)), problem, kind != _SLOW)
+                         FEEDBACK_TEXT.take(pa.array(feedback)), problem, kind != _SLOW, value_key[index], texts,
+                         feedback)
+
+
+def _text_keys(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(the distinct texts of ``values``, each value's position among them; -1 for null): equal texts, equal
+    keys, found once per distinct piece's content instead of over the 5M contents of a file."""
+    encoded = pc.dictionary_encode(values)
+    return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def with_text_keys(keys: np.ndarray, texts: pa.Array, positions: np.ndarray,
+                   values: list) -> tuple[np.ndarray, pa.Array]:
+    """``keys`` into ``texts`` (``ActionColumns.content_key`` / ``content_texts``) with the pieces at ``positions``
+    given the contents ``values`` (str or None; the per-row readings): (keys, texts) as ``_text_keys`` would give
+    them for the patched contents (equal texts, equal keys)."""
+    encoded = pc.dictionary_encode(pa.concat_arrays([texts, pa.array(values, type=texts.type)]))
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    renumber = np.append(codes[:len(texts)], -1)  # a former key -> its key now (-1, none, stays -1)
+    keys = renumber[keys]
+    keys[positions] = codes[len(texts):]
+    return keys, encoded.dictionary
 
 
 def _read_distinct(pieces: pa.Array) -> dict[str, np.ndarray]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -98,6 +99,10 @@ class _Frame:
     def __set__(self, parsed, frame: pd.DataFrame) -> None:
         parsed._frames[self.name] = frame
         parsed._views.pop(self.name, None)
+        # a new frame: what the parse marked about it is not known any more
+        parsed._marks.pop(("repeats", self.name), None)
+        if self.name in ("leads", "activities"):
+            parsed._marks.pop(_OF_LEAD_ROWS, None)
 
 
 class ImportError_(Exception):
@@ -144,6 +149,7 @@ class ParsedFile:
     notes: list[str] = field(default_factory=list)  # human sentences, e.g. "2 exact duplicate rows counted once"
     _frames: dict = field(default_factory=dict, repr=False, compare=False)  # name -> the frame as built
     _views: dict = field(default_factory=dict, repr=False, compare=False)   # name -> its pandas view
+    _marks: dict = field(default_factory=dict, repr=False, compare=False)  # what the parse marked (below)
 
     def frame(self, name: str) -> pd.DataFrame:
         """The frame as the parse built it (text Arrow-backed or objects; no copy made)."""
@@ -158,3 +164,27 @@ class ParsedFile:
     def count(self, name: str) -> int:
         """Rows of the frame, without making its view."""
         return len(self.frame(name))
+
+    def mark_repeats(self, name: str, repeated: np.ndarray) -> None:
+        """Say which rows of the frame (as built) repeat an earlier row in every column: ``repeated``, bool per
+        row. The store then writes the frame without them and without a DISTINCT of its own (the activities).
+        Assigning the frame anew forgets it."""
+        if len(repeated) != self.count(name):
+            raise ValueError(f"{name}: {len(repeated)} marks for {self.count(name)} rows")
+        self._marks[("repeats", name)] = repeated
+
+    def repeats(self, name: str) -> np.ndarray | None:
+        """``mark_repeats``' mask of the frame, or None: not known (the store de-duplicates the rows itself)."""
+        return self._marks.get(("repeats", name))
+
+    def mark_activities_of_lead_rows(self) -> None:
+        """Say that every activity names a lead of ``leads`` (a template's actions are its lead rows' own): the
+        store's new / changed / unchanged outcome then needs the activities only where they are new. Assigning
+        leads or activities anew forgets it."""
+        self._marks[_OF_LEAD_ROWS] = True
+
+    def activities_of_lead_rows(self) -> bool:
+        return self._marks.get(_OF_LEAD_ROWS, False)
+
+
+_OF_LEAD_ROWS = "activities_of_lead_rows"

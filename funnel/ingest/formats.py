@@ -40,14 +40,19 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     rows = table.row_numbers[accepted]
     events = [rule_events(table, values, accepted, mapping, stages)]
     activity_leads: list[np.ndarray] = []  # the position in leads of each activity's lead
+    repeated: list[np.ndarray] = []  # per activity: an earlier one is the same row (empty: not known)
     if kind == "template":
         events.insert(0, template_events(leads, stages))
         if ahead is not None or "key_actions" in values:
             label = table.column_label(table.field_columns["key_actions"])
             actions, pieces = ahead.take(accepted) if ahead is not None else \
                 (values["key_actions"].iloc[accepted].reset_index(drop=True), None)
-            parsed.activities = template_activities(leads, actions, rows, label, table.warnings, activity_leads, pieces)
+            parsed.activities = template_activities(leads, actions, rows, label, table.warnings, activity_leads, pieces,
+                                                    repeated)
             del actions, pieces  # the split of 1M texts (~80 MB at 1M leads): not held to the end of the parse
+            parsed.mark_activities_of_lead_rows()  # each action is a lead row's own
+            if repeated:
+                parsed.mark_repeats("activities", repeated[0])
     elif kind == "wide":
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)

@@ -15,10 +15,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from funnel.ingest.action_text import Pieces, read_actions, split_actions
+from funnel.ingest.action_text import FEEDBACK_TEXT, Pieces, read_actions, split_actions, with_text_keys
 from funnel.ingest.batch import ACTIVITY_FIELDS, EVENT_FIELDS, empty_frame
 from funnel.ingest.dates import split_leading_date
 from funnel.ingest.problems import code_of, warning
+from funnel.ingest.repeats import repeated_rows
 from funnel.ingest.text_many import with_values
 from funnel.ingest.values import feedback_value
 from funnel.ingest.yearless import GRACE_DAYS, PLACED, PROBLEMS, day_numbers
@@ -110,12 +111,15 @@ class ActionsAhead:
 
 def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np.ndarray, label: str,
                         warnings: list[dict], lead_positions: list[np.ndarray] | None = None,
-                        pieces: Pieces | None = None) -> pd.DataFrame:
+                        pieces: Pieces | None = None, repeated: list[np.ndarray] | None = None) -> pd.DataFrame:
     """One row per action of 关键动作记录; actions whose date cannot be placed keep their text (at NaT, warned).
 
     Vectorised (``action_text``); the pieces it does not decide go through ``_read_piece`` one by one.
     ``lead_positions``, when given, receives the position in ``leads`` of each activity's lead. ``pieces``: the
-    ``action_pieces`` of ``actions`` when split already.
+    ``action_pieces`` of ``actions`` when split already. ``repeated``, when given, receives per activity whether
+    an earlier one is the same row (lead_id, at, content, feedback, actor), found on integer keys (``repeats``):
+    ``leads`` has one row per lead ID (as ``lead_rows`` gives them), so a lead's position stands for its ID and
+    rep. The per-row path leaves ``repeated`` empty: not known.
     """
     lead_positions = [] if lead_positions is None else lead_positions
     pieces = action_pieces(actions) if pieces is None else pieces
@@ -136,6 +140,7 @@ def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np
         found += _unplaced_warnings(unplaced, cols.problem[unplaced], pieces.text(unplaced),
                                     row_numbers[lead_pos[unplaced]], label)
     slow = np.flatnonzero(~cols.done)
+    content_key, feedback_code = cols.content_key, cols.feedback_code
     if len(slow):
         slow_content, slow_feedback = [], []
         for k, pos, text in zip(slow, lead_pos[slow], pieces.text(slow)):
@@ -149,6 +154,12 @@ def template_activities(leads: pd.DataFrame, actions: pd.Series, row_numbers: np
         mask = np.zeros(len(pieces), dtype=bool)
         mask[slow] = True
         content, feedback = with_values(content, mask, slow_content), with_values(feedback, mask, slow_feedback)
+        if repeated is not None:
+            content_key, _ = with_text_keys(content_key, cols.content_texts, slow, slow_content)
+            feedback_code = feedback_code.copy()
+            feedback_code[slow] = [_FEEDBACK_CODE[value] for value in slow_feedback]
+    if repeated is not None:  # lead_id and actor are the lead's (its position); at, content and feedback keyed
+        repeated.append(repeated_rows(lead_pos, [at.view(np.int64), content_key * len(FEEDBACK_TEXT) + feedback_code]))
     found.sort(key=lambda item: item[0])
     warnings.extend(w for _, w in found)
     columns = {"lead_id": leads["lead_id"].array.take(lead_pos),  # Arrow-backed text stays Arrow
@@ -178,6 +189,7 @@ def _action_bases(leads: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray], np
 
 
 _NAT = int(np.datetime64("NaT", "ns").view(np.int64))
+_FEEDBACK_CODE = {value: code for code, value in enumerate(FEEDBACK_TEXT.to_pylist())}  # None: the last
 
 
 def _unplaced_warnings(positions: np.ndarray, problems: np.ndarray, texts: list[str], row_numbers: np.ndarray,

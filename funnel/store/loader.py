@@ -228,16 +228,27 @@ def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id:
     kinds = [kind for kind in ("events", "activities") if item.count(kind)]
     # the store's table still empty: nothing to compare with (checked per file and table)
     first = {kind: fast_empty and _EMPTY[kind](con) for kind in kinds}
+    # the parse marked the activities that repeat an earlier one: left out, no DISTINCT over their text
+    repeats = item.repeats("activities")
+    distinct = repeats is not None and "activities" in kinds
+    if distinct:
+        staged = {**staged, "activities": new_rows.mark_repeats(staged["activities"], repeats)}
     for kind in kinds:
         con.register(f"staged_{kind}", staged[kind])
     if "events" in kinds and not first["events"]:
         new_rows.compare_events(con)
     if "activities" in kinds and not first["activities"]:
-        new_rows.compare_activities(con)
+        new_rows.compare_activities(con, distinct)
     # all new (no lead stored when the import began): the outcome reads only the lead IDs, not the comparison
-    named = tuple(_OUTCOME[kind](first[kind] or outcomes.all_new) for kind in kinds)
+    named: tuple[str, ...] = ()
+    if "events" in kinds:
+        named += (new_rows.events_outcome(first["events"] or outcomes.all_new),)
+    if "activities" in kinds and not (outcomes.all_new and item.activities_of_lead_rows()):
+        # (all new and every activity's lead a lead row of the file: they name no lead the lead rows do not)
+        named += (new_rows.activities_outcome(first["activities"] or outcomes.all_new,
+                                              item.activities_of_lead_rows()),)
     outcomes.record(staged["leads"], _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
-    _write_file(con, item, import_id, staged, first, fast_empty, direct)
+    _write_file(con, item, import_id, staged, first, fast_empty, direct, distinct)
     # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
     for kind in kinds:
         con.unregister(f"staged_{kind}")
@@ -247,19 +258,20 @@ def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id:
 # Nothing stored to compare the file's events / activities with (the events: none in the store, none from an
 # earlier file of this import either, new_rows.events_empty)
 _EMPTY = {"events": new_rows.events_empty, "activities": lambda con: is_empty(con, "activities")}
-_OUTCOME = {"events": new_rows.events_outcome, "activities": new_rows.activities_outcome}
 
 
 def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str, staged: dict[str, pa.Table],
-                first: dict[str, bool], fast_empty: bool = True, direct: bool = False) -> None:
+                first: dict[str, bool], fast_empty: bool = True, direct: bool = False,
+                distinct_activities: bool = False) -> None:
     """Write the file: ``staged_events`` / ``staged_activities`` registered and compared by the caller (``first``:
-    the store's table was empty, the staged rows are written directly)."""
+    the store's table was empty, the staged rows are written directly; ``distinct_activities``: the parse's
+    repeats marked, ``new_rows.mark_repeats``)."""
     if item.count("leads"):
         _write_leads(con, staged["leads"], import_id, fast_empty=fast_empty)
     if item.count("events"):
         new_rows.write_events(con, import_id, first["events"], direct)
     if item.count("activities"):
-        new_rows.write_activities(con, import_id, first["activities"])
+        new_rows.write_activities(con, import_id, first["activities"], distinct_activities)
     if item.count("roster"):
         con.register("staged_roster", staged["roster"])
         con.execute(

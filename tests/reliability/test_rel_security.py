@@ -284,6 +284,8 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/store/new_rows.py", "_DATED_IN_STORE"): "the module's fixed EXISTS clause",
     ("funnel/store/new_rows.py", "rows"): "the module's fixed SELECT or its fixed temp-table name",
     ("funnel/store/new_rows.py", "_INSERT_EVENTS[direct]"): "one of the module's two fixed INSERT INTO clauses",
+    ("funnel/store/new_rows.py", "_ACTIVITIES[distinct]"): "one of the module's two fixed SELECTs of the activities",
+    ("funnel/store/new_rows.py", "_INSERT_ACTIVITIES[distinct]"): "one of the module's two fixed INSERT clauses",
     ("funnel/store/snapshots.py", "_COMPLETED"): "a constant SELECT with ?",
     ("funnel/store/queries.py", "column"): "fixed column names in filter_options",
     ("funnel/store/queries.py", "where"): "FunnelFilter.where (placeholders only) or fixed 'true' / 'false'",
