@@ -4,7 +4,7 @@ time in stage, the Arrow lead lists and the vectorised JSON conversion."""
 from __future__ import annotations
 
 import datetime as dt
-import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,19 @@ def test_figures_lists_are_cut_but_counts_stay_whole(synthetic_store, flt):
         assert cut[key] == whole[key][:5] and cut[f"{key}_count"] == whole[f"{key}_count"] == len(whole[key])
     assert cut["data_quality"]["count"] == whole["data_quality"]["count"]
     rest = {k: v for k, v in whole.items() if k not in ("stalled", "overdue", "past_expected_close", "data_quality")}
-    assert json.dumps(rest, sort_keys=True) == json.dumps({k: cut[k] for k in rest}, sort_keys=True)
+    assert _same(rest, {k: cut[k] for k in rest})
+
+
+def _same(a, b) -> bool:
+    """Equal JSON values, floats to 1e-12 relative: DuckDB's parallel sums and means of doubles may differ in the
+    last bits from one call to the next (won_amount, time_to_loss_days.mean), with or without the list cap."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (a != a and b != b) or math.isclose(a, b, rel_tol=1e-12)
+    return a == b
 
 
 def test_leaderboard_rollup_matches_a_direct_group_by(synthetic_store):
