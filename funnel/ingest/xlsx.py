@@ -99,11 +99,6 @@ def _column_text(cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def cells_as_text(rows: list[list]) -> pd.DataFrame:
-    """The grid of ``cell_text`` values (short rows padded with ''), every column of object dtype."""
-    return _object_grid(text_columns(rows), len(rows))
-
-
 def _object_grid(columns: list[np.ndarray], height: int) -> pd.DataFrame:
     if not columns:
         return pd.DataFrame([[] for _ in range(height)], dtype=object)

@@ -190,19 +190,19 @@ _XLSX_CELLS = st.one_of(st.none(), st.text(max_size=4), st.booleans(), st.intege
 @given(st.lists(st.lists(st.one_of(_XLSX_CELLS, st.sampled_from(["\ud800", "中文", ""])), max_size=4), max_size=6))
 @FAST
 def test_xlsx_grids_equal_per_cell(rows):
-    # Both grids hold the cell_text of every cell (short rows padded with ''): cells_as_text of object dtype,
-    # sheet_grid (what read_workbook keeps) Arrow-backed text when Arrow holds every cell (a lone surrogate it
-    # cannot encode keeps the object grid) and of object dtype when the sheet is empty.
-    from funnel.ingest.xlsx import cell_text, cells_as_text, sheet_grid
+    # sheet_grid (what read_workbook keeps) holds the cell_text of every cell (short rows padded with ''):
+    # Arrow-backed text when Arrow holds every cell, of object dtype when a lone surrogate Arrow cannot encode is
+    # among them or the sheet is empty.
+    from funnel.ingest.xlsx import cell_text, sheet_grid
 
     width = max((len(r) for r in rows), default=0)
     expected = pd.DataFrame([[cell_text(c) for c in r] + [""] * (width - len(r)) for r in rows], dtype=object)
     held_by_arrow = width and rows and not any(c == "\ud800" for r in rows for c in r)
     arrow_text = pd.StringDtype("pyarrow", na_value=np.nan)
-    for got, dtype in ((cells_as_text(rows), object), (sheet_grid(rows), arrow_text if held_by_arrow else object)):
-        assert got.shape == expected.shape and got.values.tolist() == expected.values.tolist()
-        assert list(got.columns) == list(range(width)) and list(got.index) == list(range(len(rows)))
-        assert all(d == dtype for d in got.dtypes)
+    got, dtype = sheet_grid(rows), arrow_text if held_by_arrow else object
+    assert got.shape == expected.shape and got.values.tolist() == expected.values.tolist()
+    assert list(got.columns) == list(range(width)) and list(got.index) == list(range(len(rows)))
+    assert all(d == dtype for d in got.dtypes)
 
 
 def _fill_merged_per_cell(grid: pd.DataFrame, merged: list, limit: int) -> pd.DataFrame:
