@@ -10,7 +10,7 @@ Public API::
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 import numpy as np
 import pandas as pd
@@ -54,8 +54,14 @@ FORMATS = ("auto", "template", "events", "wide", "roster", "leads")
 
 
 def parse_files(sources: list, stages: StageConfig, mapping: MappingProfile | None = None, fmt: str = "auto",
-                max_bytes: int = DEFAULT_MAX_BYTES) -> list[ParsedFile]:
+                max_bytes: int = DEFAULT_MAX_BYTES, rest_later: bool = False) -> list[ParsedFile]:
     """Read each source (a Path or an uploaded ``(file_name, bytes)`` pair) into one ParsedFile.
+
+    ``rest_later``: a lead file may be returned once its leads, events and rejects are built, its activities and
+    warnings still being made on the parse thread (``ParsedFile.rest``; ``complete()`` waits for them), so that
+    the store writes its leads and events meanwhile (``funnel.store.loader``; a single file is parsed on a thread
+    of its own for that). With $LEAD_FUNNEL_PARSE_THREADS=1 every file is parsed in this thread and returned
+    complete.
 
     Raises ImportError_ (message names the file, what is wrong and what to do) for a file that cannot be used.
     """
@@ -63,20 +69,56 @@ def parse_files(sources: list, stages: StageConfig, mapping: MappingProfile | No
         raise ImportError_(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     try:
         threads = min(parse_threads(), len(sources))
-        if threads <= 1:
+        if parse_threads() <= 1 or (threads <= 1 and not rest_later):
             return [parse_file(source, stages, mapping, fmt, max_bytes) for source in sources]
-        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="parse") as pool:
-            futures = [pool.submit(parse_file, source, stages, mapping, fmt, max_bytes) for source in sources]
-            try:
-                # in the given order: the error raised is the first failing file's, as one after the other
-                return [future.result() for future in futures]
-            except BaseException:
-                for future in futures:  # files not started are not read; leaving the pool waits for the others
-                    future.cancel()
-                raise
+        pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="parse")
+        fronts = [Future() for _ in sources]  # each file's ParsedFile, once what comes before its rest is built
+        futures = [pool.submit(_parse_then_rest, source, stages, mapping, fmt, max_bytes, front, rest_later)
+                   for source, front in zip(sources, fronts)]
+        pool.shutdown(wait=False)  # its threads end with their files (a rest may outlive this call)
+        try:
+            # in the given order: the error raised is the first failing file's, as one after the other
+            parsed = [front.result() for front in fronts]
+        except BaseException:
+            for future in futures:  # files not started are not read; the others are waited for
+                future.cancel()
+            wait(futures)
+            raise
+        if not rest_later:
+            wait(futures)
+        return parsed
     finally:
         # The vectorised paths work in Arrow, whose allocator keeps freed memory cached: give it back.
         pa.default_memory_pool().release_unused()
+
+
+def _parse_then_rest(source: object, stages: StageConfig, mapping: MappingProfile | None, fmt: str, max_bytes: int,
+                     front: Future, rest_later: bool) -> None:
+    """``parse_file`` on a parse thread: ``front`` gets the ParsedFile (or the error) as soon as its rest is all
+    that is left (``rest_later``; when the file is whole otherwise), then the rest runs here; its end or error
+    goes to the ParsedFile's ``rest``, a Future ``complete()`` waits for."""
+    try:
+        parsed = parse_file(source, stages, mapping, fmt, max_bytes, rest_later=True)
+    except BaseException as error:  # noqa: BLE001 - handed to the caller through front
+        front.set_exception(error)
+        return
+    rest, done = parsed.rest, Future()
+    if rest is None:
+        front.set_result(parsed)
+        return
+    if rest_later:
+        parsed.rest = done
+        front.set_result(parsed)
+    try:
+        rest()
+    except BaseException as error:  # noqa: BLE001 - handed to the caller through done / front
+        (done if rest_later else front).set_exception(error)
+        return
+    if rest_later:
+        done.set_result(None)
+    else:
+        parsed.rest = None
+        front.set_result(parsed)
 
 
 def parse_threads() -> int:
@@ -89,7 +131,9 @@ def parse_threads() -> int:
 
 
 def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | None = None, fmt: str = "auto",
-               max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFile:
+               max_bytes: int = DEFAULT_MAX_BYTES, rest_later: bool = False) -> ParsedFile:
+    """One source into a ParsedFile (``parse_files``). ``rest_later``: a lead file's activities and warnings are
+    left to ``ParsedFile.rest``, a function the caller runs (``complete()``)."""
     src = read_source(source, max_bytes)
     section = mapping.for_file(src.file_name) if mapping else None
     notes: list[str] = []
@@ -105,16 +149,18 @@ def parse_file(source: object, stages: StageConfig, mapping: MappingProfile | No
     kind = _choose_format(table, section, fmt)
     column = _actions_column(table, section) if kind == "template" and parse_threads() > 1 else None
     if column is None:
-        return _parse_table(table, file_name, sha256, kind, stages, section)
+        return _parse_table(table, file_name, sha256, kind, stages, section, rest_later=rest_later)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="actions") as pool:
         ahead = ActionsAhead(pool.submit(_actions_text, table.cells[column]))
-        return _parse_table(table, file_name, sha256, kind, stages, section, ahead)
+        return _parse_table(table, file_name, sha256, kind, stages, section, ahead, rest_later)
 
 
 def _parse_table(table: Table, file_name: str, sha256: str, kind: str, stages: StageConfig,
-                 section: FileMapping | None, ahead: ActionsAhead | None = None) -> ParsedFile:
+                 section: FileMapping | None, ahead: ActionsAhead | None = None,
+                 rest_later: bool = False) -> ParsedFile:
     """The rows of ``table`` as a ParsedFile of format ``kind``. ``ahead``: 关键动作记录 read on another thread
-    from the cells before the non-data rows are dropped (not converted here, taken by the rows kept)."""
+    from the cells before the non-data rows are dropped (not converted here, taken by the rows kept).
+    ``rest_later``: a lead file's activities, warnings and counts of them left to ``parsed.rest``."""
     ahead_kept = drop_non_data_rows(table)
     parsed = ParsedFile(file_name=file_name, sha256=sha256, format="mapped" if kind == "leads" else kind)
     raw = raw_fields(table, section)
@@ -123,15 +169,31 @@ def _parse_table(table: Table, file_name: str, sha256: str, kind: str, stages: S
         raw = RawFields(raw.values.drop(columns="key_actions"), raw.sources, raw.labels)
     values = convert_fields(raw, table, stages, section)
     del raw
+    rest = None
     if kind == "roster":
         parse_roster(parsed, table, values)
     elif kind == "events":
         parse_event_log(parsed, table, values, stages, section)
     else:
-        parse_lead_file(parsed, table, values, stages, section, kind, ahead)
+        rest = parse_lead_file(parsed, table, values, stages, section, kind, ahead)
+    del values
     parsed.rows_read = table.rows_read
     parsed.rows_blank = table.rows_blank
     parsed.rows_duplicate = table.rows_duplicate
+
+    def finish() -> None:
+        if rest is not None:
+            rest()
+        _finish(parsed, table)
+    if rest_later and rest is not None:  # a lead file's
+        parsed.rest = finish
+    else:
+        finish()
+    return parsed
+
+
+def _finish(parsed: ParsedFile, table: Table) -> None:
+    """The file's rejects and warnings as frames, and the notes that count them (every row is parsed)."""
     parsed.rows_rejected = len(parsed.rejects)
     parsed.warnings = (pd.DataFrame(table.warnings, columns=list(WARNING_FIELDS)) if table.warnings
                        else empty_frame(WARNING_FIELDS))
@@ -144,7 +206,6 @@ def _parse_table(table: Table, file_name: str, sha256: str, kind: str, stages: S
     if table.warnings:
         parsed.notes.append(f"{len(table.warnings)} cell(s) could not be read and were left empty (see warnings)")
     assert parsed.rows_read == parsed.rows_accepted + parsed.rows_rejected + parsed.rows_blank + parsed.rows_duplicate
-    return parsed
 
 
 def _actions_column(table: Table, section: FileMapping | None) -> int | None:

@@ -16,6 +16,7 @@ are small and stay plain pandas frames of objects.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -150,12 +151,25 @@ class ParsedFile:
     _frames: dict = field(default_factory=dict, repr=False, compare=False)  # name -> the frame as built
     _views: dict = field(default_factory=dict, repr=False, compare=False)   # name -> its pandas view
     _marks: dict = field(default_factory=dict, repr=False, compare=False)  # what the parse marked (below)
+    # What is left of the parse (``parse_files(rest_later=True)``): None when the file is whole; else a function
+    # to run, or a Future of the rest running on a parse thread. Until ``complete()`` only leads, events, their
+    # counts, rows_read / rows_blank / rows_duplicate and the file's name, hash and format may be read.
+    rest: object = field(default=None, repr=False, compare=False)
 
     def frame(self, name: str) -> pd.DataFrame:
         """The frame as the parse built it (text Arrow-backed or objects; no copy made)."""
         if name not in self._frames:
             self._frames[name] = empty_frame(FRAME_FIELDS[name])
         return self._frames[name]
+
+    def complete(self) -> None:
+        """Wait for (or run) the rest of the parse: activities, rejects, warnings and notes then final. Raises
+        what the rest raised."""
+        rest, self.rest = self.rest, None
+        if isinstance(rest, Future):
+            rest.result()
+        elif rest is not None:
+            rest()
 
     def arrow(self, name: str) -> pa.Table:
         """The frame as the Arrow table the store scans (``frame_as_arrow``)."""

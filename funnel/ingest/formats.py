@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -27,36 +29,51 @@ from funnel.stages import StageConfig
 
 
 def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stages: StageConfig,
-                    mapping: FileMapping | None, kind: str, ahead: ActionsAhead | None = None) -> None:
-    """template / leads / wide: fill parsed.leads, events, activities, rejects. ``ahead``: 关键动作记录 read
-    on another thread (``parse_file``; then ``values`` has no key_actions): taken once the lead rows and the
-    events are built, which do not need it."""
+                    mapping: FileMapping | None, kind: str, ahead: ActionsAhead | None = None) -> Callable[[], None]:
+    """template / leads / wide: fill parsed.leads, events and rejects, and return the rest of the parse: the
+    function that fills parsed.activities and adds the far-date warnings (the lead file's own warnings). The
+    store can write a lead file's leads and events while that rest still runs (``ParsedFile.rest``).
+    ``ahead``: 关键动作记录 read on another thread (``parse_file``; then ``values`` has no key_actions): taken
+    by the rest, once the lead rows and the events are built, which do not need it."""
     if kind == "template":
         for generic, specific in (("stage", "current_stage"), ("entered_at", "stage_entered_at")):
             if generic in values and specific not in values:
                 values = values.rename(columns={generic: specific})
     leads, accepted, rejects = lead_rows(values, table)
     parsed.leads, parsed.rejects = leads, rejects
-    rows = table.row_numbers[accepted]
     events = [rule_events(table, values, accepted, mapping, stages)]
-    activity_leads: list[np.ndarray] = []  # the position in leads of each activity's lead
-    repeated: list[np.ndarray] = []  # per activity: an earlier one is the same row (empty: not known)
     if kind == "template":
         events.insert(0, template_events(leads, stages))
-        if ahead is not None or "key_actions" in values:
-            label = table.column_label(table.field_columns["key_actions"])
-            actions, pieces = ahead.take(accepted) if ahead is not None else \
-                (values["key_actions"].iloc[accepted].reset_index(drop=True), None)
-            parsed.activities = template_activities(leads, actions, rows, label, table.warnings, activity_leads, pieces,
-                                                    repeated)
-            del actions, pieces  # the split of 1M texts (~80 MB at 1M leads): not held to the end of the parse
-            parsed.mark_activities_of_lead_rows()  # each action is a lead row's own
-            if repeated:
-                parsed.mark_repeats("activities", repeated[0])
     elif kind == "wide":
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
     parsed.rows_accepted = len(leads)
+    actions = None
+    if kind == "template" and ahead is None and "key_actions" in values:
+        actions = values["key_actions"].iloc[accepted].reset_index(drop=True)
+    del values, events
+
+    def rest() -> None:
+        _lead_file_activities(parsed, table, leads, accepted, actions, ahead)
+    return rest
+
+
+def _lead_file_activities(parsed: ParsedFile, table: Table, leads: pd.DataFrame, accepted: np.ndarray,
+                          actions: pd.Series | None, ahead: ActionsAhead | None) -> None:
+    """The rest of ``parse_lead_file``: a template's activities from 关键动作记录 (``ahead``'s, or ``actions``),
+    then the far-date warnings of every date of the file."""
+    rows = table.row_numbers[accepted]
+    activity_leads: list[np.ndarray] = []  # the position in leads of each activity's lead
+    repeated: list[np.ndarray] = []  # per activity: an earlier one is the same row (empty: not known)
+    if ahead is not None or actions is not None:
+        label = table.column_label(table.field_columns["key_actions"])
+        actions, pieces = ahead.take(accepted) if ahead is not None else (actions, None)
+        parsed.activities = template_activities(leads, actions, rows, label, table.warnings, activity_leads, pieces,
+                                                repeated)
+        del actions, pieces  # the split of 1M texts (~80 MB at 1M leads): not held to the end of the parse
+        parsed.mark_activities_of_lead_rows()  # each action is a lead row's own
+        if repeated:
+            parsed.mark_repeats("activities", repeated[0])
     table.warnings.extend(far_date_warnings(_lead_date_facts(table, leads, accepted, parsed.frame("activities"),
                                                              activity_leads[0] if activity_leads else None)))
 

@@ -58,13 +58,19 @@ class LeadOutcomes:
         self.all_new = fast_empty and not con.execute("select exists (select 1 from leads)").fetchall()[0][0]
         con.execute(f"create or replace temp table {_TABLE} (lead_id varchar, outcome tinyint)")
 
-    def record(self, leads: pa.Table, lead_select: str, compared: tuple[str, ...], import_id: str,
+    def record(self, leads: pa.Table | None, lead_select: str, compared: tuple[str, ...], import_id: str,
                named: tuple[str, ...] = ()) -> None:
         """Outcome of each lead the file names, counted for this file: its lead rows (the loader's Arrow table,
-        compared here with the stored leads) and ``named``, SELECTs of (lead_id, outcome) over the file's events
-        and activities already compared with the stored ones (``new_rows.events_outcome`` /
-        ``activities_outcome``: 1 changed, 0 unchanged), read before the file is written."""
+        compared here with the stored leads; None: none) and ``named``, SELECTs of (lead_id, outcome) over the
+        file's events and activities already compared with the stored ones (``new_rows.events_outcome`` /
+        ``activities_outcome``: 1 changed, 0 unchanged), read before they are written. The loader records a
+        file's lead rows and events, writes them, and records its activities later (after later files' leads
+        and events, while a lead file's activities are still parsed): a lead row's outcome is recorded before
+        its row is written; a lead named by activities that some file of the import wrote since was recorded
+        new by that file (no lead gets a row from activities before the import ends, ``_complete_leads``), and
+        ``totals`` keeps each lead's strongest outcome: the counts are those of one record per file."""
         con = self.con
+        leads = pa.table({"lead_id": pa.array([], pa.string())}) if leads is None else leads
         if self.all_new:
             self._record_all_new(leads, named)
             return

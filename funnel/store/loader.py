@@ -1,6 +1,7 @@
 """Write parsed files into the store: one transaction per import, all of it or none of it.
 
-``import_files`` parses every given file first (nothing is written if one cannot be read), skips files whose
+``import_files`` parses every given file first (nothing is written if one cannot be read; a lead file's activities
+may still be in the making while its leads and events are written, ``parse_files(rest_later=True)``), skips files whose
 content was already imported (same sha256), then in one transaction upserts leads by ``lead_id`` (a field
 the new file leaves empty keeps its stored value), adds stage events unique on (lead, stage, entered_at)
 (a dated event supersedes an undated one for the same lead and stage), adds activities unique on
@@ -105,78 +106,118 @@ def import_files(
     fast_empty: bool = True,
 ) -> ImportReport:
     """Parse ``sources`` and write them in one transaction. Raises ImportError_ before writing anything
-    when a file cannot be read; re-raises any database error after rolling back."""
+    when a file cannot be read; re-raises any database error after rolling back. A lead file's leads and events
+    are written while its activities are still being parsed (``parse_files(rest_later=True)``)."""
     stages = load_stage_config(con)
-    parsed = parse_files(sources, stages, mapping=mapping, fmt=fmt, max_bytes=max_bytes)
+    parsed = parse_files(sources, stages, mapping=mapping, fmt=fmt, max_bytes=max_bytes, rest_later=True)
     return write_parsed(con, parsed, who=who, fast_empty=fast_empty)
 
 
 def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: str | None = None,
                  fast_empty: bool = True) -> ImportReport:
-    """Write already parsed files in one transaction (see the module docstring)."""
+    """Write already parsed files in one transaction (see the module docstring). A file still parsing its rest
+    (``ParsedFile.rest``) has its leads and events written first, the rest once its parse ends."""
     who = who or _whoami()
-    results: list[FileResult] = []
-    warning_frames: list[pd.DataFrame] = []
-    reject_frames: list[pd.DataFrame] = []
-    notes: list[str] = []
     try:
         with write_transaction(con):
             # Read the known hashes inside the write lock: a file uploaded twice at once is written once.
             known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
             outcomes = LeadOutcomes(con, fast_empty=fast_empty)
             new_rows.begin_events(con)
-            _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes,
-                       fast_empty=fast_empty)
+            files = _write_all(con, parsed, who, known, outcomes, fast_empty=fast_empty)
+            new_rows.flush_events(con)  # the import's new events into stage_events, once every file is compared
+            notes = _finish_import(con) if any(f.item is not None for f in files) else []
             counts = outcomes.totals()
     finally:
         pa.default_memory_pool().release_unused()  # the Arrow copies handed to DuckDB: memory given back
-    return ImportReport(results, _concat(warning_frames, ("file_name", *WARNING_FIELDS)),
-                        _concat(reject_frames, ("file_name", *REJECT_FIELDS)), notes, counts)
+    items = [f.item for f in files if f.item is not None]
+    return ImportReport([f.result for f in files],
+                        _concat([i.warnings.assign(file_name=i.file_name) for i in items], ("file_name", *WARNING_FIELDS)),
+                        _concat([i.rejects.assign(file_name=i.file_name) for i in items], ("file_name", *REJECT_FIELDS)),
+                        notes, counts)
 
 
-def _write_all(con, parsed, who, known, results, warning_frames, reject_frames, notes, outcomes: LeadOutcomes,
-               fast_empty: bool = True) -> None:
-    """The body of write_parsed's one transaction (the caller holds it open)."""
+@dataclass
+class _File:
+    """One file of an import as the loader goes: ``result`` set once the file is written whole (or skipped);
+    ``item`` the ParsedFile written (None when skipped)."""
+
+    result: FileResult | None
+    item: ParsedFile | None = None
+    import_id: str = ""
+    started: dt.datetime | None = None
+
+
+def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcomes: LeadOutcomes,
+               fast_empty: bool = True) -> list[_File]:
+    """The body of write_parsed's one transaction (the caller holds it open): each file's leads and events in
+    file order, then the rest of it (activities, roster, rejects, warnings). A file whose parse is still making
+    its activities waits (``waiting``) while the later files are written; its rest is written before a later
+    file's activities (each file's activities are compared with those of the files before it) and at the end,
+    in file order. The ``imports`` rows are written last, in file order. The store ends as when every file
+    is written whole one after the other (tests/store/test_rest_later.py)."""
+    files: list[_File] = []
+    waiting: list[_File] = []
     events_before = False  # an earlier file of this import wrote events (into new_rows' temp table)
     for n, item in enumerate(parsed):
         if item.sha256 in known:
-            results.append(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
-                                      notes=["already imported with the same content: nothing changed"]))
+            files.append(_File(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
+                                          notes=["already imported with the same content: nothing changed"])))
             continue
         if item.rows_read == 0:  # a header without rows: not a success, and not recorded as imported
-            results.append(FileResult(item.file_name, item.format, item.sha256, None, no_data=True,
-                                      notes=["the file has a header but no data rows: nothing imported"]))
+            files.append(_File(FileResult(item.file_name, item.format, item.sha256, None, no_data=True,
+                                          notes=["the file has a header but no data rows: nothing imported"])))
             continue
         known.add(item.sha256)
-        import_id = uuid.uuid4().hex[:12]
-        started = dt.datetime.now()
-        # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
-        # converts every string again on each of the two or three statements that read it.
-        staged = {name: item.arrow(name) for name in ("leads", "events", "activities", "roster")}
+        file = _File(None, item, uuid.uuid4().hex[:12], dt.datetime.now())
+        files.append(file)
         # the import's only file with events writes them into stage_events directly (new_rows.write_events)
         direct = not events_before and not any(later.count("events") for later in parsed[n + 1:])
         events_before = events_before or bool(item.count("events"))
-        _write_compared(con, item, import_id, staged, outcomes, fast_empty, direct)
-        if item.count("leads") and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
-            stage_snapshot(con, import_id, staged["leads"])
-        rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
-        con.execute(
-            "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
-            [import_id, item.file_name, item.sha256, item.format, item.rows_read, item.rows_accepted,
-             item.rows_rejected, rows_warned, item.rows_blank, item.rows_duplicate, started,
-             dt.datetime.now(), who, "; ".join(item.notes)],
-        )
-        results.append(FileResult(item.file_name, item.format, item.sha256, import_id, item.rows_read,
-                                  item.rows_accepted, item.rows_rejected, rows_warned, item.rows_blank,
-                                  item.rows_duplicate, False, list(item.notes)))
-        warning_frames.append(item.warnings.assign(file_name=item.file_name))
-        reject_frames.append(item.rejects.assign(file_name=item.file_name))
-    new_rows.flush_events(con)  # the import's new events into stage_events, once every file is compared
-    if any(r.import_id for r in results):
-        notes.extend(_complete_leads(con, LeadOutcomes.NAMED))
-        refresh_derived(con)
-        record_snapshots(con)
-        bump_data_version(con)
+        _write_leads_and_events(con, item, file.import_id, outcomes, fast_empty, direct)
+        if item.rest is not None:
+            waiting.append(file)
+            continue
+        if waiting and item.count("activities"):
+            _write_waiting(con, waiting, outcomes, fast_empty)
+        _write_rest(con, item, file.import_id, outcomes, fast_empty)
+        file.result = _result(item, file.import_id)
+    _write_waiting(con, waiting, outcomes, fast_empty)
+    for file in files:
+        if file.item is not None:
+            item = file.item
+            con.execute(
+                "insert into imports values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
+                [file.import_id, item.file_name, item.sha256, item.format, item.rows_read, item.rows_accepted,
+                 item.rows_rejected, file.result.rows_warned, item.rows_blank, item.rows_duplicate, file.started,
+                 dt.datetime.now(), who, "; ".join(item.notes)],
+            )
+    return files
+
+
+def _write_waiting(con, waiting: list[_File], outcomes: LeadOutcomes, fast_empty: bool) -> None:
+    """The rest of each waiting file, in file order, each once its parse has ended."""
+    while waiting:
+        file = waiting.pop(0)
+        file.item.complete()  # raises what the parse raised: the transaction rolls back
+        _write_rest(con, file.item, file.import_id, outcomes, fast_empty)
+        file.result = _result(file.item, file.import_id)
+
+
+def _result(item: ParsedFile, import_id: str) -> FileResult:
+    rows_warned = int(item.warnings["row_number"].nunique()) if len(item.warnings) else 0
+    return FileResult(item.file_name, item.format, item.sha256, import_id, item.rows_read, item.rows_accepted,
+                      item.rows_rejected, rows_warned, item.rows_blank, item.rows_duplicate, False, list(item.notes))
+
+
+def _finish_import(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Once every file is written: leads named only by events or activities completed, the derived tables, the
+    lead snapshots and the data version; returns the notes of the completion."""
+    notes = _complete_leads(con, LeadOutcomes.NAMED)
+    refresh_derived(con)
+    record_snapshots(con)
+    bump_data_version(con)
+    return notes
 
 
 def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -220,60 +261,61 @@ def _lead_select() -> str:
     return ", ".join(parts)
 
 
-def _write_compared(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
-                    staged: dict[str, pa.Table], outcomes: LeadOutcomes, fast_empty: bool = True,
-                    direct: bool = False) -> None:
-    """Compare the file's events and activities with the stored ones once (``new_rows``), record what that does
-    to each lead (``outcomes``), then write the file (``direct``: its events into ``stage_events`` itself)."""
-    kinds = [kind for kind in ("events", "activities") if item.count(kind)]
-    # the store's table still empty: nothing to compare with (checked per file and table)
-    first = {kind: fast_empty and _EMPTY[kind](con) for kind in kinds}
-    # the parse marked the activities that repeat an earlier one: left out, no DISTINCT over their text
-    repeats = item.repeats("activities")
-    distinct = repeats is not None and "activities" in kinds
-    if distinct:
-        staged = {**staged, "activities": new_rows.mark_repeats(staged["activities"], repeats)}
-    for kind in kinds:
-        con.register(f"staged_{kind}", staged[kind])
-    if "events" in kinds and not first["events"]:
-        new_rows.compare_events(con)
-    if "activities" in kinds and not first["activities"]:
-        new_rows.compare_activities(con, distinct)
-    # all new (no lead stored when the import began): the outcome reads only the lead IDs, not the comparison
+def _write_leads_and_events(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
+                            outcomes: LeadOutcomes, fast_empty: bool = True, direct: bool = False) -> None:
+    """The file's events compared with the stored ones once (``new_rows``), what that and its lead rows do to
+    each lead recorded (``outcomes``), then its leads and events written (``direct``: the events into
+    ``stage_events`` itself) and, for a lead file, what the store now says about its leads held for the
+    snapshot. Reads only what a file whose rest is still parsing has (``ParsedFile.rest``)."""
+    # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
+    # converts every string again on each of the two or three statements that read it.
+    leads = item.arrow("leads")
+    events = bool(item.count("events"))
+    # the store's table still empty (no event stored, none from an earlier file): nothing to compare with
+    first = events and fast_empty and new_rows.events_empty(con)
     named: tuple[str, ...] = ()
-    if "events" in kinds:
-        named += (new_rows.events_outcome(first["events"] or outcomes.all_new),)
-    if "activities" in kinds and not (outcomes.all_new and item.activities_of_lead_rows()):
-        # (all new and every activity's lead a lead row of the file: they name no lead the lead rows do not)
-        named += (new_rows.activities_outcome(first["activities"] or outcomes.all_new,
-                                              item.activities_of_lead_rows()),)
-    outcomes.record(staged["leads"], _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
-    _write_file(con, item, import_id, staged, first, fast_empty, direct, distinct)
-    # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
-    for kind in kinds:
-        con.unregister(f"staged_{kind}")
+    if events:
+        con.register("staged_events", item.arrow("events"))
+        if not first:
+            new_rows.compare_events(con)
+        named = (new_rows.events_outcome(first or outcomes.all_new),)
+    outcomes.record(leads, _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
+    if len(leads):
+        _write_leads(con, leads, import_id, fast_empty=fast_empty)
+    if events:
+        new_rows.write_events(con, import_id, first, direct)
+        # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
+        con.unregister("staged_events")
     new_rows.drop(con)
+    if len(leads) and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
+        stage_snapshot(con, import_id, leads)
 
 
-# Nothing stored to compare the file's events / activities with (the events: none in the store, none from an
-# earlier file of this import either, new_rows.events_empty)
-_EMPTY = {"events": new_rows.events_empty, "activities": lambda con: is_empty(con, "activities")}
-
-
-def _write_file(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str, staged: dict[str, pa.Table],
-                first: dict[str, bool], fast_empty: bool = True, direct: bool = False,
-                distinct_activities: bool = False) -> None:
-    """Write the file: ``staged_events`` / ``staged_activities`` registered and compared by the caller (``first``:
-    the store's table was empty, the staged rows are written directly; ``distinct_activities``: the parse's
-    repeats marked, ``new_rows.mark_repeats``)."""
-    if item.count("leads"):
-        _write_leads(con, staged["leads"], import_id, fast_empty=fast_empty)
-    if item.count("events"):
-        new_rows.write_events(con, import_id, first["events"], direct)
+def _write_rest(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str, outcomes: LeadOutcomes,
+                fast_empty: bool = True) -> None:
+    """The rest of a file whose leads and events are written: its activities compared with the stored ones once
+    and the leads they change recorded, then written; its roster, rejects and warnings."""
     if item.count("activities"):
-        new_rows.write_activities(con, import_id, first["activities"], distinct_activities)
+        activities = item.arrow("activities")
+        first = fast_empty and is_empty(con, "activities")
+        # the parse marked the activities that repeat an earlier one: left out, no DISTINCT over their text
+        repeats = item.repeats("activities")
+        distinct = repeats is not None
+        if distinct:
+            activities = new_rows.mark_repeats(activities, repeats)
+        con.register("staged_activities", activities)
+        if not first:
+            new_rows.compare_activities(con, distinct)
+        # (all new and every activity's lead a lead row of the file: they name no lead the lead rows do not; a
+        # lead row, recorded with the leads, was new, changed or unchanged, and a new activity changes it)
+        if not (outcomes.all_new and item.activities_of_lead_rows()):
+            outcomes.record(None, _lead_select(), (), import_id,
+                            (new_rows.activities_outcome(first or outcomes.all_new, item.activities_of_lead_rows()),))
+        new_rows.write_activities(con, import_id, first, distinct)
+        con.unregister("staged_activities")
+        new_rows.drop(con)
     if item.count("roster"):
-        con.register("staged_roster", staged["roster"])
+        con.register("staged_roster", item.arrow("roster"))
         con.execute(
             """insert into roster select distinct on (cast(rep as varchar)) cast(rep as varchar),
                       cast(manager as varchar), cast(team as varchar), ? from staged_roster

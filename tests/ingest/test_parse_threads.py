@@ -34,9 +34,15 @@ def _messy_sources() -> list[tuple[str, bytes]]:
             ("log_gb.csv", csv_text(log).encode("gb18030")), ("team.csv", csv_text(roster).encode())]
 
 
-def _parse(monkeypatch, threads: int, sources) -> list:
+def _parse(monkeypatch, threads: int, sources, rest_later: bool = False) -> list:
     monkeypatch.setenv(ingest.PARSE_THREADS_ENV_VAR, str(threads))
-    return parse_files(sources, StageConfig())
+    parsed = parse_files(sources, StageConfig(), rest_later=rest_later)
+    if rest_later:
+        waiting = [p.rest is not None for p in parsed]  # on threads, each lead file returned before its activities
+        assert waiting == [threads > 1 and p.format not in ("events", "roster") for p in parsed]
+        for p in parsed:
+            p.complete()
+    return parsed
 
 
 @pytest.mark.parametrize("duckdb_split", [False, True])
@@ -51,8 +57,8 @@ def test_threads_give_what_one_after_the_other_gives(monkeypatch, duckdb_split):
     ahead = []
     split_ahead = ingest._actions_text
     monkeypatch.setattr(ingest, "_actions_text", lambda cells: ahead.append(1) or split_ahead(cells))
-    for threads in (2, 3):
-        many = _parse(monkeypatch, threads, sources)
+    for threads, rest_later in ((2, False), (3, False), (2, True), (1, True)):
+        many = _parse(monkeypatch, threads, sources, rest_later)
         assert [p.file_name for p in many] == [name for name, _ in sources]
         for a, b in zip(one, many):
             assert [getattr(a, f) for f in FIELDS] == [getattr(b, f) for f in FIELDS]
@@ -61,7 +67,7 @@ def test_threads_give_what_one_after_the_other_gives(monkeypatch, duckdb_split):
                 pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
             for name in ("rejects", "warnings"):
                 pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
-    assert len(ahead) == 4  # the two lead files, split ahead at 2 and at 3 threads
+    assert len(ahead) == 6  # the two lead files, split ahead at 2 and at 3 threads, and at 2 with the rest later
     # the inputs are messy enough to say something
     assert sum(len(p.warnings) for p in one) >= 4 and sum(len(p.rejects) for p in one) >= 4
 
@@ -71,14 +77,15 @@ def test_the_error_raised_is_the_first_failing_files(monkeypatch):
     no_columns = ("second.csv", "甲,乙\n1,2\n".encode())
     not_text = ("third.csv", b"\xff\xfe\x00bad")
 
-    def error(threads, sources):
+    def error(threads, sources, rest_later=False):
         with pytest.raises(ImportError_) as caught:
-            _parse(monkeypatch, threads, sources)
+            _parse(monkeypatch, threads, sources, rest_later)
         return str(caught.value)
 
     for sources in ([good, no_columns, not_text, roster], [no_columns, good, log], [good, log, not_text]):
         expected = error(1, sources)
         assert error(2, sources) == expected
+        assert error(2, sources, rest_later=True) == expected
     assert "second.csv" in error(2, [good, no_columns, not_text])
 
 
