@@ -104,6 +104,8 @@ class _Frame:
         parsed._marks.pop(("repeats", self.name), None)
         if self.name in ("leads", "activities"):
             parsed._marks.pop(_OF_LEAD_ROWS, None)
+        if self.name in ("leads", "events"):
+            parsed._marks.pop(_EVENTS_ONCE, None)
 
 
 class ImportError_(Exception):
@@ -200,5 +202,16 @@ class ParsedFile:
     def activities_of_lead_rows(self) -> bool:
         return self._marks.get(_OF_LEAD_ROWS, False)
 
+    def mark_events_once(self) -> None:
+        """Say that no two rows of ``events`` share a lead and a stage (a template's own events: one per stage up
+        to each lead row's current one, one row per lead ID): the store then writes them into an empty table as
+        they are, without a DISTINCT and without looking for an undated event the file also dates. Assigning
+        leads or events anew forgets it."""
+        self._marks[_EVENTS_ONCE] = True
+
+    def events_once(self) -> bool:
+        return self._marks.get(_EVENTS_ONCE, False)
+
 
 _OF_LEAD_ROWS = "activities_of_lead_rows"
+_EVENTS_ONCE = "events_once_per_lead_and_stage"

@@ -47,6 +47,8 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     elif kind == "wide":
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
+    if kind == "template" and events[1].empty:  # its own events only: one per lead row and stage
+        parsed.mark_events_once()
     parsed.rows_accepted = len(leads)
     actions = None
     if kind == "template" and ahead is None and "key_actions" in values:

@@ -283,7 +283,7 @@ def _write_leads_and_events(con: duckdb.DuckDBPyConnection, item: ParsedFile, im
     if len(leads):
         _write_leads(con, leads, import_id, fast_empty=fast_empty)
     if events:
-        new_rows.write_events(con, import_id, first, direct)
+        new_rows.write_events(con, import_id, first, direct, item.events_once())
         # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
         con.unregister("staged_events")
     new_rows.drop(con)

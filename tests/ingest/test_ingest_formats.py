@@ -39,6 +39,10 @@ def test_template_events_with_unknown_dates_between(parse, write):
     # after-sales implies won was reached (stage strictly between), on an unknown date
     assert lead2["stage"].tolist() == ["acquired", "screening", "discovery", "proposal", "won", "after_sales"]
     assert lead2["entered_at"].isna().tolist() == [False, True, True, True, True, False]
+    # a template's own events: one per lead row and stage, marked so (the store writes them without a DISTINCT)
+    assert p.events_once() and not p.events.duplicated(["lead_id", "stage"]).any()
+    p.events = p.events  # a frame assigned anew: not known any more
+    assert not p.events_once()
 
 
 def test_event_log_rejects_and_last_attribute_wins(parse, write):
@@ -70,6 +74,7 @@ def test_wide_stage_dates(parse, write):
             ["W2", "2024-01-03", "2024-01-09", "2024-01-20", ""]]
     p = parse(write("wide.csv", csv_text(rows)))
     assert p.format == "wide"
+    assert not p.events_once()
     got = sorted((r.lead_id, r.stage, str(r.entered_at.date())) for r in p.events.itertuples())
     # one event per non-empty date column, plus acquired at Acquired At
     assert got == [("W1", "acquired", "2024-01-02"), ("W1", "screening", "2024-01-05"), ("W1", "won", "2024-02-01"),

@@ -62,6 +62,8 @@ def test_mapped_file(stages, write, tmp_path):
     # row, no 进入阶段时间) + the rule's dated won event at Closed On
     won = p.events[(p.events["lead_id"] == "D2") & (p.events["stage"] == "won")]["entered_at"]
     assert won.isna().sum() == 1 and won.dropna().tolist() == [pd.Timestamp("2024-02-01")]
+    # two events of D2 at won: not marked as one per lead and stage (the store de-duplicates them itself)
+    assert not p.events_once()
 
 
 def _dataset(*parts: str) -> Path:
