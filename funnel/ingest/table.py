@@ -74,6 +74,12 @@ class Table:
         self._factors = {k: (codes[mask], uniques) for k, (codes, uniques) in self._factors.items()}  # (the
         # distinct values, and so ``simple``, stay)
 
+    def keep_cells_of(self, columns: set[int]) -> None:
+        """Let go of the cells of every other column and of the codes computed so far (``factor``, ``simple``):
+        for what is read once the rows are built (a lead file's rest: the far-date warnings' raw text)."""
+        self.cells = self.cells[[c for c in self.cells.columns if c in columns]]
+        self._factors, self._simple = {}, {}
+
     def column_label(self, index: int) -> str:
         return self.headers[index] or f"column {_letters(index)}"
 
