@@ -241,32 +241,43 @@ _LEAD_STAGES = """
     group by e.lead_id, f.lead_key, e.stage, s."order"
 """
 
-# Consecutive valid dated events of a lead (entry_facts; by time, tie-break by stage order): one interval each,
-# each event paired with the next by lead() over the lead's events. (A POSITIONAL JOIN of the sorted events
-# with themselves shifted by one row gave the same pairs at a third of the cost on DuckDB, but no other engine
-# has it: docs/spark.md, "Portable SQL".)
+# Every valid dated stage entry (entry_facts) with its lead's next and previous one (by time, tie-break by stage order),
+# by one sort: lead() / lag() over the lead's entries. interval_facts and state_steps both read it (state_steps
+# used to sort the entries again, by day and capped rank, with a lead() of its own: about 0.2 s CPU more at 1M leads,
+# docs/performance.md, "refresh, seventh session"). ``alone``: no other entry of the lead on the same day (the
+# entries of one day are consecutive in time order); 3.05M of the 3.23M entries at 1M leads. (A POSITIONAL JOIN
+# of the sorted events with themselves shifted by one row gave the pairs at a third of the cost on DuckDB, but no
+# other engine has it: docs/spark.md, "Portable SQL".)
+_SEQ = """
+    create or replace temp table _fd_seq as
+    select lead_key, stage_rank, entered_at, next_at, next_rank,
+           (prev_at is null or cast(prev_at as date) <> cast(entered_at as date))
+           and (next_at is null or cast(next_at as date) <> cast(entered_at as date)) as alone
+    from (select lead_key, stage_rank, entered_at,
+                 lead(entered_at) over (partition by lead_key order by entered_at, stage_rank) as next_at,
+                 lead(stage_rank) over (partition by lead_key order by entered_at, stage_rank) as next_rank,
+                 lag(entered_at) over (partition by lead_key order by entered_at, stage_rank) as prev_at
+          from entry_facts) as x
+"""
+
+# Consecutive valid dated events of a lead: one interval each, each entry with the next (``_fd_seq``).
 # Span: the lead reached a stage strictly between the two events' stages on an unknown date (a bit of
 # its undated mask lies strictly between the two ranks).
 _INTERVALS = """
     create or replace table interval_facts as
-    with p as (
-        select lead_key, stage_rank, entered_at as started_at,
-               lead(entered_at) over (partition by lead_key order by entered_at, stage_rank) as ended_at,
-               lead(stage_rank) over (partition by lead_key order by entered_at, stage_rank) as next_rank
-        from entry_facts
-    ), w as (select * from p where next_rank is not null)
     select w.lead_key, s.key as stage, s.stage_order, w.stage_rank,
-           w.started_at, w.ended_at,
-           (epoch(w.ended_at) - epoch(w.started_at)) / 86400.0 as days,
+           w.entered_at as started_at, w.next_at as ended_at,
+           (epoch(w.next_at) - epoch(w.entered_at)) / 86400.0 as days,
            case when (p.event_mask & ~p.dated_mask)
                      & ((cast(1 as bigint) << greatest(w.stage_rank, w.next_rank)) - 1)
                      & ~((cast(1 as bigint) << (least(w.stage_rank, w.next_rank) + 1)) - 1) <> 0
                 then 'span' else 'completed' end as kind,
            w.next_rank, l.acquired_at
-    from w
+    from _fd_seq w
     join _fd_stages s on s.stage_rank = w.stage_rank
     join _fd_per_lead p on p.lead_key = w.lead_key
     join _fd_keys l on l.lead_key = w.lead_key
+    where w.next_rank is not null
 """
 
 # Every valid dated stage entry (one row per event), for the trends' entries per period and the intervals:
@@ -404,12 +415,15 @@ _PROBLEM_LEADS = """
 # after c is not seen), so one table serves every as-of date and every backtest cut-off. At 1M leads the
 # same rows computed per query took seconds; here a query only aggregates them. The lead's acq and amount
 # ride along the steps (one value per lead) instead of a join back to l (14% less CPU for this statement).
-# Each step carries one code whose order is the day's precedence (1 acquisition < 256 + rank entry < 512 + code
-# close) and whose low byte is the state; the day's state is its last step in (day, code) order, found by
-# lead() over the lead's steps instead of a group-by over (lead, day) (4.85M steps into 3.68M days at 1M leads:
-# the group-by was the costliest operator of the refresh). The acquisition step is left out where a valid stage
-# entry falls on the acquisition day (every generated lead has one: 1M of the 4.85M steps): that day ends with
-# the entry, or, when the lead closes that same day (its entries that day are dropped), with the close step.
+# A lead's steps: its acquisition (state 1), one per day it entered a stage (the highest stage rank entered that
+# day, capped at the won stage), its close; then lag() over the lead's steps by day. Days are unique per lead by
+# construction, so the day's state needs no window of its own: an entry alone on its day (``_fd_seq.alone``) is
+# that day's step as it is; only the days with several entries (174k at 1M leads) are grouped. The acquisition step
+# is left out where a valid stage entry falls on the acquisition day (every generated lead has one) and where the
+# lead closes that same day (the day ends with the close); the entries on or after the close day are dropped, so
+# the close step is alone on its day. (Until the seventh session the steps carried a precedence code and a lead()
+# over (lead, day, code) picked each day's last step: the same rows, a second sort of 3.85M steps; before the
+# fourth session, a group-by over (lead, day), 4.85M steps into 3.68M days, the costliest operator of the refresh.)
 STATE_WON, STATE_LOST = 126, 127
 _STATE_STEPS = """
     create or replace table state_steps as
@@ -420,22 +434,25 @@ _STATE_STEPS = """
                coalesce(p.entered_on_acquisition_day, false) as entered_on_acq
         from lead_facts f left join _fd_per_lead p on p.lead_key = f.lead_key
         where f.acquired_at is not null
+    ), e as (
+        select lead_key, cast(entered_at as date) as day, least(stage_rank, $won_rank) as st
+        from _fd_seq where alone
+        union all
+        select lead_key, cast(entered_at as date), max(least(stage_rank, $won_rank))
+        from _fd_seq where not alone
+        group by lead_key, cast(entered_at as date)
     ), steps as (
-        select lead_key, acq, amount, acq as day, 1 as code from l where not entered_on_acq
+        select lead_key, acq, amount, acq as day, 1 as st from l
+        where not entered_on_acq and (closed_on is null or closed_on <> acq)
         union all
-        select x.lead_key, l.acq, l.amount, cast(x.entered_at as date), 256 + least(x.stage_rank, $won_rank)
-        from entry_facts x join l on l.lead_key = x.lead_key
-        where l.closed_on is null or cast(x.entered_at as date) < l.closed_on
+        select e.lead_key, l.acq, l.amount, e.day, e.st
+        from e join l on l.lead_key = e.lead_key
+        where l.closed_on is null or e.day < l.closed_on
         union all
-        select lead_key, acq, amount, closed_on, 512 + close_st from l where closed_on is not null
-    ), marked as (
-        select lead_key, acq, amount, day, code % 256 as st,
-               lead(day) over (partition by lead_key order by day, code) as next_day
-        from steps
+        select lead_key, acq, amount, closed_on, close_st from l where closed_on is not null
     ), seq as (
         select lead_key, acq, amount, day, st, lag(st) over (partition by lead_key order by day) as prev
-        from marked
-        where next_day is null or next_day <> day
+        from steps
     )
     select lead_key, cast(date_diff('day', date '1970-01-01', acq) as integer) as acq_day,
            cast(date_diff('day', acq, day) as integer) as age, cast(coalesce(prev, 0) as smallint) as prev,
@@ -444,8 +461,8 @@ _STATE_STEPS = """
     where prev is null or prev <> st
 """
 
-_STEPS = ("keys", "events", "per_lead", "acts", "reasons", "facts", "fact_days", "lead_stages", "entries", "intervals",
-          "intervals_view", "state_steps", "problems", "problem_leads", "cohort_cube", "interval_cube")
+_STEPS = ("keys", "events", "per_lead", "acts", "reasons", "facts", "fact_days", "lead_stages", "entries", "seq",
+          "intervals", "intervals_view", "state_steps", "problems", "problem_leads", "cohort_cube", "interval_cube")
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None) -> None:
@@ -473,6 +490,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
         "reasons": (_REASONS, {"wide": _WIDE, "narrow": _NARROW, "missing": sorted(MISSING_TOKENS)}),
         "facts": (_FACTS, params),
         "lead_stages": (_LEAD_STAGES, {}),
+        "seq": (_SEQ, {}),
         "intervals": (_INTERVALS, {}),
         "intervals_view": (_INTERVALS_VIEW, {}),
         "entries": (_ENTRIES, {}),
@@ -496,7 +514,7 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
             con.execute(sql, bound) if bound else con.execute(sql)
         if timings is not None:
             timings[name] = time.perf_counter() - started
-    for temp in ("_fd_keys", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages"):
+    for temp in ("_fd_keys", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages", "_fd_seq"):
         con.execute(f"drop table if exists {temp}")
 
 
