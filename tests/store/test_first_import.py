@@ -151,22 +151,29 @@ def test_fast_first_import_equals_general_path(monkeypatch, tmp_path, scenario):
     fast_con, fast_reports = _import(monkeypatch, batches, fast=True)
     slow_con, slow_reports = _import(monkeypatch, batches, fast=False)
     try:
-        fast_tables, slow_tables = _tables(fast_con), _tables(slow_con)
-        assert fast_tables.keys() == slow_tables.keys()
+        fast_tables = assert_same_stores(fast_con, fast_reports, slow_con, slow_reports)
         for name in ("leads", "stage_events", "activities", "lead_facts", "lead_snapshots"):
             assert name in fast_tables
-        for name, frame in fast_tables.items():
-            pd.testing.assert_frame_equal(frame, slow_tables[name], obj=name)
         assert len(fast_tables["leads"]) and len(fast_tables["stage_events"])
-        for fast, slow in zip(fast_reports, slow_reports, strict=True):
-            assert [dataclasses.asdict(f) for f in fast.files] == [dataclasses.asdict(f) for f in slow.files]
-            assert fast.notes == slow.notes
-            assert fast.leads == slow.leads
-            pd.testing.assert_frame_equal(fast.warnings, slow.warnings)
-            pd.testing.assert_frame_equal(fast.rejects, slow.rejects)
     finally:
         fast_con.close()
         slow_con.close()
+
+
+def assert_same_stores(a_con, a_reports: list, b_con, b_reports: list) -> dict[str, pd.DataFrame]:
+    """Every base and derived table of the two stores equal row for row (``_tables``), and so the import reports
+    (file counts, notes, new / changed / unchanged leads, warnings, rejects); returns the first store's tables."""
+    a_tables, b_tables = _tables(a_con), _tables(b_con)
+    assert a_tables.keys() == b_tables.keys()
+    for name, frame in a_tables.items():
+        pd.testing.assert_frame_equal(frame, b_tables[name], obj=name)
+    for a, b in zip(a_reports, b_reports, strict=True):
+        assert [dataclasses.asdict(f) for f in a.files] == [dataclasses.asdict(f) for f in b.files]
+        assert a.notes == b.notes
+        assert a.leads == b.leads
+        pd.testing.assert_frame_equal(a.warnings, b.warnings)
+        pd.testing.assert_frame_equal(a.rejects, b.rejects)
+    return a_tables
 
 
 def test_duplicates_inside_the_file_are_removed_on_the_fast_path(monkeypatch):

@@ -10,12 +10,10 @@ row for row, and so must the import reports.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import threading
 import types
 
-import pandas as pd
 import pytest
 
 import funnel.ingest as ingest
@@ -26,7 +24,7 @@ from funnel.store.db import connect
 from tests.ingest.test_parse_threads import _messy_sources
 from tests.messy_template import messy_files
 from tests.store.test_first_import import (_dup_stage_log_csv, _dup_template_csv, _later_stage_log_csv,
-                                           _sample_files, _tables)
+                                           _sample_files, assert_same_stores)
 
 
 def _second_template_csv() -> bytes:
@@ -77,17 +75,8 @@ def test_rest_written_later_leaves_the_store_as_whole_files(monkeypatch, scenari
     later_con, later_reports = _import(monkeypatch, batches, rest_later=True)
     whole_con, whole_reports = _import(monkeypatch, batches, rest_later=False)
     try:
-        later_tables, whole_tables = _tables(later_con), _tables(whole_con)
-        assert later_tables.keys() == whole_tables.keys()
+        later_tables = assert_same_stores(later_con, later_reports, whole_con, whole_reports)
         assert len(later_tables["activities"]) and len(later_tables["leads"])
-        for name, frame in later_tables.items():
-            pd.testing.assert_frame_equal(frame, whole_tables[name], obj=name)
-        for later, whole in zip(later_reports, whole_reports, strict=True):
-            assert [dataclasses.asdict(f) for f in later.files] == [dataclasses.asdict(f) for f in whole.files]
-            assert later.notes == whole.notes
-            assert later.leads == whole.leads
-            pd.testing.assert_frame_equal(later.warnings, whole.warnings)
-            pd.testing.assert_frame_equal(later.rejects, whole.rejects)
     finally:
         later_con.close()
         whole_con.close()
