@@ -68,25 +68,22 @@ def parse_files(sources: list, stages: StageConfig, mapping: MappingProfile | No
     if fmt not in FORMATS:
         raise ImportError_(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
     try:
-        threads = min(parse_threads(), len(sources))
-        if parse_threads() <= 1 or (threads <= 1 and not rest_later):
+        threads = parse_threads()
+        if threads <= 1 or (len(sources) <= 1 and not rest_later):
             return [parse_file(source, stages, mapping, fmt, max_bytes) for source in sources]
-        pool = ThreadPoolExecutor(max_workers=max(threads, 1), thread_name_prefix="parse")
-        fronts = [Future() for _ in sources]  # each file's ParsedFile, once what comes before its rest is built
+        pool = ThreadPoolExecutor(max_workers=min(threads, max(len(sources), 1)), thread_name_prefix="parse")
+        fronts = [Future() for _ in sources]  # each file's ParsedFile, whole or with its rest still running
         futures = [pool.submit(_parse_then_rest, source, stages, mapping, fmt, max_bytes, front, rest_later)
                    for source, front in zip(sources, fronts)]
         pool.shutdown(wait=False)  # its threads end with their files (a rest may outlive this call)
         try:
             # in the given order: the error raised is the first failing file's, as one after the other
-            parsed = [front.result() for front in fronts]
+            return [front.result() for front in fronts]
         except BaseException:
             for future in futures:  # files not started are not read; the others are waited for
                 future.cancel()
             wait(futures)
             raise
-        if not rest_later:
-            wait(futures)
-        return parsed
     finally:
         # The vectorised paths work in Arrow, whose allocator keeps freed memory cached: give it back.
         pa.default_memory_pool().release_unused()
@@ -94,31 +91,26 @@ def parse_files(sources: list, stages: StageConfig, mapping: MappingProfile | No
 
 def _parse_then_rest(source: object, stages: StageConfig, mapping: MappingProfile | None, fmt: str, max_bytes: int,
                      front: Future, rest_later: bool) -> None:
-    """``parse_file`` on a parse thread: ``front`` gets the ParsedFile (or the error) as soon as its rest is all
-    that is left (``rest_later``; when the file is whole otherwise), then the rest runs here; its end or error
-    goes to the ParsedFile's ``rest``, a Future ``complete()`` waits for."""
+    """``parse_file`` on a parse thread: ``front`` gets the ParsedFile (or the error); with ``rest_later`` as soon
+    as a lead file's rest is all that is left, the rest then running here, its end or error handed to the
+    ParsedFile's ``rest``, a Future ``complete()`` waits for."""
     try:
-        parsed = parse_file(source, stages, mapping, fmt, max_bytes, rest_later=True)
+        parsed = parse_file(source, stages, mapping, fmt, max_bytes, rest_later=rest_later)
     except BaseException as error:  # noqa: BLE001 - handed to the caller through front
         front.set_exception(error)
         return
-    rest, done = parsed.rest, Future()
+    rest = parsed.rest
     if rest is None:
         front.set_result(parsed)
         return
-    if rest_later:
-        parsed.rest = done
-        front.set_result(parsed)
+    parsed.rest = done = Future()
+    front.set_result(parsed)
     try:
         rest()
-    except BaseException as error:  # noqa: BLE001 - handed to the caller through done / front
-        (done if rest_later else front).set_exception(error)
+    except BaseException as error:  # noqa: BLE001 - handed to the caller through done
+        done.set_exception(error)
         return
-    if rest_later:
-        done.set_result(None)
-    else:
-        parsed.rest = None
-        front.set_result(parsed)
+    done.set_result(None)
 
 
 def parse_threads() -> int:
