@@ -68,7 +68,8 @@ class LeadOutcomes:
         and events, while a lead file's activities are still parsed): a lead row's outcome is recorded before
         its row is written; a lead named by activities that some file of the import wrote since was recorded
         new by that file (no lead gets a row from activities before the import ends, ``_complete_leads``), and
-        ``totals`` keeps each lead's strongest outcome: the counts are those of one record per file."""
+        ``totals`` keeps each lead's strongest outcome: the counts are those of one record per file (where no lead
+        was stored when the import began, ``totals`` counts the stored leads instead, ``_record_all_new``)."""
         con = self.con
         leads = pa.table({"lead_id": pa.array([], pa.string())}) if leads is None else leads
         if self.all_new:
@@ -102,26 +103,32 @@ class LeadOutcomes:
 
     def _record_all_new(self, leads: pa.Table, named: tuple[str, ...]) -> None:
         """No lead stored when the import began: each lead ID the file names is new (what ``record`` gives then;
-        only the lead IDs of ``named`` are read). The file's lead rows give theirs; of the IDs its events and
-        activities name only those without a lead row in the file are added (an anti-join of the 8.3M IDs of a
-        1M template against its 1M lead rows costs 0.6 s CPU, grouping all 9.3M 1.0 s). A lead ID may appear
-        twice in the table: ``totals`` and ``NAMED`` count it once."""
+        only the lead IDs of ``named`` are read). The file's lead rows are not recorded: each gets its row in
+        ``leads``, which ``totals`` counts, and ``NAMED`` serves only to find the leads without one. Of the IDs its
+        events and activities name only those without a lead row in the file are added (an anti-join of the 8.3M
+        IDs of a 1M template against its 1M lead rows costs 0.6 s CPU, grouping all 9.3M 1.0 s). A lead ID may
+        appear twice in the table: ``NAMED`` counts it once."""
         union = " union all ".join(f"select lead_id from ({select}) x(lead_id, o)" for select in named)
+        if not union:
+            return
         if not len(leads):
-            if union:
-                self.con.execute(f"insert into {_TABLE} select distinct lead_id, {NEW} from ({union}) u")
+            self.con.execute(f"insert into {_TABLE} select distinct lead_id, {NEW} from ({union}) u")
             return
         self.con.register("outcome_leads", leads)
         try:
-            self.con.execute(f"insert into {_TABLE} select cast(lead_id as varchar), {NEW} from outcome_leads")
-            if union:
-                self.con.execute(
-                    f"""insert into {_TABLE} select distinct u.lead_id, {NEW} from ({union}) u
-                        anti join outcome_leads l on cast(l.lead_id as varchar) = u.lead_id""")
+            self.con.execute(
+                f"""insert into {_TABLE} select distinct u.lead_id, {NEW} from ({union}) u
+                    anti join outcome_leads l on cast(l.lead_id as varchar) = u.lead_id""")
         finally:
             self.con.unregister("outcome_leads")
 
     def totals(self) -> LeadCounts:
+        """New / changed / unchanged leads of the import, once every file is written and the leads named only by
+        events or activities have their rows (``loader._complete_leads``). Where no lead was stored when the
+        import began, every lead stored now is one it named and new: they are counted, not grouped."""
+        if self.all_new:
+            self.con.execute(f"drop table if exists {_TABLE}")
+            return LeadCounts(new=int(self.con.execute("select count(*) from leads").fetchone()[0]))
         rows = dict(self.con.execute(
             f"""select o, count(*) from (select lead_id, max(outcome) as o from {_TABLE} group by lead_id)
                 group by o""").fetchall())

@@ -40,7 +40,8 @@ from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
 from funnel.store import new_rows
 from funnel.store.lead_outcomes import LeadCounts, LeadOutcomes
-from funnel.store.snapshots import is_lead_import, record_snapshots, stage_snapshot
+from funnel.store.snapshots import (SNAPSHOT_SOURCES, is_lead_import, record_first_snapshot, record_snapshots,
+                                    stage_snapshot)
 
 Source = Path | tuple[str, bytes]
 
@@ -124,9 +125,10 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
             known = {row[0] for row in con.execute("select sha256 from imports where status = 'ok'").fetchall()}
             outcomes = LeadOutcomes(con, fast_empty=fast_empty)
             new_rows.begin_events(con)
-            files = _write_all(con, parsed, who, known, outcomes, fast_empty=fast_empty)
+            sole = _sole_lead_file(con, parsed, known, outcomes)
+            files = _write_all(con, parsed, who, known, outcomes, fast_empty=fast_empty, sole=sole)
             new_rows.flush_events(con)  # the import's new events into stage_events, once every file is compared
-            notes = _finish_import(con) if any(f.item is not None for f in files) else []
+            notes = _finish_import(con, sole, files) if any(f.item is not None for f in files) else []
             counts = outcomes.totals()
     finally:
         pa.default_memory_pool().release_unused()  # the Arrow copies handed to DuckDB: memory given back
@@ -148,8 +150,26 @@ class _File:
     started: dt.datetime | None = None
 
 
+def _sole_lead_file(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], known: set[str],
+                    outcomes: LeadOutcomes) -> ParsedFile | None:
+    """The lead file whose snapshot ``record_first_snapshot`` reads from lead_facts at the end of the import, or
+    None (each lead file then stages its own, ``stage_snapshot``): a first import (no lead stored when it began,
+    ``outcomes.all_new``, and no snapshot kept) whose files to be written hold exactly one lead import with lead
+    rows, where no other file gives a value in ``SNAPSHOT_SOURCES`` (an event log may carry lead IDs only)."""
+    if not outcomes.all_new or con.execute("select exists (select 1 from lead_snapshots)").fetchall()[0][0]:
+        return None
+    writing = [item for item in parsed if item.sha256 not in known and item.rows_read and item.count("leads")]
+    lead_files = [item for item in writing if is_lead_import(item.format)]
+    if len(lead_files) != 1 or len({item.sha256 for item in writing}) != len(writing):
+        return None
+    others = [item.arrow("leads") for item in writing if item is not lead_files[0]]
+    if any(has_value(leads, column) for leads in others for column in SNAPSHOT_SOURCES):
+        return None
+    return lead_files[0]
+
+
 def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcomes: LeadOutcomes,
-               fast_empty: bool = True) -> list[_File]:
+               fast_empty: bool = True, sole: ParsedFile | None = None) -> list[_File]:
     """The body of write_parsed's one transaction (the caller holds it open): each file's leads and events in
     file order, then the rest of it (activities, roster, rejects, warnings). A file whose parse is still making
     its activities waits (``waiting``) while the later files are written; its rest is written before a later
@@ -174,7 +194,7 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
         # the import's only file with events writes them into stage_events directly (new_rows.write_events)
         direct = not events_before and not any(later.count("events") for later in parsed[n + 1:])
         events_before = events_before or bool(item.count("events"))
-        _write_leads_and_events(con, item, file.import_id, outcomes, fast_empty, direct)
+        _write_leads_and_events(con, item, file.import_id, outcomes, fast_empty, direct, snapshot=item is not sole)
         if item.rest is not None:
             waiting.append(file)
             continue
@@ -210,12 +230,16 @@ def _result(item: ParsedFile, import_id: str) -> FileResult:
                       item.rows_rejected, rows_warned, item.rows_blank, item.rows_duplicate, False, list(item.notes))
 
 
-def _finish_import(con: duckdb.DuckDBPyConnection) -> list[str]:
+def _finish_import(con: duckdb.DuckDBPyConnection, sole: ParsedFile | None = None,
+                   files: list[_File] = ()) -> list[str]:
     """Once every file is written: leads named only by events or activities completed, the derived tables, the
-    lead snapshots and the data version; returns the notes of the completion."""
+    lead snapshots (``sole``: the one lead file whose snapshot is read from lead_facts, ``_sole_lead_file``) and
+    the data version; returns the notes of the completion."""
     notes = _complete_leads(con, LeadOutcomes.NAMED)
     refresh_derived(con)
     record_snapshots(con)
+    if sole is not None:
+        record_first_snapshot(con, next(f.import_id for f in files if f.item is sole), sole.arrow("leads"))
     bump_data_version(con)
     return notes
 
@@ -262,11 +286,13 @@ def _lead_select() -> str:
 
 
 def _write_leads_and_events(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
-                            outcomes: LeadOutcomes, fast_empty: bool = True, direct: bool = False) -> None:
+                            outcomes: LeadOutcomes, fast_empty: bool = True, direct: bool = False,
+                            snapshot: bool = True) -> None:
     """The file's events compared with the stored ones once (``new_rows``), what that and its lead rows do to
     each lead recorded (``outcomes``), then its leads and events written (``direct``: the events into
     ``stage_events`` itself) and, for a lead file, what the store now says about its leads held for the
-    snapshot. Reads only what a file whose rest is still parsing has (``ParsedFile.rest``)."""
+    snapshot (``snapshot`` False: the import reads it from lead_facts at the end, ``_sole_lead_file``). Reads only
+    what a file whose rest is still parsing has (``ParsedFile.rest``)."""
     # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
     # converts every string again on each of the two or three statements that read it.
     leads = item.arrow("leads")
@@ -287,7 +313,7 @@ def _write_leads_and_events(con: duckdb.DuckDBPyConnection, item: ParsedFile, im
         # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
         con.unregister("staged_events")
     new_rows.drop(con)
-    if len(leads) and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
+    if snapshot and len(leads) and is_lead_import(item.format):  # what a lead file said about its leads (SPEC §7.2)
         stage_snapshot(con, import_id, leads)
 
 

@@ -32,6 +32,8 @@ SNAPSHOT_DDL = """create table if not exists lead_snapshots (
     expected_close timestamp, rep varchar)"""
 
 SNAPSHOT_COLUMNS = ("status", "current_stage", "amount", "expected_close", "rep")
+# The columns of ``leads`` a snapshot's values come from (``stage_snapshot``): status from status_reported.
+SNAPSHOT_SOURCES = ("status_reported", "current_stage", "amount", "expected_close", "rep")
 
 # The leads that differ between a lead import and the lead import before it (appeared, vanished, or any value
 # changed), written when the later one is recorded: the default comparison of SPEC §7.2 (the last two lead
@@ -86,6 +88,35 @@ def stage_snapshot(con: duckdb.DuckDBPyConnection, import_id: str, leads: pa.Tab
                from leads l semi join _snap_ids i on cast(i.lead_id as varchar) = l.lead_id""",
             [import_id],
         )
+    finally:
+        con.unregister("_snap_ids")
+
+
+def record_first_snapshot(con: duckdb.DuckDBPyConnection, import_id: str, lead_ids: pa.Table) -> int:
+    """The snapshot of a store's first lead import, read from ``lead_facts`` once the derived tables are rebuilt,
+    in place of ``stage_snapshot`` + ``record_snapshots``. The loader calls it only when that holds the same rows
+    (``loader._sole_lead_file``): the store held no lead and no snapshot when the import began, the import has one
+    lead file (its lead IDs: ``lead_ids``), and no other file of it gives a value in ``SNAPSHOT_SOURCES``. The
+    values the store holds right after that file are then its final ones, and lead_facts' ``status`` and
+    ``current_stage`` are what ``_COMPLETED`` takes (a valid reported status is lead_facts' status; a configured
+    reported stage is its current stage). When no other lead exists (no other file and no stage log named one
+    the lead file does not hold) every row of lead_facts is kept, with no join of a million lead IDs (0.7 s at 1M
+    leads for the two statements it replaces); else the file's leads are picked by their IDs. Returns the rows
+    kept."""
+    if not lead_ids.num_rows:
+        return 0
+    if con.execute("select count(*) from leads").fetchall()[0][0] == lead_ids.num_rows:  # every lead is the file's
+        return con.execute(
+            """insert into lead_snapshots
+               select cast(? as varchar), lead_id, status, current_stage, amount, expected_close, rep from lead_facts""",
+            [import_id]).fetchall()[0][0]
+    con.register("_snap_ids", lead_ids.select(["lead_id"]))
+    try:
+        return con.execute(
+            """insert into lead_snapshots
+               select cast(? as varchar), f.lead_id, f.status, f.current_stage, f.amount, f.expected_close, f.rep
+               from lead_facts f semi join _snap_ids i on cast(i.lead_id as varchar) = f.lead_id""",
+            [import_id]).fetchall()[0][0]
     finally:
         con.unregister("_snap_ids")
 

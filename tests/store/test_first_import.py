@@ -192,3 +192,39 @@ def test_duplicates_inside_the_file_are_removed_on_the_fast_path(monkeypatch):
         assert (report.leads.new, report.leads.changed, report.leads.unchanged) == (4, 0, 0)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize(("scenario", "branch"), [
+    ("a generated set with undated copies of dated events", "every lead"),  # the stage log names only its leads
+    ("duplicates inside the files", "by lead ID"),  # the stage log also names A-4, which has no lead row
+    ("sample files, one import (the second lead file meets filled tables)", None),  # two lead files
+])
+def test_first_snapshot_is_read_from_lead_facts(monkeypatch, tmp_path, scenario, branch):
+    """A first import with one lead file keeps its snapshot from lead_facts (``record_first_snapshot``): every
+    row of it when the store holds only the file's leads, else the file's leads by ID; with two lead files each
+    stages its own. The rows equal the general path's (``fast_empty=False``, which stages them per file), and so
+    does the whole store. Generated set: 300 leads, all named by the lead file, so 300 rows, one per lead."""
+    taken = []
+    real = loader.record_first_snapshot
+
+    def spy(con, import_id, lead_ids):
+        stored = con.execute("select count(*) from leads").fetchall()[0][0]
+        taken.append("every lead" if stored == lead_ids.num_rows else "by lead ID")
+        return real(con, import_id, lead_ids)
+
+    monkeypatch.setattr(loader, "record_first_snapshot", spy)
+    batches = [_generated_files(tmp_path)] if scenario.startswith("a generated") else SCENARIOS[scenario]()
+    fast_con, fast_reports = _import(monkeypatch, batches, fast=True)
+    slow_con, slow_reports = _import(monkeypatch, batches, fast=False)
+    try:
+        assert taken == ([branch] if branch else [])
+        tables = assert_same_stores(fast_con, fast_reports, slow_con, slow_reports)
+        snapshot = tables["lead_snapshots"]
+        assert len(snapshot) and not snapshot.duplicated(["import_id", "lead_id"]).any()
+        if branch == "every lead":
+            assert len(snapshot) == len(tables["leads"]) == 300
+        if branch == "by lead ID":
+            assert "A-4" in set(tables["leads"]["lead_id"]) and "A-4" not in set(snapshot["lead_id"])
+    finally:
+        fast_con.close()
+        slow_con.close()
