@@ -1,4 +1,10 @@
-"""XLSX workbooks via python-calamine: every sheet as a grid of text cells we convert ourselves.
+"""XLSX workbooks via calamine: every sheet as a grid of text cells.
+
+Two ways to the same grid. The fast one (``_arrow_sheets``): fastexcel, built on calamine, hands each sheet over
+as Arrow text without a Python object per cell, and only a date cell's text is fixed (``2024-01-05 00:00:00`` ->
+``2024-01-05``); it is taken only when nothing in the workbook could make its text differ from the exact way's
+(``_ARROW_UNSURE``, ``SheetScan``). The exact one: python-calamine's cells as Python values, each converted by
+``cell_text``. tests/ingest/test_xlsx_arrow.py holds the two equal.
 
 One output item per sheet: ``Sheet(name, grid, merged, missing_formulas)``; one grid row = one worksheet row
 (row 0 = Excel row 1), every cell a ``str`` ('' when empty), the columns Arrow-backed as a CSV's grid is
@@ -19,9 +25,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pac
 import python_calamine as pc
 from pandas.api.types import infer_dtype
 
@@ -154,6 +162,10 @@ def read_workbook(data: bytes, file_name: str) -> Workbook:
         raise ImportError_(f"{file_name}: the workbook is damaged and could not be opened ({err}). "
                            "Open it in Excel/WPS, save it again as .xlsx, and import the new file.") from err
     date1904, sheet_xml = _workbook_xml_facts(data)
+    if not date1904:  # (fastexcel's dates of a 1904 workbook were not checked against calamine's: the exact way)
+        sheets = _arrow_sheets(data, sheet_xml)
+        if sheets is not None:
+            return Workbook(sheets, date1904)
     sheets = []
     # The formula scan inflates the sheet's XML a second time (0.5-1 s at 100k rows): it runs in a thread while
     # calamine loads the sheet (zlib lets other threads run while it inflates).
@@ -240,6 +252,11 @@ def _missing_formula_cells(data: bytes, part: str | None) -> set[tuple[int, int]
             xml = zf.read(part)
     except Exception:
         return set()
+    return _formula_cells(xml)
+
+
+def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
+    """(row, col), 0-based, of the cells of a sheet's XML that hold a formula and no saved value."""
     found = set()
     for match in _CELL.finditer(xml):
         inner = match.group(3) or b""
@@ -249,3 +266,146 @@ def _missing_formula_cells(data: bytes, part: str | None) -> set[tuple[int, int]
                 col = col * 26 + (ch - 64)
             found.add((int(match.group(2)) - 1, col - 1))
     return found
+
+
+# --- the Arrow way: fastexcel ---------------------------------------------------------------------------------------
+
+# A cell of fastexcel's text that the exact way (``cell_text`` of python-calamine's value) could write otherwise: a
+# boolean (``true``; ours ``TRUE``), a float Python writes with an exponent (``1e+16``, ``1.5e-07``; fastexcel
+# ``10000000000000000``, ``0.00000015``), ``-0`` (ours ``0``), a date with fractional seconds (ours drops them), a
+# time of day or a duration (fastexcel dates them in 1899-1909; ours ``10:30:00``, ``1 day, 6:00:00``). Any such
+# cell, or a text cell that reads like one, sends the workbook the exact way.
+_ARROW_UNSURE = (r"^(?:true|false|-0|-?\d{17,}|-?0\.0000\d*"
+                 r"|(?:18\d\d|190\d)-\d\d-\d\d \d\d:\d\d:\d\d.*|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$")
+# A fraction: fastexcel writes a float rounded to 9 decimals, trailing zeros cut (``536870912.75225997``, Python's
+# shortest form ``536870912.75226``). Its text is Python's when it is the shortest form of its own float and the
+# file saved no number with more than 9 decimals (``_MANY_DECIMALS``: then the rounding lost nothing).
+_FRACTION = r"^-?\d+\.\d+$"
+_SPECIAL = _ARROW_UNSURE.removesuffix(")$") + "|" + _FRACTION.removeprefix("^").removesuffix("$") + ")$"  # either
+# In a sheet's XML, a text cell (inline text ``<t>``, a formula's text result ``<v>``) that reads like a date at
+# midnight, or an ISO date cell (t="d"): the Arrow way could not tell it from a date cell.
+_SHEET_UNSURE = (b" 00:00:00</t>", b" 00:00:00</v>", b' t="d"')
+# A number saved with more than 9 decimals or an exponent (``0.30000000000000004``, ``1.5E-3``): fastexcel's 9
+# decimals may have lost what Python's shortest form shows (it writes ``0.3``).
+_MANY_DECIMALS = re.compile(rb"<v>-?[0-9]*\.[0-9]{10}|<v>-?[0-9.]+[Ee]")
+_SHARED_UNSURE = b"00:00:00"  # in the shared strings: a text cell that may read like a date at midnight
+_MARK_BYTES = 24  # the longest of those marks, and of "<mergeCells": what a chunk keeps of the one before
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+@dataclass
+class SheetScan:
+    """What the Arrow way needs from a sheet's XML besides its cells: formulas without a saved value, the merged
+    ranges, and whether a cell could make fastexcel's text differ from the exact way's (``unsure``)."""
+
+    missing_formulas: set[tuple[int, int]]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]]
+    unsure: bool
+
+
+def _scan_sheet(data: bytes, part: str) -> SheetScan | None:
+    """The sheet's XML inflated a chunk at a time (a thread beside fastexcel's load: zlib and fastexcel let it
+    run), once: formula tags, the unsure marks, the merged ranges at the end. None when it cannot be read."""
+    formulas = unsure = False
+    tail, merges = b"", None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            with zf.open(part) as stream:
+                while chunk := stream.read(_CHUNK_BYTES):
+                    window = tail + chunk
+                    formulas = formulas or b"<f" in window
+                    unsure = unsure or any(mark in window for mark in _SHEET_UNSURE) or bool(_MANY_DECIMALS.search(window))
+                    if merges is not None:
+                        merges += chunk
+                    elif (at := window.find(b"<mergeCells")) >= 0:
+                        merges = bytearray(window[at:])
+                    tail = chunk[-_MARK_BYTES:]
+            missing = _formula_cells(zf.read(part)) if formulas else set()
+    except Exception:  # noqa: BLE001 - unreadable here: the exact way reads it (or says what is wrong)
+        return None
+    merged = [((int(r0) - 1, _column(c0)), (int(r1 or r0) - 1, _column(c1 or c0)))
+              for c0, r0, c1, r1 in _MERGE.findall(bytes(merges or b""))]
+    return SheetScan(missing, merged, unsure)
+
+
+def _column(letters: bytes) -> int:
+    col = 0
+    for ch in letters:
+        col = col * 26 + (ch - 64)
+    return col - 1
+
+
+def _shared_unsure(data: bytes) -> bool | None:
+    """Whether the shared strings hold text that may read like a date at midnight (None: unreadable)."""
+    tail = b""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = [n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")]
+            for name in names:
+                with zf.open(name) as stream:
+                    while chunk := stream.read(_CHUNK_BYTES):
+                        if _SHARED_UNSURE in tail + chunk:
+                            return True
+                        tail = chunk[-_MARK_BYTES:]
+    except Exception:  # noqa: BLE001
+        return None
+    return False
+
+
+def _arrow_sheets(data: bytes, sheet_xml: dict[str, str]) -> list[Sheet] | None:
+    """Every sheet by the Arrow way, or None where it cannot vouch for the exact way's text (module docstring)."""
+    try:
+        reader = fastexcel.read_excel(data)
+        names = list(reader.sheet_names)
+    except Exception:  # noqa: BLE001 - the exact way says what is wrong with the file
+        return None
+    if not names or any(name not in sheet_xml for name in names):
+        return None
+    sheets = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        shared = pool.submit(_shared_unsure, data)
+        for index, name in enumerate(names):
+            scan = pool.submit(_scan_sheet, data, sheet_xml[name])
+            try:
+                sheet = reader.load_sheet(index, header_row=None, dtypes="string", skip_rows=0)
+                columns = sheet.available_columns()
+                table = sheet.to_arrow()
+            except Exception:  # noqa: BLE001 - an empty or odd sheet: the exact way
+                scan.result()
+                return None
+            facts = scan.result()
+            grid = _arrow_grid(table, columns[0].absolute_index) if facts and not facts.unsure and columns else None
+            if grid is None:
+                return None
+            sheets.append(Sheet(name, grid, facts.merged, facts.missing_formulas))
+        if shared.result() is not False:
+            return None
+    return sheets
+
+
+def _arrow_grid(table: pa.RecordBatch | pa.Table, first_column: int) -> pd.DataFrame | None:
+    """fastexcel's text of a sheet as ``sheet_grid`` gives it: '' for an empty cell, a date at midnight without
+    its time, the ``first_column`` empty columns left of the sheet's first used one put back. None when a cell is
+    one ``_ARROW_UNSURE`` names or a fraction not in Python's shortest form (``_FRACTION``)."""
+    if not table.num_rows or not table.num_columns:
+        return None
+    columns = {}
+    for i in range(first_column):
+        columns[str(i)] = pa.array([""] * table.num_rows, pa.large_string())
+    for i, cells in enumerate(table.columns, start=first_column):
+        cells = pac.fill_null(cells.cast(pa.large_string()), "")
+        special = pac.match_substring_regex(cells, _SPECIAL)  # one pass; the few it finds are looked at closer
+        if pac.any(special).as_py():
+            special = pac.filter(cells, special)
+            if pac.any(pac.match_substring_regex(special, _ARROW_UNSURE)).as_py():
+                return None
+            if any(repr(float(text)) != text for text in pac.unique(special).to_pylist()):  # fractions only here
+                return None
+        # a date cell at midnight (a text cell ending so sent the workbook the exact way: ``_SHEET_UNSURE``)
+        midnight = pac.and_(pac.ends_with(cells, " 00:00:00"), pac.equal(pac.utf8_length(cells), 19))
+        if pac.any(midnight).as_py():
+            cells = pac.if_else(midnight, pac.utf8_slice_codeunits(cells, 0, 10), cells)
+        columns[str(i)] = cells
+    out = pa.table(columns).to_pandas()
+    out.columns = range(len(out.columns))
+    return out
