@@ -106,6 +106,7 @@ class _Frame:
             parsed._marks.pop(_OF_LEAD_ROWS, None)
         if self.name in ("leads", "events"):
             parsed._marks.pop(_EVENTS_ONCE, None)
+            parsed._marks.pop(_EVENTS_OF_LEAD_ROWS, None)
 
 
 class ImportError_(Exception):
@@ -212,6 +213,16 @@ class ParsedFile:
     def events_once(self) -> bool:
         return self._marks.get(_EVENTS_ONCE, False)
 
+    def mark_events_of_lead_rows(self) -> None:
+        """Say that every event names a lead of ``leads`` (events built from the file's accepted rows, whose lead
+        IDs the lead rows hold): where the store held no lead before the import, the events then name no lead the
+        lead rows do not, and the store does not look for one. Assigning leads or events anew forgets it."""
+        self._marks[_EVENTS_OF_LEAD_ROWS] = True
+
+    def events_of_lead_rows(self) -> bool:
+        return self._marks.get(_EVENTS_OF_LEAD_ROWS, False)
+
 
 _OF_LEAD_ROWS = "activities_of_lead_rows"
 _EVENTS_ONCE = "events_once_per_lead_and_stage"
+_EVENTS_OF_LEAD_ROWS = "events_of_lead_rows"

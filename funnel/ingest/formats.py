@@ -47,6 +47,7 @@ def parse_lead_file(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     elif kind == "wide":
         events.insert(0, wide_events(table, leads, accepted, stages))
     parsed.events = _concat_events(events)
+    parsed.mark_events_of_lead_rows()  # every event is an accepted row's, whose lead is a lead row
     if kind == "template" and events[1].empty:  # its own events only: one per lead row and stage
         parsed.mark_events_once()
     parsed.rows_accepted = len(leads)
@@ -223,6 +224,7 @@ def parse_event_log(parsed: ParsedFile, table: Table, values: pd.DataFrame, stag
     else:
         leads = attributes.drop_duplicates("lead_id") if firsts is None else attributes.iloc[firsts]
     parsed.leads = to_lead_frame(leads)
+    parsed.mark_events_of_lead_rows()  # the lead rows are the events' accepted rows, one per lead
     parsed.rows_accepted = len(accepted)
 
 

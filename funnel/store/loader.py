@@ -304,7 +304,9 @@ def _write_leads_and_events(con: duckdb.DuckDBPyConnection, item: ParsedFile, im
         con.register("staged_events", item.arrow("events"))
         if not first:
             new_rows.compare_events(con)
-        named = (new_rows.events_outcome(first or outcomes.all_new),)
+        # (no lead stored before the import and every event a lead row's: they name no lead the lead rows do not)
+        if not (outcomes.all_new and item.events_of_lead_rows()):
+            named = (new_rows.events_outcome(first or outcomes.all_new),)
     outcomes.record(leads, _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
     if len(leads):
         _write_leads(con, leads, import_id, fast_empty=fast_empty)

@@ -41,8 +41,9 @@ def test_template_events_with_unknown_dates_between(parse, write):
     assert lead2["entered_at"].isna().tolist() == [False, True, True, True, True, False]
     # a template's own events: one per lead row and stage, marked so (the store writes them without a DISTINCT)
     assert p.events_once() and not p.events.duplicated(["lead_id", "stage"]).any()
+    assert p.events_of_lead_rows() and set(p.events["lead_id"]) <= set(p.leads["lead_id"])
     p.events = p.events  # a frame assigned anew: not known any more
-    assert not p.events_once()
+    assert not p.events_once() and not p.events_of_lead_rows()
 
 
 def test_event_log_rejects_and_last_attribute_wins(parse, write):
@@ -66,6 +67,10 @@ def test_event_log_rejects_and_last_attribute_wins(parse, write):
     assert (leads.loc["L1", "rep"], leads.loc["L1", "source"]) == ("李明", "官网")
     assert leads.loc["L2", "rep"] is None or leads.loc["L2", "rep"] != "王芳"  # the 王芳 row was rejected
     assert p.warnings[["row_number", "raw_value", "problem"]].values.tolist() == [[7, "2024-13-45", "impossible date"]]
+    # every event is a lead row's (the store's first import then looks for no lead only the events name)
+    assert p.events_of_lead_rows() and set(p.events["lead_id"]) == set(p.leads["lead_id"])
+    p.leads = p.leads
+    assert not p.events_of_lead_rows()
 
 
 def test_wide_stage_dates(parse, write):
@@ -74,7 +79,7 @@ def test_wide_stage_dates(parse, write):
             ["W2", "2024-01-03", "2024-01-09", "2024-01-20", ""]]
     p = parse(write("wide.csv", csv_text(rows)))
     assert p.format == "wide"
-    assert not p.events_once()
+    assert not p.events_once() and p.events_of_lead_rows()
     got = sorted((r.lead_id, r.stage, str(r.entered_at.date())) for r in p.events.itertuples())
     # one event per non-empty date column, plus acquired at Acquired At
     assert got == [("W1", "acquired", "2024-01-02"), ("W1", "screening", "2024-01-05"), ("W1", "won", "2024-02-01"),
