@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from funnel.ingest.batch import WARNING_FIELDS, ImportError_, ParsedFile, empty_frame, text_as_object
-from funnel.ingest.decode import csv_grid_utf8, head_text, separator_name, sniff_separator, utf8_bytes
+from funnel.ingest.decode import read_csv_grid, separator_name
 from funnel.ingest.detect import detect_format, detect_from_fields
 from funnel.ingest.action_text import Pieces
 from funnel.ingest.fields import RawFields, convert_fields, raw_fields
@@ -216,11 +216,8 @@ def _actions_text(cells: pd.Series) -> tuple[pd.Series, Pieces | None]:
 
 def _csv_table(src, stages: StageConfig, section: FileMapping | None, notes: list[str]) -> Table:
     """The Table of a CSV source; its UTF-8 bytes live only while the grid is read."""
-    data, encoding = utf8_bytes(src.data, src.file_name)  # UTF-8 stays bytes: no Python text of the file
-    sep = sniff_separator(head_text(data))
+    grid, encoding, sep = read_csv_grid(src.data, src.file_name)  # UTF-8 stays bytes: no Python text of the file
     notes.append(f"read as {encoding} text, {separator_name(sep)}-separated")
-    grid = csv_grid_utf8(data, sep)
-    del data
     return build_table(src.file_name, grid, stages, section)
 
 

@@ -120,3 +120,37 @@ def test_head_text_holds_the_first_lines():
 def test_a_file_of_ideographic_spaces_is_empty():
     assert csv_grid_utf8("　 \n　".encode("utf-8"), ",").empty
     assert not csv_grid_utf8(("　" * 3000 + "a").encode("utf-8"), ",").empty
+
+
+@given(csv_texts(), st.sampled_from(_ENCODINGS), st.sampled_from(["", "\x00", "　\n ", "\udcff"]),
+       st.sampled_from([8, 64 * 1024]), st.booleans())
+@FAST
+def test_read_csv_grid_reads_like_the_decoded_text(case, encoding, oddity, head_bytes, late_bad_byte):
+    """``read_csv_grid`` (the import's way: only the file's start checked before Arrow reads it) gives what
+    ``decode_text`` + ``sniff_separator`` + ``csv_grid`` give: same encoding name, separator and cells, same error,
+    also where a byte that is not UTF-8 comes after the start it checked (``head_bytes`` 8: most of the file)."""
+    from funnel.ingest import decode
+
+    text, _sep = case
+    if oddity == "\udcff":  # a byte that is not UTF-8 (nor, at the start, anything else)
+        data = b"\xff\xfe\xfd" + text.encode("utf-8") if encoding == "utf-8" else text.encode(encoding)
+    else:
+        data = (oddity + text).encode(encoding)
+    if late_bad_byte and encoding == "utf-8":
+        data += b"x,\xb2\xe2\n"  # 测 in GB18030 (which reads an ASCII file with it); not UTF-8
+    try:
+        expected_text, expected_encoding = decode_text(data, "f.csv")
+    except ImportError_ as err:
+        with pytest.raises(ImportError_) as raised:
+            decode.read_csv_grid(data, "f.csv")
+        assert str(raised.value) == str(err)
+        return
+    original = decode._HEAD_BYTES
+    decode._HEAD_BYTES = head_bytes
+    try:
+        grid, got_encoding, sep = decode.read_csv_grid(data, "f.csv")
+    finally:
+        decode._HEAD_BYTES = original
+    assert got_encoding == expected_encoding
+    assert sep == sniff_separator(expected_text)
+    assert _cells(grid) == _cells(csv_grid(expected_text, sep))
