@@ -178,7 +178,6 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
     is written whole one after the other (tests/store/test_rest_later.py)."""
     files: list[_File] = []
     waiting: list[_File] = []
-    events_before = False  # an earlier file of this import wrote events (into new_rows' temp table)
     for n, item in enumerate(parsed):
         if item.sha256 in known:
             files.append(_File(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
@@ -191,9 +190,9 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
         known.add(item.sha256)
         file = _File(None, item, uuid.uuid4().hex[:12], dt.datetime.now())
         files.append(file)
-        # the import's only file with events writes them into stage_events directly (new_rows.write_events)
-        direct = not events_before and not any(later.count("events") for later in parsed[n + 1:])
-        events_before = events_before or bool(item.count("events"))
+        # the import's last file with events writes its new ones into stage_events directly: no later file can
+        # delete them again (new_rows.write_events; the earlier files' wait in _import_events)
+        direct = not any(later.count("events") for later in parsed[n + 1:])
         _write_leads_and_events(con, item, file.import_id, outcomes, fast_empty, direct, snapshot=item is not sole)
         if item.rest is not None:
             waiting.append(file)

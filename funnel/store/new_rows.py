@@ -25,9 +25,10 @@ all its files are written (``begin_events`` ... ``flush_events``); the compariso
 of an earlier one then deletes it from the temporary table, never from rows inserted into ``stage_events`` in
 the same transaction: DuckDB writes a large insert's rows to the database file as it goes, but where rows of
 the transaction were deleted again it throws those away at the commit and appends every row again (at 1M
-leads, a template's 3.2M events and the stage log dating 1.3M of them: 2.0 s CPU of the commit). The one
-file of an import that gives events (``direct``: none before it, none after it) writes them into
-``stage_events`` itself: nothing can delete them again, and the copy is saved.
+leads, a template's 3.2M events and the stage log dating 1.3M of them: 2.0 s CPU of the commit). The last
+file of an import that gives events (``direct``: none after it) writes its new ones into ``stage_events``
+itself: nothing can delete them again, and their copy is saved (the earlier files' events are flushed beside
+them).
 
 A file's activities are written distinct. Where the parse marked the rows that repeat an earlier one
 (``ParsedFile.mark_repeats``, found on integer keys in ``funnel.ingest.repeats``) the loader hands the mark on
