@@ -273,23 +273,26 @@ def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
 # A cell of fastexcel's text that the exact way (``cell_text`` of python-calamine's value) could write otherwise: a
 # boolean (``true``; ours ``TRUE``), a float Python writes with an exponent (``1e+16``, ``1.5e-07``; fastexcel
 # ``10000000000000000``, ``0.00000015``), ``-0`` (ours ``0``), a date with fractional seconds (ours drops them), a
-# time of day or a duration (fastexcel dates them in 1899-1909; ours ``10:30:00``, ``1 day, 6:00:00``). Any such
-# cell, or a text cell that reads like one, sends the workbook the exact way.
-_ARROW_UNSURE = (r"^(?:true|false|-0|-?\d{17,}|-?0\.0000\d*"
+# time of day or a short duration (fastexcel dates them in 1899-1909; ours ``10:30:00``, ``1 day, 6:00:00``), a
+# number in a date format past the year 9999 (fastexcel ``+10000-01-01 00:00:00``; ours the number; further out it
+# gives no text at all, a conversion error: ``_arrow_sheets``). Any such cell, or a text cell that reads like one,
+# sends the workbook the exact way. (Longer durations are told by their format: ``_styles_unsure``.)
+_ARROW_UNSURE = (r"^(?:true|false|-0|-?\d{17,}|-?0\.0000\d*|[+-]\d{4,}-.*"
                  r"|(?:18\d\d|190\d)-\d\d-\d\d \d\d:\d\d:\d\d.*|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$")
 # A fraction: fastexcel writes a float rounded to 9 decimals, trailing zeros cut (``536870912.75225997``, Python's
 # shortest form ``536870912.75226``). Its text is Python's when it is the shortest form of its own float and the
 # file saved no number with more than 9 decimals (``_MANY_DECIMALS``: then the rounding lost nothing).
 _FRACTION = r"^-?\d+\.\d+$"
 _SPECIAL = _ARROW_UNSURE.removesuffix(")$") + "|" + _FRACTION.removeprefix("^").removesuffix("$") + ")$"  # either
-# In a sheet's XML, a text cell (inline text ``<t>``, a formula's text result ``<v>``) that reads like a date at
-# midnight, or an ISO date cell (t="d"): the Arrow way could not tell it from a date cell.
-_SHEET_UNSURE = (b" 00:00:00</t>", b" 00:00:00</v>", b' t="d"')
+# In a sheet's XML: a text that holds a midnight time (inline text, a formula's text result: a number's ``<v>`` never
+# does), which the Arrow way could not tell from a date cell; an ISO date cell (t="d"); an attribute in single quotes
+# (the scan reads the double-quoted forms Excel, WPS and the common writers use).
+_SHEET_UNSURE = (b"00:00:00", b' t="d"', b"='")
 # A number saved with more than 9 decimals or an exponent (``0.30000000000000004``, ``1.5E-3``): fastexcel's 9
 # decimals may have lost what Python's shortest form shows (it writes ``0.3``).
 _MANY_DECIMALS = re.compile(rb"<v>-?[0-9]*\.[0-9]{10}|<v>-?[0-9.]+[Ee]")
 _SHARED_UNSURE = b"00:00:00"  # in the shared strings: a text cell that may read like a date at midnight
-_MARK_BYTES = 24  # the longest of those marks, and of "<mergeCells": what a chunk keeps of the one before
+_MARK_BYTES = 64  # more than the longest of those marks and a number's <v>: what a chunk keeps of the one before
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -311,8 +314,12 @@ def _scan_sheet(data: bytes, part: str) -> SheetScan | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             with zf.open(part) as stream:
+                first = True
                 while chunk := stream.read(_CHUNK_BYTES):
                     window = tail + chunk
+                    # a prefixed root (<x:worksheet>, .NET writers) has prefixed cells too: the marks would miss them
+                    unsure = unsure or (first and b"<worksheet" not in window)
+                    first = False
                     formulas = formulas or b"<f" in window
                     unsure = unsure or any(mark in window for mark in _SHEET_UNSURE) or bool(_MANY_DECIMALS.search(window))
                     if merges is not None:
@@ -323,8 +330,9 @@ def _scan_sheet(data: bytes, part: str) -> SheetScan | None:
             missing = _formula_cells(zf.read(part)) if formulas else set()
     except Exception:  # noqa: BLE001 - unreadable here: the exact way reads it (or says what is wrong)
         return None
-    merged = [((int(r0) - 1, _column(c0)), (int(r1 or r0) - 1, _column(c1 or c0)))
-              for c0, r0, c1, r1 in _MERGE.findall(bytes(merges or b""))]
+    found = _MERGE.findall(bytes(merges or b""))
+    unsure = unsure or len(found) != (merges or b"").count(b"<mergeCell ")  # one written some other way
+    merged = [((int(r0) - 1, _column(c0)), (int(r1 or r0) - 1, _column(c1 or c0))) for c0, r0, c1, r1 in found]
     return SheetScan(missing, merged, unsure)
 
 
@@ -335,11 +343,24 @@ def _column(letters: bytes) -> int:
     return col - 1
 
 
+# An elapsed-time format ([h]:mm, [mm]:ss; built-in 46): calamine reads its cells as durations, fastexcel as dates.
+_DURATION_FORMAT = re.compile(rb'formatCode="[^"]*\[(?:h|hh|m|mm|s|ss)\]|numFmtId="46"', re.I)
+
+
+def _styles_unsure(zf: zipfile.ZipFile) -> bool:
+    """Whether the workbook's styles hold a duration format (``_DURATION_FORMAT``)."""
+    names = [n for n in zf.namelist() if n.lower().endswith("styles.xml")]
+    return any(_DURATION_FORMAT.search(zf.read(name)) for name in names)
+
+
 def _shared_unsure(data: bytes) -> bool | None:
-    """Whether the shared strings hold text that may read like a date at midnight (None: unreadable)."""
+    """Whether the shared strings hold text that may read like a date at midnight, or the styles a duration
+    format (None: unreadable)."""
     tail = b""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            if _styles_unsure(zf):
+                return True
             names = [n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")]
             for name in names:
                 with zf.open(name) as stream:
@@ -357,7 +378,9 @@ def _arrow_sheets(data: bytes, sheet_xml: dict[str, str]) -> list[Sheet] | None:
     try:
         reader = fastexcel.read_excel(data)
         names = list(reader.sheet_names)
-    except Exception:  # noqa: BLE001 - the exact way says what is wrong with the file
+    except BaseException as err:  # noqa: BLE001 - the exact way says what is wrong (a Rust panic too)
+        if isinstance(err, (KeyboardInterrupt, SystemExit)):
+            raise
         return None
     if not names or any(name not in sheet_xml for name in names):
         return None
@@ -369,12 +392,15 @@ def _arrow_sheets(data: bytes, sheet_xml: dict[str, str]) -> list[Sheet] | None:
             try:
                 sheet = reader.load_sheet(index, header_row=None, dtypes="string", skip_rows=0)
                 columns = sheet.available_columns()
-                table = sheet.to_arrow()
-            except Exception:  # noqa: BLE001 - an empty or odd sheet: the exact way
+                table, errors = sheet.to_arrow_with_errors()  # a cell it gave no text (a date past 9999): an error
+            except BaseException as err:  # noqa: BLE001 - an empty or odd sheet (a Rust panic too): the exact way
                 scan.result()
+                if isinstance(err, (KeyboardInterrupt, SystemExit)):
+                    raise
                 return None
             facts = scan.result()
-            grid = _arrow_grid(table, columns[0].absolute_index) if facts and not facts.unsure and columns else None
+            sure = facts and not facts.unsure and columns and not (errors and errors.errors)
+            grid = _arrow_grid(table, columns[0].absolute_index) if sure else None
             if grid is None:
                 return None
             sheets.append(Sheet(name, grid, facts.merged, facts.missing_formulas))
@@ -401,7 +427,8 @@ def _arrow_grid(table: pa.RecordBatch | pa.Table, first_column: int) -> pd.DataF
                 return None
             if any(repr(float(text)) != text for text in pac.unique(special).to_pylist()):  # fractions only here
                 return None
-        # a date cell at midnight (a text cell ending so sent the workbook the exact way: ``_SHEET_UNSURE``)
+        # a date cell at midnight (a text cell holding such a time sent the workbook the exact way: ``_SHEET_UNSURE``,
+        # ``_SHARED_UNSURE``)
         midnight = pac.and_(pac.ends_with(cells, " 00:00:00"), pac.equal(pac.utf8_length(cells), 19))
         if pac.any(midnight).as_py():
             cells = pac.if_else(midnight, pac.utf8_slice_codeunits(cells, 0, 10), cells)

@@ -11,7 +11,8 @@ stored rows are still the old ones:
   GBK CSV of the same XLSX, gives only these).
 
 Several files of one import count each lead once, in its strongest outcome (new > changed > unchanged):
-``LeadOutcomes`` accumulates the files in a temporary table and ``totals`` sums it up.
+``LeadOutcomes`` accumulates the files in a temporary table and ``totals`` sums it up (where no lead was
+stored when the import began, ``totals`` counts the stored leads instead: every one is new).
 
 The events and activities arrive already compared with the stored ones (``new_rows``: the comparison the
 inserts use too), as SELECTs of (lead, outcome); the lead rows are compared here.
@@ -107,7 +108,7 @@ class LeadOutcomes:
         ``leads``, which ``totals`` counts, and ``NAMED`` serves only to find the leads without one. Of the IDs its
         events and activities name only those without a lead row in the file are added (an anti-join of the 8.3M
         IDs of a 1M template against its 1M lead rows costs 0.6 s CPU, grouping all 9.3M 1.0 s). A lead ID may
-        appear twice in the table: ``NAMED`` counts it once."""
+        appear twice in the table: ``loader._complete_leads`` reads ``NAMED`` with a DISTINCT."""
         union = " union all ".join(f"select lead_id from ({select}) x(lead_id, o)" for select in named)
         if not union:
             return

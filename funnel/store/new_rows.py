@@ -148,7 +148,7 @@ _DELETE_UNDATED = (
 def write_events(con: duckdb.DuckDBPyConnection, import_id: str, first: bool, direct: bool = False,
                  once: bool = False) -> None:
     """Add the file's new events (``_new_events``, or every staged event when ``first``) to ``_import_events``
-    (``stage_events`` when ``direct``: the import's only file with events) and keep the rule that a dated event
+    (``stage_events`` when ``direct``: the import's last file with events) and keep the rule that a dated event
     supersedes the undated one (module docstring). ``once``: no two staged events share a lead and a stage
     (``ParsedFile.events_once``, a template's own events): when ``first`` they are all written as they are (at
     1M leads a DISTINCT and an anti-join over 3.2M events fewer)."""

@@ -61,16 +61,22 @@ def _xlsxwriter_book(rows: list[list], constant_memory: bool = False, merge: boo
     """rows written cell by cell with their type (dates with a date format, as Excel saves them); constant_memory
     writes text inline in the sheet instead of in the shared strings."""
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"constant_memory": constant_memory, "in_memory": True})
+    # (in_memory would override constant_memory: shared strings again; without it xlsxwriter uses a temp file)
+    book = xlsxwriter.Workbook(buf, {"constant_memory": constant_memory, "in_memory": not constant_memory})
     sheet = book.add_worksheet("线索")
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     stamp_format = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     time_format = book.add_format({"num_format": "hh:mm:ss"})
+    elapsed_format = book.add_format({"num_format": "[h]:mm"})
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             if value is None:
                 continue
-            if isinstance(value, bool):
+            if isinstance(value, tuple):  # ("date format", a number): what a date column may hold
+                sheet.write_number(r, c, value[1], date_format)
+            elif isinstance(value, dt.timedelta):
+                sheet.write_number(r, c, value / dt.timedelta(days=1), elapsed_format)
+            elif isinstance(value, bool):
                 sheet.write_boolean(r, c, value)
             elif isinstance(value, dt.datetime):
                 sheet.write_datetime(r, c, value, stamp_format)
@@ -153,9 +159,10 @@ _CELLS = st.one_of(
     st.sampled_from(["中文", "-", "2024-01-05", "2024/1/5", "13800138000", " a ", "0.1"]),
     st.integers(-10**12, 10**12), st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
     st.sampled_from([0.1, 2.5, 13800138000.0, 1e15 + 0.5, 123456.789, 0.0001]),
-    st.dates(min_value=dt.date(1910, 1, 1), max_value=dt.date(2199, 1, 1)),
-    st.datetimes(min_value=dt.datetime(1910, 1, 1), max_value=dt.datetime(2199, 1, 1)),
-    st.booleans(), st.times())
+    st.dates(min_value=dt.date(1910, 1, 1), max_value=dt.date(9999, 12, 31)),
+    st.datetimes(min_value=dt.datetime(1910, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+    st.booleans(), st.times(), st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=40000)),
+    st.tuples(st.just("date format"), st.sampled_from([13800138000, 20240105, 2958465, 2958466, 45292, 45292.5])))
 
 
 @given(st.lists(st.lists(_CELLS, min_size=1, max_size=4), min_size=1, max_size=6), st.booleans())
@@ -166,3 +173,67 @@ def test_any_workbook_reads_alike_both_ways(monkeypatch, rows, inline):
     # workbook the exact way; datetimes with fractions of a second too).
     book, exact, _ = _both_ways(_xlsxwriter_book(rows, constant_memory=inline), monkeypatch)
     _assert_same(book, exact)
+
+
+def _rewrite_sheet(data: bytes, change) -> bytes:
+    """The workbook with its first sheet's XML passed through ``change`` (bytes -> bytes)."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            body = zin.read(item.filename)
+            zout.writestr(item.filename, change(body) if item.filename == "xl/worksheets/sheet1.xml" else body)
+    return out.getvalue()
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """The sheet's elements written with a namespace prefix (x:), as .NET (OpenXML SDK) writers do."""
+    import re
+
+    xml = xml.replace(b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                      b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
+    return re.sub(rb"<(/?)(?!\?)([A-Za-z]+)", rb"<\1x:\2", xml)
+
+
+@pytest.mark.parametrize("case", ["number past 9999 in a date format", "phone number in a date format",
+                                  "duration of years", "prefixed sheet XML", "merge in single quotes",
+                                  "midnight time behind a character reference"])
+def test_what_review_found_goes_the_exact_way(monkeypatch, case):
+    # Each of these read otherwise on the Arrow way before the checks that now send the workbook the exact way: a
+    # date-formatted number past the year 9999 (+10000-01-01 00:00:00) or far past it (no text at all), an elapsed
+    # time of 36530 days (a date in 2000), a sheet whose elements carry a prefix (merges and decimals unseen), a
+    # merge in single quotes (lost), inline text "2024-01-05&#32;00:00:00" (cut to its date).
+    rows = [["线索编号", "值"], ["L1", "a"]]
+    buf = io.BytesIO()
+    inline = case.startswith("midnight")  # the text inline in the sheet's XML (constant_memory, no in_memory)
+    book = xlsxwriter.Workbook(buf, {"in_memory": not inline, "constant_memory": inline})
+    sheet = book.add_worksheet("线索")
+    for r, row in enumerate(rows):
+        sheet.write_row(r, 0, row)
+    if case == "number past 9999 in a date format":
+        sheet.write_number(2, 1, 2958466, book.add_format({"num_format": "yyyy-mm-dd"}))
+    elif case == "phone number in a date format":
+        sheet.write_number(2, 1, 13800138000, book.add_format({"num_format": "yyyy-mm-dd"}))
+    elif case == "duration of years":
+        sheet.write_number(2, 1, 36530.25, book.add_format({"num_format": "[h]:mm"}))
+    elif case == "prefixed sheet XML":
+        sheet.merge_range(3, 0, 3, 1, "合并")
+        sheet.write_number(2, 1, 0.1234567890123)
+    elif case == "merge in single quotes":
+        sheet.merge_range(3, 0, 3, 1, "合并")
+    else:
+        sheet.write_string(2, 1, "2024-01-05 00:00:00")
+    book.close()
+    data = buf.getvalue()
+    if case == "prefixed sheet XML":
+        data = _rewrite_sheet(data, _prefixed)
+    elif case == "merge in single quotes":
+        data = _rewrite_sheet(data, lambda xml: xml.replace(b'<mergeCell ref="A4:B4"/>', b"<mergeCell ref='A4:B4'/>"))
+    elif case.startswith("midnight"):
+        data = _rewrite_sheet(data, lambda xml: xml.replace(b"2024-01-05 00:00:00", b"2024-01-05&#32;00:00:00"))
+    book_read, exact, arrow = _both_ways(data, monkeypatch)
+    assert not arrow
+    _assert_same(book_read, exact)
+    if case == "merge in single quotes":
+        assert exact.sheets[0].merged == [((3, 0), (3, 1))]
