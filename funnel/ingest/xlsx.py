@@ -21,6 +21,7 @@ import io
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
@@ -232,13 +233,17 @@ _CHUNK_BYTES = 1 << 22
 
 def _has_formula(zf: zipfile.ZipFile, part: str) -> bool:
     """Whether the part's XML holds a ``<f`` tag, inflated a chunk at a time (the 100k-row sheet is 120 MB)."""
-    tail = b""
     with zf.open(part) as stream:
-        while chunk := stream.read(_CHUNK_BYTES):
-            if b"<f" in tail + chunk[:1] or b"<f" in chunk:
-                return True
-            tail = chunk[-1:]
-    return False
+        return any(b"<f" in window for window, _ in _windows(stream))
+
+
+def _windows(stream, keep: int = 64) -> Iterator[tuple[bytes, bytes]]:
+    """The stream inflated ``_CHUNK_BYTES`` at a time: (the chunk behind the last ``keep`` bytes of the one before,
+    the chunk), so that a mark of up to ``keep`` bytes split between two chunks is seen whole in a window."""
+    tail = b""
+    while chunk := stream.read(_CHUNK_BYTES):
+        yield tail + chunk, chunk
+        tail = chunk[-keep:]
 
 
 def _missing_formula_cells(data: bytes, part: str | None) -> set[tuple[int, int]]:
@@ -261,10 +266,7 @@ def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
     for match in _CELL.finditer(xml):
         inner = match.group(3) or b""
         if b"<f" in inner and not _VALUE.search(inner):
-            col = 0
-            for ch in match.group(1):
-                col = col * 26 + (ch - 64)
-            found.add((int(match.group(2)) - 1, col - 1))
+            found.add((int(match.group(2)) - 1, _column(match.group(1))))
     return found
 
 
@@ -310,23 +312,19 @@ def _scan_sheet(data: bytes, part: str) -> SheetScan | None:
     """The sheet's XML inflated a chunk at a time (a thread beside fastexcel's load: zlib and fastexcel let it
     run), once: formula tags, the unsure marks, the merged ranges at the end. None when it cannot be read."""
     formulas = unsure = False
-    tail, merges = b"", None
+    merges = None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             with zf.open(part) as stream:
-                first = True
-                while chunk := stream.read(_CHUNK_BYTES):
-                    window = tail + chunk
+                for n, (window, chunk) in enumerate(_windows(stream, _MARK_BYTES)):
                     # a prefixed root (<x:worksheet>, .NET writers) has prefixed cells too: the marks would miss them
-                    unsure = unsure or (first and b"<worksheet" not in window)
-                    first = False
+                    unsure = unsure or (n == 0 and b"<worksheet" not in window)
                     formulas = formulas or b"<f" in window
                     unsure = unsure or any(mark in window for mark in _SHEET_UNSURE) or bool(_MANY_DECIMALS.search(window))
                     if merges is not None:
                         merges += chunk
                     elif (at := window.find(b"<mergeCells")) >= 0:
                         merges = bytearray(window[at:])
-                    tail = chunk[-_MARK_BYTES:]
             missing = _formula_cells(zf.read(part)) if formulas else set()
     except Exception:  # noqa: BLE001 - unreadable here: the exact way reads it (or says what is wrong)
         return None
@@ -353,21 +351,17 @@ def _styles_unsure(zf: zipfile.ZipFile) -> bool:
     return any(_DURATION_FORMAT.search(zf.read(name)) for name in names)
 
 
-def _shared_unsure(data: bytes) -> bool | None:
-    """Whether the shared strings hold text that may read like a date at midnight, or the styles a duration
-    format (None: unreadable)."""
-    tail = b""
+def _workbook_unsure(data: bytes) -> bool | None:
+    """Whether the styles hold a duration format or the shared strings a text that may read like a date at
+    midnight (None: unreadable)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if _styles_unsure(zf):
                 return True
-            names = [n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")]
-            for name in names:
+            for name in [n for n in zf.namelist() if n.lower().endswith("sharedstrings.xml")]:
                 with zf.open(name) as stream:
-                    while chunk := stream.read(_CHUNK_BYTES):
-                        if _SHARED_UNSURE in tail + chunk:
-                            return True
-                        tail = chunk[-_MARK_BYTES:]
+                    if any(_SHARED_UNSURE in window for window, _ in _windows(stream)):
+                        return True
     except Exception:  # noqa: BLE001
         return None
     return False
@@ -386,7 +380,7 @@ def _arrow_sheets(data: bytes, sheet_xml: dict[str, str]) -> list[Sheet] | None:
         return None
     sheets = []
     with ThreadPoolExecutor(max_workers=1) as pool:
-        shared = pool.submit(_shared_unsure, data)
+        whole = pool.submit(_workbook_unsure, data)
         for index, name in enumerate(names):
             scan = pool.submit(_scan_sheet, data, sheet_xml[name])
             try:
@@ -404,7 +398,7 @@ def _arrow_sheets(data: bytes, sheet_xml: dict[str, str]) -> list[Sheet] | None:
             if grid is None:
                 return None
             sheets.append(Sheet(name, grid, facts.merged, facts.missing_formulas))
-        if shared.result() is not False:
+        if whole.result() is not False:
             return None
     return sheets
 
