@@ -68,9 +68,13 @@ _STAGES = """
 # lead's reported current stage, looked up here once per lead (not once per stage event).
 _KEYS = """
     create or replace temp table _fd_keys as
-    select l.lead_id, row_number() over (order by l.lead_id) as lead_key, l.acquired_at, cs.stage_rank as current_rank
+    select l.lead_id, row_number() over (order by l.lead_id) as lead_key, l.acquired_at, cs.stage_rank as current_rank,
+           l.lead_id = lag(l.lead_id) over (order by l.lead_id) as repeats_previous
     from leads l left join _fd_stages cs on cs.key = l.current_stage
 """
+# leads has no PRIMARY KEY (schema.py): a lead_id stored twice is found here, on the keys' own sort (the lag over
+# the same order costs no second sort), and stops the refresh, so the transaction around it rolls back.
+_REPEATED_KEY = "select lead_id from _fd_keys where repeats_previous limit 1"
 
 # Every stage event, with its lead's key and its stage's rank (by key: the lead_id text is looked up again only for
 # the few problem rows). An event of a lead not in ``leads`` keeps its lead_id as ``orphan_id`` (lead_key null),
@@ -514,8 +518,21 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, timings: dict | None = None)
             con.execute(sql, bound) if bound else con.execute(sql)
         if timings is not None:
             timings[name] = time.perf_counter() - started
+        if name == "keys":
+            _refuse_repeated_keys(con)
     for temp in ("_fd_keys", "_fd_events", "_fd_per_lead", "_fd_acts", "_fd_reasons", "_fd_stages", "_fd_seq"):
         con.execute(f"drop table if exists {temp}")
+
+
+class DuplicateLeadId(RuntimeError):
+    """The leads table holds a lead_id twice: a fault of the writer (the loader writes each ID once), never of
+    a file; refresh_derived raises it inside the writer's transaction, which then rolls back."""
+
+
+def _refuse_repeated_keys(con: duckdb.DuckDBPyConnection) -> None:
+    repeated = con.execute(_REPEATED_KEY).fetchall()
+    if repeated:
+        raise DuplicateLeadId(f"lead ID {repeated[0][0]!r} is stored twice in leads; nothing was changed")
 
 
 @contextlib.contextmanager

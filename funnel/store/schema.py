@@ -18,8 +18,12 @@ BASE_DDL: tuple[str, ...] = (
         key varchar primary key, "order" integer not null, name_zh varchar not null, name_en varchar not null,
         definition varchar, expected_days double, kind varchar not null)""",
     """create table if not exists stage_synonyms (synonym varchar primary key, stage_key varchar not null)""",
+    # No PRIMARY KEY on lead_id: the loader writes each ID once (UPDATE of the stored ones, INSERT of the rest) and
+    # refresh_derived refuses a store holding an ID twice (derived.DuplicateLeadId), so the import rolls back as
+    # the key would have made it. The key's index cost a 1M-lead import about 0.4 s, most of it in a one-thread
+    # commit (docs/performance.md, "import, ninth session"). A store made with the key keeps it.
     """create table if not exists leads (
-        lead_id varchar primary key, source varchar, customer varchar, contact varchar, contact_info varchar,
+        lead_id varchar not null, source varchar, customer varchar, contact varchar, contact_info varchar,
         acquired_at timestamp, current_stage varchar, stage_entered_at timestamp, expected_close timestamp,
         rep varchar, manager varchar, status varchar, status_reported varchar, cycle_days_reported double,
         lost_reason varchar, lost_at timestamp, notes varchar, amount double, import_id varchar)""",

@@ -13,6 +13,7 @@ import pytest
 from funnel.ingest.batch import ParsedFile, frame_as_arrow
 from funnel.store import loader
 from funnel.store.db import StoreBusyError, connect
+from funnel.store.derived import DuplicateLeadId
 from funnel.store.loader import write_parsed
 
 
@@ -154,7 +155,34 @@ _REFERENCE_UPSERT = (
     "import_id = excluded.import_id")
 
 
+def test_a_lead_id_stored_twice_stops_the_import_and_changes_nothing(con):
+    # leads has no PRIMARY KEY (schema.py): the refresh of every write refuses a store holding an ID twice, so the
+    # transaction rolls back as the key's violation made it. The duplicate here is written around the loader.
+    write_parsed(con, [_parsed("a.csv", "sha-a", leads=[_lead(lead_id="L1", source="展会")])])
+    con.execute("insert into leads (lead_id, source) values ('L1', '官网')")
+    with pytest.raises(DuplicateLeadId, match="'L1'"):
+        write_parsed(con, [_parsed("b.csv", "sha-b", leads=[_lead(lead_id="L2")])])
+    assert con.execute("select lead_id, source from leads order by source").fetchall() == [("L1", "官网"),
+                                                                                           ("L1", "展会")]
+    assert con.execute("select count(*) from imports").fetchone()[0] == 1
+
+
+def test_leads_stay_unique_without_a_key_across_files_and_imports(con):
+    # Two files of one import name L1 (the later one's fields win), a second import names L1 and L2 again:
+    # each ID is stored once, and the refresh (which refuses a repeated ID) passed each time.
+    first = _parsed("a.csv", "sha-a", leads=[_lead(lead_id="L1", source="展会"), _lead(lead_id="L2")])
+    second = _parsed("b.csv", "sha-b", leads=[_lead(lead_id="L1", source="官网"), _lead(lead_id="L3")])
+    write_parsed(con, [first, second])
+    write_parsed(con, [_parsed("c.csv", "sha-c", leads=[_lead(lead_id="L2", rep="李明"), _lead(lead_id="L1")])])
+    assert con.execute("select lead_id, count(*) from leads group by lead_id order by lead_id").fetchall() == [
+        ("L1", 1), ("L2", 1), ("L3", 1)]
+    assert _lead_row(con, "L1")["source"] == "官网"
+    assert con.execute("select count(*) from lead_facts").fetchone()[0] == 3
+
+
 def _reference_upsert(con, frame: pd.DataFrame, import_id: str) -> None:
+    # the store's leads table has no key (schema.py); ON CONFLICT needs one: a unique index in this reference
+    con.execute("create unique index if not exists reference_lead_key on leads (lead_id)")
     columns = loader._LEAD_TEXT + loader._LEAD_TIME + loader._LEAD_NUM + ("status",)
     sets = ", ".join("{0} = coalesce(excluded.{0}, leads.{0})".format(c) for c in columns)
     con.register("staged_leads", frame_as_arrow(frame))
