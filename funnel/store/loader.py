@@ -17,7 +17,8 @@ A first import goes a shorter way: a statement whose de-duplication would compar
 that is still empty (checked per file and per table, an earlier file's events of the same import counting as
 stored, so the second file of one import takes the general way)
 inserts directly, de-duplicating only within the file (the same DISTINCT, and an undated event dropped where
-the file also dates it). ``fast_empty=False`` forces the general way (tests/store/test_first_import.py keeps
+the file also dates it), and where two or more files have lead rows each lead is written once with the import_id
+it ends with (``lead_import_ids``). ``fast_empty=False`` forces the general way (tests/store/test_first_import.py keeps
 both equal, table for table; tests/store/test_new_rows.py holds both to the rules over several imports).
 """
 
@@ -38,7 +39,7 @@ from funnel.ingest.batch import REJECT_FIELDS, WARNING_FIELDS, ParsedFile, frame
 from funnel.store.config import bump_data_version, load_stage_config
 from funnel.store.transaction import write_transaction
 from funnel.store.derived import refresh_derived
-from funnel.store import new_rows
+from funnel.store import lead_import_ids, new_rows
 from funnel.store.lead_outcomes import LeadCounts, LeadOutcomes
 from funnel.store.snapshots import (SNAPSHOT_SOURCES, is_lead_import, record_first_snapshot, record_snapshots,
                                     stage_snapshot)
@@ -127,6 +128,7 @@ def write_parsed(con: duckdb.DuckDBPyConnection, parsed: list[ParsedFile], who: 
             new_rows.begin_events(con)
             sole = _sole_lead_file(con, parsed, known, outcomes)
             files = _write_all(con, parsed, who, known, outcomes, fast_empty=fast_empty, sole=sole)
+            lead_import_ids.drop(con)
             new_rows.flush_events(con)  # the import's new events into stage_events, once every file is compared
             notes = _finish_import(con, sole, files) if any(f.item is not None for f in files) else []
             counts = outcomes.totals()
@@ -178,6 +180,14 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
     is written whole one after the other (tests/store/test_rest_later.py)."""
     files: list[_File] = []
     waiting: list[_File] = []
+    import_ids = _planned_import_ids(parsed, known)
+    # no lead stored when the import began: each lead is written once with the import_id it ends with
+    lead_files = [n for n, item in enumerate(parsed) if import_ids[n] and item.count("leads")] \
+        if outcomes.all_new else []
+    final = len(lead_files) > 1
+    if final:
+        lead_import_ids.plan(con, [(parsed[n].arrow("leads").select(["lead_id"]), import_ids[n])
+                                   for n in lead_files[1:]])
     for n, item in enumerate(parsed):
         if item.sha256 in known:
             files.append(_File(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
@@ -188,12 +198,16 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
                                           notes=["the file has a header but no data rows: nothing imported"])))
             continue
         known.add(item.sha256)
-        file = _File(None, item, uuid.uuid4().hex[:12], dt.datetime.now())
+        assert import_ids[n] is not None  # _planned_import_ids decides as this loop does
+        file = _File(None, item, import_ids[n], dt.datetime.now())
         files.append(file)
         # the import's last file with events writes its new ones into stage_events directly: no later file can
         # delete them again (new_rows.write_events; the earlier files' wait in _import_events)
         direct = not any(later.count("events") for later in parsed[n + 1:])
-        _write_leads_and_events(con, item, file.import_id, outcomes, fast_empty, direct, snapshot=item is not sole)
+        # (a later lead file may name its leads: they take the import_id planned for them)
+        named_later = final and n < lead_files[-1]
+        _write_leads_and_events(con, item, file.import_id, outcomes, fast_empty, direct, snapshot=item is not sole,
+                                final=final, named_later=named_later)
         if item.rest is not None:
             waiting.append(file)
             continue
@@ -212,6 +226,18 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
                  dt.datetime.now(), who, "; ".join(item.notes)],
             )
     return files
+
+
+def _planned_import_ids(parsed: list[ParsedFile], known: set[str]) -> list[str | None]:
+    """The import_id of each file ``_write_all`` writes, None for one it skips (content already imported, or
+    in the import twice: written once; a header without rows), decided as it decides."""
+    seen, ids = set(known), []
+    for item in parsed:
+        written = item.sha256 not in seen and item.rows_read != 0
+        if written:
+            seen.add(item.sha256)
+        ids.append(uuid.uuid4().hex[:12] if written else None)
+    return ids
 
 
 def _write_waiting(con, waiting: list[_File], outcomes: LeadOutcomes, fast_empty: bool) -> None:
@@ -263,7 +289,9 @@ _LEAD_TIME = ("acquired_at", "stage_entered_at", "expected_close", "lost_at")
 _LEAD_NUM = ("cycle_days_reported", "amount")
 
 
-def _lead_select() -> str:
+def _lead_select(import_id: str = "cast(? as varchar)") -> str:
+    """The SELECT list of a lead row as stored, from the staged lead rows; ``import_id`` the SQL of its import_id
+    (one parameter)."""
     parts = ["cast(lead_id as varchar) as lead_id"]
     for name in ("source", "customer", "contact", "contact_info"):
         parts.append(f"cast({name} as varchar) as {name}")
@@ -280,18 +308,19 @@ def _lead_select() -> str:
     parts.append("cast(lost_at as timestamp) as lost_at")
     parts.append("cast(notes as varchar) as notes")
     parts.append("cast(amount as double) as amount")
-    parts.append("cast(? as varchar) as import_id")
+    parts.append(f"{import_id} as import_id")
     return ", ".join(parts)
 
 
 def _write_leads_and_events(con: duckdb.DuckDBPyConnection, item: ParsedFile, import_id: str,
                             outcomes: LeadOutcomes, fast_empty: bool = True, direct: bool = False,
-                            snapshot: bool = True) -> None:
+                            snapshot: bool = True, final: bool = False, named_later: bool = False) -> None:
     """The file's events compared with the stored ones once (``new_rows``), what that and its lead rows do to
     each lead recorded (``outcomes``), then its leads and events written (``direct``: the events into
     ``stage_events`` itself) and, for a lead file, what the store now says about its leads held for the
     snapshot (``snapshot`` False: the import reads it from lead_facts at the end, ``_sole_lead_file``). Reads only
-    what a file whose rest is still parsing has (``ParsedFile.rest``)."""
+    what a file whose rest is still parsing has (``ParsedFile.rest``). ``final``, ``named_later``: see
+    ``_write_leads``."""
     # Each frame handed to DuckDB as Arrow, converted once: scanning a pandas frame of Python str objects
     # converts every string again on each of the two or three statements that read it.
     leads = item.arrow("leads")
@@ -308,7 +337,7 @@ def _write_leads_and_events(con: duckdb.DuckDBPyConnection, item: ParsedFile, im
             named = (new_rows.events_outcome(first or outcomes.all_new),)
     outcomes.record(leads, _lead_select(), _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM, import_id, named)
     if len(leads):
-        _write_leads(con, leads, import_id, fast_empty=fast_empty)
+        _write_leads(con, leads, import_id, fast_empty=fast_empty, final=final, named_later=named_later)
     if events:
         new_rows.write_events(con, import_id, first, direct, item.events_once())
         # (after an error the transaction rolls back: the temp tables with it, and the next file registers anew)
@@ -381,28 +410,35 @@ def is_empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 
 def _write_leads(con: duckdb.DuckDBPyConnection, leads: pd.DataFrame | pa.Table, import_id: str,
-                 fast_empty: bool = True) -> None:
+                 fast_empty: bool = True, final: bool = False, named_later: bool = False) -> None:
     """Upsert by lead_id: a stored lead takes the file's non-empty fields (an empty one keeps the stored value)
     and the import_id; a new lead is inserted. Two bulk statements (UPDATE ... FROM, then INSERT of the new
-    keys) instead of INSERT ... ON CONFLICT, which costs an index probe per row."""
+    keys) instead of INSERT ... ON CONFLICT, which costs an index probe per row. ``final`` (an import that began
+    with no lead stored, ``lead_import_ids``): every stored lead carries the import_id it ends with, so the UPDATE
+    sets the given fields only (with none given, there is no UPDATE); ``named_later``: a later file may name
+    these leads, a new one is inserted with the import_id planned for it (else this file's)."""
     leads = frame_as_arrow(leads)
     con.register("staged_leads", leads)
+    rows, inserted = (lead_import_ids.JOINED, _lead_select(lead_import_ids.IMPORT_ID)) if named_later else \
+        ("staged_leads", _lead_select())
     if fast_empty and is_empty(con, "leads"):  # nothing to update, every key new
-        con.execute(f"insert into leads select {_lead_select()} from staged_leads", [import_id])
+        con.execute(f"insert into leads select {inserted} from {rows}", [import_id])
         con.unregister("staged_leads")
         return
     # Fields the file leaves empty in every row would set each stored value to itself: left out.
     given = [c for c in _LEAD_TEXT + _LEAD_TIME + _LEAD_NUM if has_value(leads, c)]
     columns = given + (["status"] if "status_reported" in given else [])
-    updates = ", ".join([f"{c} = coalesce(s.{c}, leads.{c})" for c in columns if c in _LEAD_COLUMNS]
-                        + ["import_id = s.import_id"])
+    updates = [f"{c} = coalesce(s.{c}, leads.{c})" for c in columns if c in _LEAD_COLUMNS]
+    if not final:
+        updates.append("import_id = s.import_id")
+    if updates:
+        con.execute(
+            f"update leads set {', '.join(updates)} "
+            f"from (select {_lead_select()} from staged_leads) s where leads.lead_id = s.lead_id",
+            [import_id],
+        )
     con.execute(
-        f"update leads set {updates} "
-        f"from (select {_lead_select()} from staged_leads) s where leads.lead_id = s.lead_id",
-        [import_id],
-    )
-    con.execute(
-        f"insert into leads select {_lead_select()} from staged_leads "
+        f"insert into leads select {inserted} from {rows} "
         "where lead_id not in (select lead_id from leads)",
         [import_id],
     )
