@@ -182,23 +182,21 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
     waiting: list[_File] = []
     import_ids = _planned_import_ids(parsed, known)
     # no lead stored when the import began: each lead is written once with the import_id it ends with
-    lead_files = [n for n, item in enumerate(parsed) if import_ids[n] and item.count("leads")] \
+    lead_files = [n for n, item in enumerate(parsed) if import_ids[n] not in _SKIPPED and item.count("leads")] \
         if outcomes.all_new else []
     final = len(lead_files) > 1
     if final:
         lead_import_ids.plan(con, [(parsed[n].arrow("leads").select(["lead_id"]), import_ids[n])
                                    for n in lead_files[1:]])
     for n, item in enumerate(parsed):
-        if item.sha256 in known:
+        if import_ids[n] is _UNCHANGED:
             files.append(_File(FileResult(item.file_name, item.format, item.sha256, None, skipped_unchanged=True,
                                           notes=["already imported with the same content: nothing changed"])))
             continue
-        if item.rows_read == 0:  # a header without rows: not a success, and not recorded as imported
+        if import_ids[n] is _NO_DATA:  # a header without rows: not a success, and not recorded as imported
             files.append(_File(FileResult(item.file_name, item.format, item.sha256, None, no_data=True,
                                           notes=["the file has a header but no data rows: nothing imported"])))
             continue
-        known.add(item.sha256)
-        assert import_ids[n] is not None  # _planned_import_ids decides as this loop does
         file = _File(None, item, import_ids[n], dt.datetime.now())
         files.append(file)
         # the import's last file with events writes its new ones into stage_events directly: no later file can
@@ -228,15 +226,23 @@ def _write_all(con, parsed: list[ParsedFile], who: str, known: set[str], outcome
     return files
 
 
-def _planned_import_ids(parsed: list[ParsedFile], known: set[str]) -> list[str | None]:
-    """The import_id of each file ``_write_all`` writes, None for one it skips (content already imported, or
-    in the import twice: written once; a header without rows), decided as it decides."""
-    seen, ids = set(known), []
+_UNCHANGED, _NO_DATA = "unchanged", "no data"  # what _planned_import_ids gives a file that is not written
+_SKIPPED = (_UNCHANGED, _NO_DATA)
+
+
+def _planned_import_ids(parsed: list[ParsedFile], known: set[str]) -> list[str]:
+    """Per file, the import_id it is written under, or why it is not written: ``_UNCHANGED`` (its content imported
+    before, or earlier in this import: written once), ``_NO_DATA`` (a header without rows). ``known`` (the hashes
+    imported before) gains those written."""
+    ids = []
     for item in parsed:
-        written = item.sha256 not in seen and item.rows_read != 0
-        if written:
-            seen.add(item.sha256)
-        ids.append(uuid.uuid4().hex[:12] if written else None)
+        if item.sha256 in known:
+            ids.append(_UNCHANGED)
+        elif item.rows_read == 0:
+            ids.append(_NO_DATA)
+        else:
+            known.add(item.sha256)
+            ids.append(uuid.uuid4().hex[:12])
     return ids
 
 

@@ -264,7 +264,6 @@ REVIEWED_SQL_INTERPOLATIONS = {
     ("funnel/store/lake.py", "table"): "table names from BASE_TABLES, a fixed list in the module",
     ("funnel/store/lake.py", "target"): "COPY TO cannot bind a path: a folder checked by backup._checked",
     ("funnel/store/loader.py", "_lead_select()"): "fixed column list",
-    ("funnel/store/loader.py", "updates"): "fixed column list",
     ("funnel/store/loader.py", "', '.join(updates)"): "fixed column list",
     ("funnel/store/loader.py", "inserted"): "_lead_select(): fixed column list, import_id as ? or lead_import_ids.IMPORT_ID",
     ("funnel/store/loader.py", "rows"): "staged_leads or lead_import_ids.JOINED: fixed SELECT over a temp table",
