@@ -21,7 +21,7 @@ from funnel.filters import DIMENSIONS, FunnelFilter
 from funnel.i18n import t
 from funnel.ingest import DEFAULT_MAX_BYTES, UPLOAD_MAX_MB
 from funnel.ingest.batch import ImportError_
-from funnel.store.db import StoreBusyError, connect, default_db_path
+from funnel.store.db import StoreBusyError, connect, default_db_path, keep_block_memory
 
 EXIT_OK, EXIT_FAILED, EXIT_BUSY = 0, 1, 3
 SPARK_DEFAULT_MASTER = "local[*]"  # funnel.store.spark_engine.DEFAULT_MASTER (not imported: pyspark is optional)
@@ -211,6 +211,7 @@ def _cmd_import(args) -> int:
         return EXIT_FAILED
     mapping = _load_mapping(args.mapping)
     con = connect(args.db or default_db_path())
+    keep_block_memory(con)  # the process ends after the import
     try:
         report = import_files(con, list(args.files), mapping=mapping, fmt=args.fmt,
                               max_bytes=args.max_mb * 1024 * 1024)
@@ -233,6 +234,7 @@ def _open_for_reading(args):
         from funnel.store.loader import import_files
 
         con = connect(None)
+        keep_block_memory(con)  # a process of its own (the command line)
         report = import_files(con, list(args.input), mapping=_load_mapping(args.mapping),
                               max_bytes=args.max_mb * 1024 * 1024)
         if report.rows_accepted == 0:

@@ -241,3 +241,30 @@ def test_spark_note_names_the_connect_url_and_the_servers_master(monkeypatch):
     assert _spark_where(Namespace(spark_master=None), "local[*]") == "local[*]"
     monkeypatch.setenv("SPARK_REMOTE", "sc://spark.example:15002")
     assert _spark_where(Namespace(spark_master=None), None) == "sc://spark.example:15002"
+
+
+def test_import_keeps_duckdb_block_memory_and_other_connections_do_not(tmp_path, monkeypatch):
+    """`import` lets DuckDB's block allocator keep its freed blocks (the process ends after the import:
+    funnel.store.db.IMPORT_BLOCK_MEMORY_SHARE); a connection opened otherwise (the dashboard) keeps DuckDB's 0."""
+    import funnel.cli as cli
+    from funnel.store import db as store_db
+
+    seen = []
+
+    def recording(con, *args):
+        store_db.keep_block_memory(con, *args)
+        seen.append(con.execute("select current_setting('block_allocator_memory')").fetchone()[0])
+
+    monkeypatch.setattr(cli, "keep_block_memory", recording)
+    assert main(["import", *SAMPLE_FILES, "--db", str(tmp_path / "f.duckdb")]) == 0
+    assert len(seen) == 1 and seen[0] != "0 bytes", seen
+    con = connect(tmp_path / "other.duckdb")
+    try:
+        assert con.execute("select current_setting('block_allocator_memory')").fetchone()[0] == "0 bytes"
+        store_db.keep_block_memory(con, 0.01)
+        kept = con.execute("select current_setting('block_allocator_memory')").fetchone()[0]
+        assert kept != "0 bytes"
+        store_db.keep_block_memory(con, 0.001)  # DuckDB refuses to lower it: nothing changes, nothing raised
+        assert con.execute("select current_setting('block_allocator_memory')").fetchone()[0] == kept
+    finally:
+        con.close()
