@@ -352,6 +352,14 @@ def machine() -> dict:
 MARK_BEGIN, MARK_END = "<!-- analysis:begin -->", "<!-- analysis:end -->"
 
 
+def _conditions(info: dict) -> str:
+    """How busy the machine was, from the load average at the end of the run (more than one runnable task per core:
+    something else ran beside the harness)."""
+    load = ", ".join(f"{x:.1f}" for x in info["load_avg"])
+    busy = "The machine was shared and noisy" if max(info["load_avg"]) > info["nproc"] else "The machine was quiet"
+    return f"{busy} (load average at the end of the run: {load} on {info['nproc']} cores)"
+
+
 def write_doc(rows: list[dict], info: dict, args) -> None:
     old = DOC.read_text() if DOC.exists() else ""
     analysis = ""
@@ -359,7 +367,7 @@ def write_doc(rows: list[dict], info: dict, args) -> None:
         analysis = old[old.index(MARK_BEGIN) + len(MARK_BEGIN):old.index(MARK_END)].strip("\n")
     # What follows the analysis (sections other scripts keep, e.g. bench/review.py's table) stays as it is.
     tail = old[old.index(MARK_END) + len(MARK_END):] if MARK_END in old else "\n"
-    sizes = ", ".join(sorted({r["size"] for r in rows}, key=lambda s: (len(s), s)))
+    sizes = ", ".join(sorted({r["size"] for r in rows}, key=lambda s: ds.parse_size(s) if s[0].isdigit() else 0))
     tgt = "\n".join(f"| {a} | {b} | {c} |" for a, b, c in targets(rows))
     text = f"""# Performance
 
@@ -368,8 +376,7 @@ figure, A/B interleaved (ours and the baseline alternate, the order flipping eve
 
 **Machine**: {info['nproc']} cores, {info['ram_gib']} GiB RAM, {info['cpu']}; Python {info['python']},
 DuckDB {info['duckdb']}, pandas {info['pandas']}, pyarrow {info['pyarrow']}, numpy {info['numpy']}.
-The machine is shared and noisy (load average at the end of the run: {', '.join(f'{x:.1f}' for x in info['load_avg'])}
-on {info['nproc']} cores): compare the ratios (measured interleaved) more than the absolute seconds.
+{_conditions(info)}: compare the ratios (measured interleaved) more than the absolute seconds.
 
 Data: `data/generate_sample.py` (seed {args.seed}), about 3.2 stage events and 5 activities per lead; the
 template CSV (UTF-8 with BOM), the stage log (GB18030) and the roster imported through

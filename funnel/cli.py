@@ -211,8 +211,8 @@ def _cmd_import(args) -> int:
         return EXIT_FAILED
     mapping = _load_mapping(args.mapping)
     con = connect(args.db or default_db_path())
-    keep_block_memory(con)  # the process ends after the import
     try:
+        keep_block_memory(con)  # the store is closed, and the process ends, after the import
         report = import_files(con, list(args.files), mapping=mapping, fmt=args.fmt,
                               max_bytes=args.max_mb * 1024 * 1024)
     finally:
@@ -234,7 +234,7 @@ def _open_for_reading(args):
         from funnel.store.loader import import_files
 
         con = connect(None)
-        keep_block_memory(con)  # a process of its own (the command line)
+        keep_block_memory(con)  # an in-memory database of the command line's own process
         report = import_files(con, list(args.input), mapping=_load_mapping(args.mapping),
                               max_bytes=args.max_mb * 1024 * 1024)
         if report.rows_accepted == 0:

@@ -243,9 +243,9 @@ def test_spark_note_names_the_connect_url_and_the_servers_master(monkeypatch):
     assert _spark_where(Namespace(spark_master=None), None) == "sc://spark.example:15002"
 
 
-def test_import_keeps_duckdb_block_memory_and_other_connections_do_not(tmp_path, monkeypatch):
-    """`import` lets DuckDB's block allocator keep its freed blocks (the process ends after the import:
-    funnel.store.db.IMPORT_BLOCK_MEMORY_SHARE); a connection opened otherwise (the dashboard) keeps DuckDB's 0."""
+def test_import_and_input_keep_duckdb_block_memory_and_the_dashboard_store_does_not(tmp_path, monkeypatch, capsys):
+    """`import` and `--input` (processes that close the database after the import) let DuckDB's block allocator
+    keep its freed blocks (funnel.store.db.IMPORT_BLOCK_MEMORY_SHARE); the dashboard's Store keeps DuckDB's 0."""
     import funnel.cli as cli
     from funnel.store import db as store_db
 
@@ -257,10 +257,16 @@ def test_import_keeps_duckdb_block_memory_and_other_connections_do_not(tmp_path,
 
     monkeypatch.setattr(cli, "keep_block_memory", recording)
     assert main(["import", *SAMPLE_FILES, "--db", str(tmp_path / "f.duckdb")]) == 0
-    assert len(seen) == 1 and seen[0] != "0 bytes", seen
+    assert main(["metrics", "--input", *SAMPLE_FILES, "--json"]) == 0
+    capsys.readouterr()
+    assert len(seen) == 2 and "0 bytes" not in seen, seen
+    store = store_db.Store(tmp_path / "dashboard.duckdb")
+    try:
+        assert store.cursor().execute("select current_setting('block_allocator_memory')").fetchone()[0] == "0 bytes"
+    finally:
+        store.close()
     con = connect(tmp_path / "other.duckdb")
     try:
-        assert con.execute("select current_setting('block_allocator_memory')").fetchone()[0] == "0 bytes"
         store_db.keep_block_memory(con, 0.01)
         kept = con.execute("select current_setting('block_allocator_memory')").fetchone()[0]
         assert kept != "0 bytes"

@@ -42,22 +42,23 @@ def _config() -> dict:
 
 
 # A process that imports and then exits (the command line's ``import`` and ``--input``) lets DuckDB's block allocator
-# keep this share of the machine's memory: a block the import frees is reused as it is, instead of going back to the
-# system and the next one faulting in freshly zeroed pages (1M leads: about 0.25M fewer page faults, 0.5 s less;
-# docs/performance.md, "import, eleventh session"). DuckDB never gives that memory back while the process lives, and
-# it cannot be lowered, so the dashboard's long-lived process does not use it.
+# keep up to this share of the machine's memory: a block the import frees is reused as it is, instead of going back
+# to the system and the next one faulting in freshly zeroed pages (1M leads: 0.16-0.29M fewer page faults, about 0.5 s
+# less; docs/performance.md, "import, eleventh session"). DuckDB keeps that memory while the database is open and
+# refuses to lower the setting; the dashboard's store is open as long as its process lives, so it does not use it.
 IMPORT_BLOCK_MEMORY_SHARE = 0.2
 
 
 def keep_block_memory(con: duckdb.DuckDBPyConnection, share: float = IMPORT_BLOCK_MEMORY_SHARE) -> None:
-    """Let DuckDB's block allocator keep up to ``share`` of the physical memory for the rest of the process (see
-    ``IMPORT_BLOCK_MEMORY_SHARE``): for a process that ends after its import. Only speed depends on it: where
-    DuckDB refuses (a larger value set before, a locked configuration), nothing changes."""
+    """Let DuckDB's block allocator keep up to ``share`` of the physical memory for as long as this database is
+    open (every connection and cursor of it; see ``IMPORT_BLOCK_MEMORY_SHARE``): for a process that closes the
+    database once its import is done. Only speed depends on it: where DuckDB refuses (a larger value set before, a
+    locked configuration), nothing changes."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # not POSIX: leave DuckDB's default
         return
-    with contextlib.suppress(duckdb.Error):
+    with contextlib.suppress(duckdb.InvalidInputException):
         con.execute("set block_allocator_memory = ?", [f"{int(total * share)}B"])
 
 
