@@ -146,16 +146,12 @@ def run_import(side: str, paths: list[str]) -> None:
         if side == "ours":
             from bench.datasets import MAX_BYTES
             from funnel.store import derived
-            from funnel.store.db import connect
+            from funnel.store import db as store_db
             from funnel.store.loader import import_files
 
-            con = connect(db)
-            try:  # as `python -m funnel import` opens the store (code before it has no such function)
-                from funnel.store.db import keep_block_memory
-            except ImportError:
-                keep_block_memory = None
-            if keep_block_memory is not None:
-                keep_block_memory(con)
+            con = store_db.connect(db)
+            if hasattr(store_db, "keep_block_memory"):  # as `python -m funnel import` opens the store (older code: none)
+                store_db.keep_block_memory(con)
             original = derived.refresh_derived
 
             def timed_refresh(c, timings_=None):
